@@ -29,6 +29,10 @@ const defaultStatus: Record<ErrorCode, number> = {
   internal: 500,
 };
 
+export function statusForCode(code: string): number {
+  return (defaultStatus as Record<string, number>)[code] ?? 500;
+}
+
 export class AppError extends Error {
   readonly httpStatus: number;
   constructor(

@@ -1,0 +1,203 @@
+/**
+ * Word error rate and speed of the embedded path (VAD → PocketSphinx) on
+ *   (a) the LibriVox clips of Debian pocketsphinx-testdata, with their reference transcription;
+ *   (b) contact-centre style sentences spoken by flite voices (agent = slt, customer = rms), laid
+ *       out as two channels with pauses and faint noise.
+ *
+ *   npx tsx bench/wer.ts                      # current defaults
+ *   npx tsx bench/wer.ts --lw 8 --pad 300     # one setting (--beam --wbeam --pbeam --wip --fwdflat
+ *                                             #   no --bestpath no --minsil MS --threshold X)
+ *   npx tsx bench/wer.ts --sweep              # the grid used to pick the defaults
+ */
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { createPocketsphinxRecognizer, type PocketsphinxTuning } from "../src/engines/asr/pocketsphinx.ts";
+import { SAMPLE_RATE } from "../src/engines/asr/types.ts";
+import { corpusWer } from "../src/engines/asr/wer.ts";
+import { createVad, type VadOptions } from "../src/pipeline/vad.ts";
+import { concatPcm, noise, readPcm16, say, silence } from "../test/helpers/audio.ts";
+
+interface Clip {
+  pcm: Int16Array;
+  reference: string;
+}
+
+const LIBRIVOX = "/usr/share/pocketsphinx/test/data/librivox";
+
+function librivoxSet(): Clip[] {
+  const lines = readFileSync(join(LIBRIVOX, "transcription"), "utf8").trim().split("\n");
+  return lines.map((line) => {
+    const m = /^<s>\s*(.*?)\s*<\/s>\s*\((.+)\)$/.exec(line.trim());
+    if (!m) throw new Error(`bad transcription line: ${line}`);
+    return { pcm: readPcm16(join(LIBRIVOX, `${m[2]}.wav`)), reference: m[1]! };
+  });
+}
+
+const CALL: [voice: string, text: string][] = [
+  ["slt", "Thank you for calling customer support, my name is Sarah, how can I help you today?"],
+  ["rms", "Hi, I am calling about my last bill, I think I was charged twice this month."],
+  ["slt", "I am sorry to hear that. Can I have your account number please?"],
+  ["rms", "Sure, it is four five seven two nine one."],
+  ["slt", "Thank you. I can see two payments on the fifth of March."],
+  ["slt", "I will refund the second payment to your card within five working days."],
+  ["rms", "That is great, thank you so much for your help."],
+  ["slt", "Is there anything else I can help you with today?"],
+  ["rms", "Yes, I would also like to change my delivery address."],
+  ["slt", "No problem. What is the new address?"],
+  ["rms", "I want to cancel my subscription because the service is too expensive."],
+  ["slt", "Let me transfer you to our retention team, please hold the line."],
+];
+
+function fliteSet(): Clip[] {
+  const dir = join(tmpdir(), "callscribe-bench-wer");
+  mkdirSync(dir, { recursive: true });
+  return ["slt", "rms"].map((voice, v) => {
+    const parts: Int16Array[] = [silence(0.7)];
+    const said: string[] = [];
+    CALL.forEach(([who, text], i) => {
+      if (who !== voice) return;
+      const path = join(dir, `${voice}-${i}.wav`);
+      if (!existsSync(path)) say(text, voice, path);
+      parts.push(readPcm16(path), silence(1 + ((i * 7) % 5) * 0.3));
+      said.push(text);
+    });
+    const pcm = concatPcm(...parts);
+    const hiss = noise(pcm.length / SAMPLE_RATE, 40, v + 1);
+    for (let i = 0; i < pcm.length; i++) pcm[i] = pcm[i]! + hiss[i]!;
+    return { pcm, reference: said.join(" ") };
+  });
+}
+
+interface Setting {
+  label: string;
+  tuning?: PocketsphinxTuning;
+  vad?: VadOptions;
+}
+
+interface Score {
+  wer: number;
+  detail: string;
+  rtfWall: number;
+  rtfCpu: number;
+}
+
+async function run(setting: Setting, sets: Record<string, Clip[]>): Promise<Record<string, Score>> {
+  const vad = createVad(setting.vad);
+  const rec = createPocketsphinxRecognizer({ tuning: setting.tuning });
+  const out: Record<string, Score> = {};
+  try {
+    // Warm-up: creates both decoders so their load time is not counted.
+    const warm = silence(1);
+    warm[100] = 1000;
+    await Promise.all([0, 1].map(() => rec.recognize({ pcm: warm, regions: [{ start: 0, end: 1 }], lang: "en" })));
+    for (const [name, clips] of Object.entries(sets)) {
+      const audio = clips.reduce((s, c) => s + c.pcm.length / SAMPLE_RATE, 0);
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      // Channels run concurrently, as the server would run the two sides of a call.
+      const hyps = await Promise.all(
+        clips.map(async (c) => {
+          const segs = await rec.recognize({ pcm: c.pcm, regions: vad.detect(c.pcm), lang: "en" });
+          return segs.map((s) => s.text).join(" ");
+        }),
+      );
+      const wall = (performance.now() - t0) / 1000;
+      const cpu = process.cpuUsage(cpu0);
+      const w = corpusWer(clips.map((c, i) => ({ reference: c.reference, hypothesis: hyps[i]! })));
+      out[name] = {
+        wer: w.wer,
+        detail: `S${w.substitutions} D${w.deletions} I${w.insertions} /${w.refWords}`,
+        rtfWall: wall / audio,
+        rtfCpu: (cpu.user + cpu.system) / 1e6 / audio,
+      };
+      if (process.env.WER_VERBOSE) hyps.forEach((h, i) => console.log(`  [${name}] ref: ${clips[i]!.reference}\n  hyp: ${h}`));
+    }
+  } finally {
+    await rec.close();
+  }
+  return out;
+}
+
+const STOCK: PocketsphinxTuning = {
+  lw: 6.5,
+  beam: 1e-48,
+  wbeam: 7e-29,
+  pbeam: 1e-48,
+  wip: 0.65,
+  fwdflat: true,
+  bestpath: true,
+};
+
+const SWEEP: Setting[] = [
+  { label: "stock decoder, pad 200", tuning: STOCK, vad: { padMs: 200 } },
+  { label: "defaults" },
+  ...[5, 8, 10].map((lw) => ({ label: `lw ${lw}`, tuning: { lw } })),
+  { label: "wide beams", tuning: { beam: 1e-60, wbeam: 1e-40, pbeam: 1e-60 } },
+  { label: "wider beams", tuning: { beam: 1e-80, wbeam: 1e-60, pbeam: 1e-80 } },
+  { label: "narrow beams", tuning: { beam: 1e-40, wbeam: 1e-20, pbeam: 1e-40 } },
+  { label: "wip 0.2", tuning: { wip: 0.2 } },
+  { label: "wip 2", tuning: { wip: 2 } },
+  { label: "no fwdflat", tuning: { fwdflat: false } },
+  { label: "no bestpath", tuning: { bestpath: false } },
+  ...[100, 300, 400].map((padMs) => ({ label: `pad ${padMs}`, vad: { padMs } })),
+  { label: "minsil 600", vad: { minSilenceMs: 600 } },
+];
+
+function fromArgs(): Setting[] {
+  const { values } = parseArgs({
+    options: {
+      sweep: { type: "boolean" },
+      lw: { type: "string" },
+      beam: { type: "string" },
+      wbeam: { type: "string" },
+      pbeam: { type: "string" },
+      wip: { type: "string" },
+      fwdflat: { type: "string" },
+      bestpath: { type: "string" },
+      pad: { type: "string" },
+      minsil: { type: "string" },
+      threshold: { type: "string" },
+    },
+  });
+  if (values.sweep) return SWEEP;
+  const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  const bool = (v: string | undefined) => (v === undefined ? undefined : v === "yes" || v === "true");
+  const tuning: PocketsphinxTuning = {
+    lw: num(values.lw),
+    beam: num(values.beam),
+    wbeam: num(values.wbeam),
+    pbeam: num(values.pbeam),
+    wip: num(values.wip),
+    fwdflat: bool(values.fwdflat),
+    bestpath: bool(values.bestpath),
+  };
+  const vad: VadOptions = {
+    padMs: num(values.pad),
+    minSilenceMs: num(values.minsil),
+    threshold: num(values.threshold),
+  };
+  const given = [...Object.entries(tuning), ...Object.entries(vad)].filter(([, v]) => v !== undefined);
+  return [{ label: given.length ? given.map(([k, v]) => `${k}=${v}`).join(" ") : "defaults", tuning, vad }];
+}
+
+async function main(): Promise<void> {
+  const settings = fromArgs();
+  const sets = { librivox: librivoxSet(), flite: fliteSet() };
+  for (const [name, clips] of Object.entries(sets)) {
+    const secs = clips.reduce((s, c) => s + c.pcm.length / SAMPLE_RATE, 0);
+    console.log(`${name}: ${clips.length} channels, ${secs.toFixed(1)} s of audio`);
+  }
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`.padStart(6);
+  for (const s of settings) {
+    const r = await run(s, sets);
+    const cols = Object.entries(r).map(
+      ([name, x]) =>
+        `${name} WER ${pct(x.wer)} (${x.detail}) RTF wall ${x.rtfWall.toFixed(3)} cpu ${x.rtfCpu.toFixed(3)}`,
+    );
+    console.log(`${s.label.padEnd(24)} ${cols.join(" | ")}`);
+  }
+}
+
+await main();

@@ -1,0 +1,60 @@
+/**
+ * Read-side JSON for jobs and deliveries. Pure. The auth header value never leaves through here.
+ */
+import { failureBody, successBody, type Transcript } from "../core/payloads.ts";
+import type { AttemptRow, DeliveryRow, JobRow } from "../store/types.ts";
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function attemptView(a: AttemptRow) {
+  return {
+    series: a.series,
+    attempt: a.attemptNo,
+    at: iso(a.startedAt),
+    status_code: a.statusCode,
+    error_class: a.errorClass,
+    error: a.errorDetail,
+    latency_ms: a.latencyMs,
+  };
+}
+
+export function deliveryView(d: DeliveryRow, attempts: AttemptRow[]) {
+  return {
+    id: d.id,
+    request_id: d.jobId,
+    event: d.event,
+    url: d.url,
+    state: d.state,
+    webhook_status_code: d.lastStatusCode,
+    auth_header: d.authHeaderName ? { name: d.authHeaderName, value: "[redacted]" } : null,
+    series: d.series,
+    attempts_in_series: d.attemptsInSeries,
+    next_attempt_at: d.state === "pending" ? iso(d.nextAttemptAt) : null,
+    created_at: iso(d.createdAt),
+    updated_at: iso(d.updatedAt),
+    attempts: attempts.map(attemptView),
+  };
+}
+
+/** The body a caller would have received for this job (S001/E001), or null while it runs. */
+export function jobResultBody(job: JobRow) {
+  const ids = { requestId: job.id, callUuid: job.callUuid };
+  if (job.status === "succeeded") return successBody(ids, job.result as Transcript);
+  if (job.status === "failed") {
+    return failureBody(ids, { code: job.errorCode ?? "internal", message: job.errorMessage ?? "" });
+  }
+  return null;
+}
+
+export function jobView(job: JobRow, callback: ReturnType<typeof deliveryView> | null) {
+  return {
+    request_id: job.id,
+    call_uuid: job.callUuid,
+    status: job.status,
+    created_at: iso(job.createdAt),
+    started_at: iso(job.startedAt),
+    finished_at: iso(job.finishedAt),
+    result: jobResultBody(job),
+    callback,
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * Builds the Fastify app from already-constructed parts (no I/O of its own), so tests can
+ * assemble it with whatever store, runner and guard they need.
+ */
+import { randomUUID } from "node:crypto";
+import multipart from "@fastify/multipart";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import { registerDeliveryRoutes } from "./api/admin/deliveries-routes.ts";
+import { registerApiKeyAuth } from "./api/auth.ts";
+import { registerTranscribeRoutes, type CallApiDeps } from "./api/call/transcribe-routes.ts";
+import { registerErrorHandling } from "./api/errors.ts";
+
+export interface AppDeps extends CallApiDeps {
+  logger: Logger;
+  apiKeys: readonly string[];
+  maxUploadBytes: number;
+  onRedeliver(): void;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    genReqId: (req) => {
+      const given = req.headers["x-request-id"];
+      return typeof given === "string" && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+    },
+    requestIdLogLabel: "reqId",
+    disableRequestLogging: false,
+  });
+  const maxUploadMb = Math.round((deps.maxUploadBytes / 1048576) * 100) / 100;
+  registerErrorHandling(app, maxUploadMb);
+  await app.register(multipart, {
+    limits: { fileSize: deps.maxUploadBytes, files: 1, fields: 32, fieldSize: 64 * 1024, parts: 40 },
+    throwFileSizeLimit: true,
+  });
+  registerApiKeyAuth(app, deps.apiKeys, ["/healthz"]);
+  app.get("/healthz", async () => ({ status: "ok" }));
+  registerTranscribeRoutes(app, deps);
+  registerDeliveryRoutes(app, { store: deps.store, onRedeliver: deps.onRedeliver });
+  return app;
+}

@@ -1,0 +1,68 @@
+/**
+ * Typed, validated configuration from environment variables. Parsed once at start-up; every error
+ * names the variable. Secrets are redacted by `redactConfig` before anything prints the config.
+ */
+import path from "node:path";
+import { z } from "zod";
+
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const list = z
+  .string()
+  .default("")
+  .transform((s) =>
+    s
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
+const optionalString = z
+  .string()
+  .optional()
+  .transform((s) => (s && s.trim() ? s.trim() : undefined));
+
+export const configSchema = z.object({
+  PORT: int(8080),
+  HOST: z.string().default("0.0.0.0"),
+  DATA_DIR: z.string().default("./data"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  API_KEYS: list,
+  NETWORK_ALLOWLIST: list,
+  MAX_UPLOAD_MB: z.coerce.number().positive().default(200),
+  FETCH_TIMEOUT_MS: int(60_000, 1),
+  INLINE_TIMEOUT_MS: int(300_000, 1),
+  MAX_QUEUED_JOBS: int(100, 1),
+  JOB_CONCURRENCY: int(1, 1),
+  DELIVERY_RETRY_BASE_MS: int(5000),
+  DELIVERY_RETRY_FACTOR: z.coerce.number().min(1).default(4),
+  DELIVERY_MAX_ATTEMPTS: int(3, 1),
+  DELIVERY_TIMEOUT_MS: int(30_000, 1),
+  DELIVERY_CONCURRENCY: int(16, 1),
+  ASR_URL: optionalString.pipe(z.url().optional()),
+  ASR_API_KEY: optionalString,
+  ASR_MODEL: optionalString,
+  POCKETSPHINX_MODEL_DIR: optionalString,
+});
+
+export type Config = z.infer<typeof configSchema> & { dataDir: string };
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
+  }
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.DATA_DIR) };
+}
+
+const secretKeys = ["API_KEYS", "ASR_API_KEY"] as const;
+
+export function redactConfig(config: Config): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...config };
+  for (const key of secretKeys) {
+    const v = out[key];
+    if (Array.isArray(v) ? v.length > 0 : v) out[key] = "[redacted]";
+  }
+  return out;
+}

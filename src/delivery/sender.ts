@@ -1,0 +1,73 @@
+/**
+ * One webhook attempt over HTTP: POST the body, wait at most `timeoutMs` for the whole exchange,
+ * and describe the outcome. A receiver's 5xx is an outcome, not an exception; transport failures
+ * are mapped to the closed set of failure classes. Redirects are not followed.
+ */
+import { request, type Dispatcher } from "undici";
+import { classifyTransportError } from "../net/egress.ts";
+import type { FailureClass } from "../store/types.ts";
+import { classifyStatus } from "./policy.ts";
+
+export interface WebhookRequest {
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+}
+
+export interface SendOutcome {
+  statusCode: number | null;
+  errorClass: FailureClass | null;
+  /** operator detail (never shown to receivers); null on success */
+  errorDetail: string | null;
+  latencyMs: number;
+}
+
+export type WebhookSender = (req: WebhookRequest) => Promise<SendOutcome>;
+
+export const USER_AGENT = "callscribe-webhooks/0.1";
+
+export function createWebhookSender(dispatcher: Dispatcher): WebhookSender {
+  return async (req) => {
+    const started = performance.now();
+    const signal = AbortSignal.timeout(req.timeoutMs);
+    const elapsed = () => Math.round(performance.now() - started);
+    try {
+      const res = await request(req.url, {
+        method: "POST",
+        body: req.body,
+        headers: { "content-type": "application/json", "user-agent": USER_AGENT, ...req.headers },
+        dispatcher,
+        signal,
+        headersTimeout: req.timeoutMs,
+        bodyTimeout: req.timeoutMs,
+      });
+      await res.body.dump({ limit: 64 * 1024, signal });
+      const errorClass = classifyStatus(res.statusCode);
+      return {
+        statusCode: res.statusCode,
+        errorClass,
+        errorDetail: errorClass ? `receiver answered HTTP ${res.statusCode}` : null,
+        latencyMs: elapsed(),
+      };
+    } catch (err) {
+      const kind = signal.aborted ? "timeout" : classifyTransportError(err);
+      return {
+        statusCode: null,
+        errorClass: kind,
+        errorDetail:
+          kind === "timeout" ? `no answer within ${req.timeoutMs} ms` : describe(err).slice(0, 500),
+        latencyMs: elapsed(),
+      };
+    }
+  };
+}
+
+function describe(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err; e instanceof Error && parts.length < 4; e = e.cause) {
+    const code = (e as NodeJS.ErrnoException).code;
+    parts.push(code ? `${e.message} (${code})` : e.message);
+  }
+  return parts.join(": ") || String(err);
+}

@@ -1,0 +1,241 @@
+/**
+ * Recognizer backed by any OpenAI-compatible `POST /v1/audio/transcriptions` server (whisper.cpp
+ * server, faster-whisper servers, vLLM, LocalAI, OpenAI, Groq). Whisper pays one 30 s encoder
+ * window per call, so voiced regions are packed into batches of up to ~25 s (0.3 s of silence
+ * between regions) and the returned segment times are mapped back to channel time.
+ */
+import { SAMPLE_RATE, type RecognizeInput, type RecognizedSegment, type Recognizer } from "./types.ts";
+
+export interface OpenAiRecognizerOptions {
+  /** server base URL, or the full .../v1/audio/transcriptions URL */
+  url: string;
+  apiKey?: string;
+  /** default "whisper-1" */
+  model?: string;
+  /** per request; default 120 s */
+  timeoutMs?: number;
+  fetch?: typeof globalThis.fetch;
+  /** voiced audio per request, silence gaps included; default 25 s */
+  maxBatchS?: number;
+  /** silence inserted between regions of one batch; default 0.3 s */
+  gapS?: number;
+}
+
+/** Where one region sits in a batch WAV and in the channel. */
+interface Piece {
+  batchStart: number;
+  batchEnd: number;
+  channelStart: number;
+}
+
+interface Batch {
+  pcm: Int16Array;
+  pieces: Piece[];
+}
+
+export function createOpenAiRecognizer(opts: OpenAiRecognizerOptions): Recognizer {
+  const endpoint = transcriptionsUrl(opts.url);
+  const shownUrl = redactUrl(endpoint);
+  const doFetch = opts.fetch ?? globalThis.fetch;
+  const model = opts.model ?? "whisper-1";
+  const timeoutMs = opts.timeoutMs ?? 120_000;
+  const maxBatchS = opts.maxBatchS ?? 25;
+  const gapS = opts.gapS ?? 0.3;
+
+  async function transcribe(batch: Batch, lang: string): Promise<RecognizedSegment[]> {
+    const form = new FormData();
+    form.append("file", new Blob([encodeWav(batch.pcm)], { type: "audio/wav" }), "audio.wav");
+    form.append("model", model);
+    if (lang) form.append("language", lang);
+    form.append("response_format", "verbose_json");
+    form.append("timestamp_granularities[]", "segment");
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (opts.apiKey) headers.authorization = `Bearer ${opts.apiKey}`;
+
+    let res: Response;
+    let body: string;
+    try {
+      res = await doFetch(endpoint, {
+        method: "POST",
+        body: form,
+        headers,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      body = await res.text();
+    } catch (e) {
+      const why =
+        e instanceof Error && e.name === "TimeoutError" ? `timed out after ${timeoutMs} ms` : String(e);
+      throw new Error(`transcription request to ${shownUrl} failed: ${scrub(why)}`, { cause: e });
+    }
+    if (!res.ok)
+      throw new Error(`transcription server ${shownUrl} answered HTTP ${res.status}: ${excerpt(body)}`);
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      throw new Error(
+        `transcription server ${shownUrl} sent invalid JSON (HTTP ${res.status}): ${excerpt(body)}`,
+      );
+    }
+    return mapResponse(json, batch.pieces, res.status, body);
+  }
+
+  function mapResponse(json: unknown, pieces: Piece[], status: number, body: string): RecognizedSegment[] {
+    const r = json as { text?: unknown; segments?: unknown };
+    if (typeof r !== "object" || r === null) {
+      throw new Error(
+        `transcription server ${shownUrl} sent an unexpected body (HTTP ${status}): ${excerpt(body)}`,
+      );
+    }
+    const segs = Array.isArray(r.segments)
+      ? (r.segments as { start?: unknown; end?: unknown; text?: unknown }[])
+      : [];
+    const out: RecognizedSegment[] = [];
+    for (const s of segs) {
+      const text = typeof s.text === "string" ? s.text.trim() : "";
+      if (!text || typeof s.start !== "number" || typeof s.end !== "number") continue;
+      out.push({ ...toChannelTime(pieces, s.start, Math.max(s.start, s.end)), text });
+    }
+    // Servers that ignore verbose_json still return the text: give it the batch's span.
+    if (segs.length === 0 && typeof r.text === "string" && r.text.trim()) {
+      const first = pieces[0]!;
+      const last = pieces[pieces.length - 1]!;
+      out.push({
+        start: round(first.channelStart),
+        end: round(last.channelStart + last.batchEnd - last.batchStart),
+        text: r.text.trim(),
+      });
+    }
+    return out;
+  }
+
+  // An API key must never reach a log line, even if the server echoes it back.
+  function scrub(s: string): string {
+    return opts.apiKey ? s.split(opts.apiKey).join("[redacted]") : s;
+  }
+  function excerpt(body: string): string {
+    const flat = scrub(body).replace(/\s+/g, " ").trim();
+    return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat || "(empty body)";
+  }
+
+  return {
+    name: "openai",
+    async recognize(input: RecognizeInput): Promise<RecognizedSegment[]> {
+      const out: RecognizedSegment[] = [];
+      // One request at a time: a local whisper server gains nothing from parallel calls.
+      for (const batch of makeBatches(input, maxBatchS, gapS))
+        out.push(...(await transcribe(batch, input.lang)));
+      return out.sort((a, b) => a.start - b.start);
+    },
+    async close(): Promise<void> {},
+  };
+}
+
+/** Packs consecutive regions into batches of at most maxBatchS seconds. Exported for tests. */
+export function makeBatches(input: RecognizeInput, maxBatchS = 25, gapS = 0.3): Batch[] {
+  const gap = Math.round(gapS * SAMPLE_RATE);
+  const groups: { s0: number; s1: number; channelStart: number }[][] = [];
+  let cur: { s0: number; s1: number; channelStart: number }[] = [];
+  let curLen = 0;
+  for (const r of input.regions) {
+    const s0 = Math.max(0, Math.round(r.start * SAMPLE_RATE));
+    const s1 = Math.min(input.pcm.length, Math.round(r.end * SAMPLE_RATE));
+    if (s1 <= s0) continue;
+    const add = (cur.length ? gap : 0) + (s1 - s0);
+    if (cur.length && curLen + add > maxBatchS * SAMPLE_RATE) {
+      groups.push(cur);
+      cur = [];
+      curLen = 0;
+    }
+    curLen += (cur.length ? gap : 0) + (s1 - s0);
+    cur.push({ s0, s1, channelStart: s0 / SAMPLE_RATE });
+  }
+  if (cur.length) groups.push(cur);
+
+  return groups.map((g) => {
+    const total = g.reduce((n, p) => n + (p.s1 - p.s0), 0) + gap * (g.length - 1);
+    const pcm = new Int16Array(total);
+    const pieces: Piece[] = [];
+    let off = 0;
+    for (const p of g) {
+      pcm.set(input.pcm.subarray(p.s0, p.s1), off);
+      pieces.push({
+        batchStart: off / SAMPLE_RATE,
+        batchEnd: (off + p.s1 - p.s0) / SAMPLE_RATE,
+        channelStart: p.channelStart,
+      });
+      off += p.s1 - p.s0 + gap;
+    }
+    return { pcm, pieces };
+  });
+}
+
+/**
+ * Maps a batch-time span to channel time. A segment inside one region (found by its midpoint) is
+ * shifted by that region's offset; a segment the server stretched across several regions keeps
+ * its start in the first and its end in the last, each clamped to its region.
+ */
+export function toChannelTime(pieces: Piece[], start: number, end: number): { start: number; end: number } {
+  const home = pieceAt(pieces, (start + end) / 2);
+  const a = start < home.batchStart ? pieceAt(pieces, start) : home;
+  const b = end > home.batchEnd ? pieceAt(pieces, end) : home;
+  const map = (p: Piece, t: number) =>
+    p.channelStart + Math.min(Math.max(t, p.batchStart), p.batchEnd) - p.batchStart;
+  const s = map(a, start);
+  return { start: round(s), end: round(Math.max(s, map(b, end))) };
+}
+
+function pieceAt(pieces: Piece[], t: number): Piece {
+  let best = pieces[0]!;
+  let bestDist = Infinity;
+  for (const p of pieces) {
+    const d = t < p.batchStart ? p.batchStart - t : t > p.batchEnd ? t - p.batchEnd : 0;
+    if (d < bestDist) {
+      best = p;
+      bestDist = d;
+    }
+  }
+  return best;
+}
+
+/** 16-bit mono PCM WAV with the canonical 44-byte header. */
+export function encodeWav(pcm: Int16Array, rate = SAMPLE_RATE): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(44 + pcm.length * 2);
+  const v = new DataView(out.buffer);
+  const ascii = (off: number, s: string) => [...s].forEach((c, i) => v.setUint8(off + i, c.charCodeAt(0)));
+  ascii(0, "RIFF");
+  v.setUint32(4, 36 + pcm.length * 2, true);
+  ascii(8, "WAVEfmt ");
+  v.setUint32(16, 16, true);
+  v.setUint16(20, 1, true); // PCM
+  v.setUint16(22, 1, true); // mono
+  v.setUint32(24, rate, true);
+  v.setUint32(28, rate * 2, true);
+  v.setUint16(32, 2, true);
+  v.setUint16(34, 16, true);
+  ascii(36, "data");
+  v.setUint32(40, pcm.length * 2, true);
+  for (let i = 0; i < pcm.length; i++) v.setInt16(44 + i * 2, pcm[i]!, true);
+  return out;
+}
+
+export function transcriptionsUrl(url: string): string {
+  const trimmed = url.replace(/\/+$/, "");
+  return /\/v1\/audio\/transcriptions$/.test(trimmed) ? trimmed : `${trimmed}/v1/audio/transcriptions`;
+}
+
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = "";
+    u.password = "";
+    u.search = "";
+    return u.toString();
+  } catch {
+    return "(invalid url)";
+  }
+}
+
+function round(t: number): number {
+  return Math.round(t * 1000) / 1000;
+}

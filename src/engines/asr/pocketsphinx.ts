@@ -1,0 +1,359 @@
+/**
+ * Embedded recognizer: PocketSphinx 0.8+5prealpha (Debian `pocketsphinx` + `pocketsphinx-en-us`),
+ * called in-process through koffi. English only, offline, low accuracy; it exists so the server
+ * works with no external service. Each voiced region is decoded as one utterance on one decoder
+ * from a small pool; the heavy calls run on koffi's worker threads so the event loop stays free.
+ *
+ * Tuning (bench/wer.ts, 2-core machine; WER pooled over each set, RTF = decode CPU time / audio):
+ *   TUNING_FIGURES
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import koffi, { type LibraryHandle } from "koffi";
+import { SAMPLE_RATE, type RecognizeInput, type RecognizedSegment, type Recognizer } from "./types.ts";
+
+export const DEFAULT_MODEL_DIR = "/usr/share/pocketsphinx/model/en-us";
+
+export interface PocketsphinxTuning {
+  /** language weight (-lw) */
+  lw?: number;
+  beam?: number;
+  wbeam?: number;
+  pbeam?: number;
+  /** word insertion penalty (-wip) */
+  wip?: number;
+  /** second, flat-lexicon pass (-fwdflat) */
+  fwdflat?: boolean;
+  /** lattice best-path rescoring (-bestpath) */
+  bestpath?: boolean;
+  /** any other decoder flag, name without the leading dash */
+  extra?: Record<string, string | number | boolean>;
+}
+
+export interface PocketsphinxOptions {
+  /** holds en-us/ (acoustic model), en-us.lm.bin and cmudict-en-us.dict */
+  modelDir?: string;
+  /** decoders kept (110–190 MB each); one per core */
+  poolSize?: number;
+  tuning?: PocketsphinxTuning;
+  /** a gap between words longer than this starts a new segment */
+  splitSilenceS?: number;
+}
+
+export const DEFAULT_TUNING: Required<Omit<PocketsphinxTuning, "extra">> = {
+  lw: 6.5,
+  beam: 1e-48,
+  wbeam: 7e-29,
+  pbeam: 1e-48,
+  wip: 0.65,
+  fwdflat: true,
+  bestpath: true,
+};
+
+const INSTALL_HINT = "install the Debian packages pocketsphinx and pocketsphinx-en-us";
+
+// ---- native binding (loaded once per process) ----
+
+type Ptr = bigint | null;
+type AsyncFn = { async: (...args: unknown[]) => void };
+type Fn<A extends unknown[], R> = ((...args: A) => R) & AsyncFn;
+
+interface Lib {
+  cmd_ln_parse_r: Fn<[Ptr, Ptr, number, string[], number], Ptr>;
+  cmd_ln_free_r: Fn<[Ptr], number>;
+  ps_args: Fn<[], Ptr>;
+  ps_init: Fn<[Ptr], Ptr>;
+  ps_free: Fn<[Ptr], number>;
+  ps_start_stream: Fn<[Ptr], number>;
+  ps_start_utt: Fn<[Ptr], number>;
+  ps_process_raw: Fn<[Ptr, Ptr, number, number, number], number>;
+  ps_end_utt: Fn<[Ptr], number>;
+  ps_seg_iter: Fn<[Ptr], Ptr>;
+  ps_seg_next: Fn<[Ptr], Ptr>;
+  ps_seg_word: Fn<[Ptr], string | null>;
+  ps_seg_frames: Fn<[Ptr, number[], number[]], void>;
+}
+
+let lib: Lib | undefined;
+
+function loadLib(): Lib {
+  if (lib) return lib;
+  let sb: LibraryHandle;
+  let ps: LibraryHandle;
+  try {
+    sb = koffi.load("libsphinxbase.so.3");
+    ps = koffi.load("libpocketsphinx.so.3");
+  } catch (e) {
+    throw new Error(`PocketSphinx library not found (libpocketsphinx.so.3): ${INSTALL_HINT}`, { cause: e });
+  }
+  // Logging off for the whole process. Not via -logfn: every ps_init would then reopen the global
+  // log FILE, racing with decoders writing to it on other threads.
+  sb.func("void err_set_logfp(void *fp)")(null);
+  const f = (h: LibraryHandle, decl: string) => h.func(decl) as unknown;
+  lib = {
+    cmd_ln_parse_r: f(
+      sb,
+      "void *cmd_ln_parse_r(void *inout, void *defn, int argc, const char **argv, int strict)",
+    ),
+    cmd_ln_free_r: f(sb, "int cmd_ln_free_r(void *cmdln)"),
+    ps_args: f(ps, "void *ps_args()"),
+    ps_init: f(ps, "void *ps_init(void *config)"),
+    ps_free: f(ps, "int ps_free(void *ps)"),
+    ps_start_stream: f(ps, "int ps_start_stream(void *ps)"),
+    ps_start_utt: f(ps, "int ps_start_utt(void *ps)"),
+    ps_process_raw: f(ps, "int ps_process_raw(void *ps, void *data, size_t n, int no_search, int full_utt)"),
+    ps_end_utt: f(ps, "int ps_end_utt(void *ps)"),
+    ps_seg_iter: f(ps, "void *ps_seg_iter(void *ps)"),
+    ps_seg_next: f(ps, "void *ps_seg_next(void *seg)"),
+    ps_seg_word: f(ps, "const char *ps_seg_word(void *seg)"),
+    ps_seg_frames: f(ps, "void ps_seg_frames(void *seg, _Out_ int *sf, _Out_ int *ef)"),
+  } as Lib;
+  return lib;
+}
+
+function callAsync<R>(fn: AsyncFn, ...args: unknown[]): Promise<R> {
+  return new Promise((resolve, reject) => {
+    fn.async(...args, (err: unknown, res: R) => (err ? reject(err) : resolve(res)));
+  });
+}
+
+// ---- decoder ----
+
+interface Word {
+  word: string;
+  /** first and last 10 ms frame, inclusive, relative to the utterance */
+  sf: number;
+  ef: number;
+}
+
+class Decoder {
+  private buf: Ptr = null;
+  private cap = 0;
+  private constructor(
+    private readonly l: Lib,
+    private ps: Ptr,
+  ) {}
+
+  static async create(l: Lib, argv: string[]): Promise<Decoder> {
+    const config = l.cmd_ln_parse_r(null, l.ps_args(), argv.length, argv, 1);
+    if (!config) throw new Error(`PocketSphinx rejected its options: ${argv.join(" ")}`);
+    try {
+      const ps = await callAsync<Ptr>(l.ps_init, config);
+      if (!ps) throw new Error("PocketSphinx could not load its model (ps_init failed)");
+      return new Decoder(l, ps);
+    } finally {
+      l.cmd_ln_free_r(config); // ps_init keeps its own reference
+    }
+  }
+
+  async decode(pcm: Int16Array): Promise<Word[]> {
+    const l = this.l;
+    if (pcm.length > this.cap) {
+      if (this.buf) koffi.free(this.buf);
+      this.cap = Math.max(pcm.length, SAMPLE_RATE * 30);
+      this.buf = koffi.alloc("int16_t", this.cap) as bigint;
+    }
+    // A native copy, so the worker thread reads memory V8 cannot move.
+    new Int16Array(koffi.view(this.buf, pcm.length * 2)).set(pcm);
+    // A new stream per utterance makes word frames relative to this region.
+    if (l.ps_start_stream(this.ps) < 0 || l.ps_start_utt(this.ps) < 0) throw new Error("ps_start_utt failed");
+    // full_utt=1: one block with the whole utterance, which batch CMN (the model's -cmn) needs.
+    const n = await callAsync<number>(l.ps_process_raw, this.ps, this.buf, pcm.length, 0, 1);
+    const end = await callAsync<number>(l.ps_end_utt, this.ps);
+    if (n < 0 || end < 0) throw new Error("PocketSphinx failed to decode an utterance");
+    const words: Word[] = [];
+    // With -bestpath the iterator runs the lattice search, so it is off-thread too.
+    for (let seg = await callAsync<Ptr>(l.ps_seg_iter, this.ps); seg; seg = l.ps_seg_next(seg)) {
+      const sf = [0];
+      const ef = [0];
+      l.ps_seg_frames(seg, sf, ef);
+      words.push({ word: l.ps_seg_word(seg) ?? "", sf: sf[0]!, ef: ef[0]! });
+    }
+    return words;
+  }
+
+  free(): void {
+    if (this.ps) this.l.ps_free(this.ps);
+    if (this.buf) koffi.free(this.buf);
+    this.ps = null;
+    this.buf = null;
+  }
+}
+
+/**
+ * Up to `size` decoders, created on first demand (ps_init takes ~0.5 s and 110–190 MB) and reused.
+ * Jobs queue FIFO for a free decoder.
+ */
+class DecoderPool {
+  private readonly created: Decoder[] = [];
+  private readonly idle: Decoder[] = [];
+  private readonly queue: { run: (d: Decoder) => void; fail: (e: unknown) => void }[] = [];
+  private creating = 0;
+  private active = 0;
+  private onIdle: (() => void) | undefined;
+  closed = false;
+
+  constructor(
+    private readonly factory: () => Promise<Decoder>,
+    private readonly size: number,
+  ) {}
+
+  async use<T>(job: (d: Decoder) => Promise<T>): Promise<T> {
+    if (this.closed) throw new Error("recognizer is closed");
+    this.active++;
+    try {
+      const d = await this.acquire();
+      try {
+        return await job(d);
+      } finally {
+        this.release(d);
+      }
+    } finally {
+      this.active--;
+      if (this.active === 0) this.onIdle?.();
+    }
+  }
+
+  private acquire(): Promise<Decoder> {
+    const free = this.idle.pop();
+    if (free) return Promise.resolve(free);
+    const wait = new Promise<Decoder>((run, fail) => this.queue.push({ run, fail }));
+    if (this.created.length + this.creating < this.size) void this.grow();
+    return wait;
+  }
+
+  private async grow(): Promise<void> {
+    this.creating++;
+    try {
+      const d = await this.factory();
+      if (this.closed && this.active === 0) return d.free();
+      this.created.push(d);
+      this.release(d);
+    } catch (e) {
+      // Nothing else will serve the queue if no decoder exists at all.
+      if (this.created.length === 0 && this.creating === 1) for (const w of this.queue.splice(0)) w.fail(e);
+      else this.queue.shift()?.fail(e);
+    } finally {
+      this.creating--;
+    }
+  }
+
+  private release(d: Decoder): void {
+    const next = this.queue.shift();
+    if (next) next.run(d);
+    else this.idle.push(d);
+  }
+
+  /** Lets queued and running jobs finish, then frees every decoder. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.active > 0) await new Promise<void>((resolve) => (this.onIdle = resolve));
+    for (const d of this.created.splice(0)) d.free();
+    this.idle.length = 0;
+  }
+}
+
+// ---- recognizer ----
+
+export function createPocketsphinxRecognizer(opts: PocketsphinxOptions = {}): Recognizer {
+  const modelDir = opts.modelDir ?? DEFAULT_MODEL_DIR;
+  const files = {
+    hmm: join(modelDir, "en-us"),
+    lm: join(modelDir, "en-us.lm.bin"),
+    dict: join(modelDir, "cmudict-en-us.dict"),
+  };
+  for (const p of Object.values(files)) {
+    if (!existsSync(p)) throw new Error(`PocketSphinx model file missing: ${p} (${INSTALL_HINT})`);
+  }
+  const l = loadLib();
+  const argv = buildArgv(files, opts.tuning);
+  const poolSize = Math.max(1, opts.poolSize ?? 2);
+  const splitSilenceS = opts.splitSilenceS ?? 0.6;
+
+  const pool = new DecoderPool(() => Decoder.create(l, argv), poolSize);
+
+  async function decodeRegion(pcm: Int16Array, start: number, end: number): Promise<RecognizedSegment[]> {
+    const s0 = Math.max(0, Math.round(start * SAMPLE_RATE));
+    const s1 = Math.min(pcm.length, Math.round(end * SAMPLE_RATE));
+    if (s1 - s0 < SAMPLE_RATE / 20) return [];
+    const words = await pool.use((d) => d.decode(pcm.subarray(s0, s1)));
+    return wordsToSegments(words, s0 / SAMPLE_RATE, s1 / SAMPLE_RATE, splitSilenceS);
+  }
+
+  return {
+    name: "pocketsphinx",
+    async recognize(input: RecognizeInput): Promise<RecognizedSegment[]> {
+      if (pool.closed) throw new Error("recognizer is closed");
+      // Regions are queued on the pool together, so one long channel also uses every decoder.
+      const parts = await Promise.all(input.regions.map((r) => decodeRegion(input.pcm, r.start, r.end)));
+      return parts.flat().sort((a, b) => a.start - b.start);
+    },
+    close: () => pool.close(),
+  };
+}
+
+function buildArgv(files: { hmm: string; lm: string; dict: string }, t: PocketsphinxTuning = {}): string[] {
+  const o = {
+    ...DEFAULT_TUNING,
+    ...Object.fromEntries(Object.entries(t).filter(([, v]) => v !== undefined)),
+  };
+  const flags: Record<string, string | number | boolean> = {
+    hmm: files.hmm,
+    lm: files.lm,
+    dict: files.dict,
+    lw: o.lw,
+    beam: o.beam,
+    wbeam: o.wbeam,
+    pbeam: o.pbeam,
+    wip: o.wip,
+    fwdflat: o.fwdflat,
+    bestpath: o.bestpath,
+    ...(t.extra ?? {}),
+  };
+  return Object.entries(flags).flatMap(([k, v]) => [
+    `-${k}`,
+    typeof v === "boolean" ? (v ? "yes" : "no") : String(v),
+  ]);
+}
+
+const FILLER = /^(<.*>|\[.*\]|\+\+.*\+\+)$/;
+
+/** Drops fillers, strips "(2)" variants, and splits at long inner silences. Exported for tests. */
+export function wordsToSegments(
+  words: Word[],
+  offset: number,
+  regionEnd: number,
+  splitSilenceS = 0.6,
+): RecognizedSegment[] {
+  const out: RecognizedSegment[] = [];
+  let cur: { start: number; end: number; words: string[] } | undefined;
+  const flush = () => {
+    if (cur)
+      out.push({
+        start: round(cur.start),
+        end: round(Math.min(regionEnd, cur.end)),
+        text: cur.words.join(" "),
+      });
+  };
+  for (const w of words) {
+    if (FILLER.test(w.word)) continue;
+    const text = w.word.replace(/\(\d+\)$/, "");
+    if (!text) continue;
+    const start = offset + w.sf / 100;
+    const end = offset + (w.ef + 1) / 100;
+    if (cur && start - cur.end <= splitSilenceS) {
+      cur.words.push(text);
+      cur.end = end;
+    } else {
+      flush();
+      cur = { start, end, words: [text] };
+    }
+  }
+  flush();
+  return out;
+}
+
+function round(t: number): number {
+  return Math.round(t * 1000) / 1000;
+}

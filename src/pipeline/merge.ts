@@ -1,0 +1,36 @@
+/** Stage 5: channel segments → transcript items with speakers, sorted by start time. Pure. */
+import type { RecognizedSegment } from "../engines/asr/types.ts";
+import type { TranscriptItem } from "../core/payloads.ts";
+
+export const DEFAULT_TWO_CHANNEL_ALIASES = ["Agent", "User"];
+
+/**
+ * Alias for speaker `id`: the caller's alias if given, Agent/User for a two-speaker call,
+ * otherwise "Speaker N".
+ */
+export function speakerAlias(id: number, speakers: number, aliases: string[] | undefined): string {
+  const given = aliases?.[id];
+  if (given) return given;
+  if (speakers === 2) return DEFAULT_TWO_CHANNEL_ALIASES[id]!;
+  return `Speaker ${id}`;
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+export function mergeSpeakers(
+  perSpeaker: RecognizedSegment[][],
+  aliases: string[] | undefined,
+): TranscriptItem[] {
+  const items = perSpeaker.flatMap((segments, id) =>
+    segments
+      .filter((s) => s.text.trim() !== "")
+      .map((s) => ({
+        text: s.text.trim(),
+        time_start: round2(s.start),
+        time_end: round2(s.end),
+        speaker_id: id,
+        speaker_alias: speakerAlias(id, perSpeaker.length, aliases),
+      })),
+  );
+  return items.sort((a, b) => a.time_start - b.time_start || a.speaker_id - b.speaker_id);
+}

@@ -1,0 +1,121 @@
+/**
+ * Composition root: turns a Config into a running server (store, engines, workers, HTTP), and
+ * shuts it down gracefully: stop accepting, finish in-flight HTTP, let workers finish or leave
+ * their claimed work resumable in the database.
+ */
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import pino, { type Logger } from "pino";
+import { buildApp } from "./app.ts";
+import type { Config } from "./config.ts";
+import { createJobRunner } from "./core/job-runner.ts";
+import { createTranscriptionHandler } from "./core/transcription-job.ts";
+import { defaultPolicy, type RetryPolicy } from "./delivery/policy.ts";
+import { createWebhookSender } from "./delivery/sender.ts";
+import { createDeliveryWorker } from "./delivery/worker.ts";
+import { createRecognizer } from "./engines/asr/select.ts";
+import { createEgressGuard, type Resolver } from "./net/egress.ts";
+import { fetchToFile } from "./pipeline/fetch-audio.ts";
+import { transcribeFile } from "./pipeline/transcribe.ts";
+import { createVad } from "./pipeline/vad.ts";
+import { createBlobStore } from "./store/blobs.ts";
+import { openSqliteStore } from "./store/sqlite.ts";
+
+export interface ServerOptions {
+  logger?: Logger;
+  /** test hook: DNS resolver used by the egress guard */
+  resolve?: Resolver;
+}
+
+export function createLogger(config: Config): Logger {
+  return pino({
+    level: config.LOG_LEVEL,
+    redact: {
+      paths: ["req.headers.apikey", "req.headers.authorization", "*.authHeaderValue", "*.apiKey"],
+      censor: "[redacted]",
+    },
+  });
+}
+
+export function policyFromConfig(config: Config): RetryPolicy {
+  return {
+    ...defaultPolicy,
+    maxAttempts: config.DELIVERY_MAX_ATTEMPTS,
+    baseDelayMs: config.DELIVERY_RETRY_BASE_MS,
+    factor: config.DELIVERY_RETRY_FACTOR,
+    timeoutMs: config.DELIVERY_TIMEOUT_MS,
+  };
+}
+
+export async function startServer(config: Config, opts: ServerOptions = {}) {
+  const logger = opts.logger ?? createLogger(config);
+  mkdirSync(config.dataDir, { recursive: true });
+  const store = openSqliteStore(path.join(config.dataDir, "callscribe.sqlite"));
+  const blobs = createBlobStore(path.join(config.dataDir, "audio"));
+  const guard = createEgressGuard({ allow: config.NETWORK_ALLOWLIST, resolve: opts.resolve });
+  const recognizer = createRecognizer(config);
+  const vad = createVad();
+  const maxUploadBytes = Math.floor(config.MAX_UPLOAD_MB * 1048576);
+
+  const delivery = createDeliveryWorker({
+    store,
+    send: createWebhookSender(guard.dispatcher),
+    policy: policyFromConfig(config),
+    concurrency: config.DELIVERY_CONCURRENCY,
+    logger,
+  });
+  const runner = createJobRunner({
+    store,
+    concurrency: config.JOB_CONCURRENCY,
+    logger,
+    handle: createTranscriptionHandler({
+      store,
+      blobs,
+      logger,
+      onDeliveryQueued: () => delivery.kick(),
+      fetchAudio: async (uri, dest) => {
+        await fetchToFile(uri, dest, {
+          dispatcher: guard.dispatcher,
+          maxBytes: maxUploadBytes,
+          timeoutMs: config.FETCH_TIMEOUT_MS,
+        });
+      },
+      transcribe: (req) => transcribeFile(req, { recognizer, vad }),
+    }),
+  });
+
+  const app = await buildApp({
+    logger,
+    store,
+    blobs,
+    runner,
+    apiKeys: config.API_KEYS,
+    maxUploadBytes,
+    maxQueuedJobs: config.MAX_QUEUED_JOBS,
+    inlineTimeoutMs: config.INLINE_TIMEOUT_MS,
+    checkCallbackUrl: (url) => guard.check(url),
+    onRedeliver: () => delivery.kick(),
+  });
+
+  const now = Date.now();
+  const requeued = await store.requeueInterruptedJobs(now);
+  const released = await store.releaseInterruptedDeliveries(now);
+  if (requeued || released) logger.info({ requeued, released }, "resumed work left by a previous process");
+  runner.start();
+  delivery.start();
+  await app.listen({ port: config.PORT, host: config.HOST });
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await app.close();
+      await Promise.all([runner.stop(10_000), delivery.stop(10_000)]);
+      await recognizer.close();
+      await store.close();
+      await guard.dispatcher.close();
+    })());
+
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : config.PORT;
+  return { app, store, port, logger, stop };
+}

@@ -1,0 +1,246 @@
+/**
+ * SQLite implementation of `Store` (the embedded default): one file in WAL mode, one process.
+ * better-sqlite3 is synchronous, so each method is one short statement or one immediate
+ * transaction; claims need no row locks because only this process writes.
+ */
+import Database from "better-sqlite3";
+import { loadMigrations, pendingMigrations } from "./migrate.ts";
+import type {
+  AttemptRow,
+  DeliveryRow,
+  DeliveryState,
+  DeliveryUpdate,
+  JobOutcome,
+  JobRow,
+  JobStatus,
+  NewAttempt,
+  NewDelivery,
+  NewJob,
+  Store,
+} from "./types.ts";
+
+type Row = Record<string, unknown>;
+
+const json = (v: unknown): unknown => (v == null ? null : JSON.parse(String(v)));
+
+export function jobFromRow(r: Row): JobRow {
+  return {
+    id: String(r.id),
+    kind: r.kind as JobRow["kind"],
+    status: r.status as JobStatus,
+    callUuid: String(r.call_uuid),
+    params: json(r.params),
+    audioName: (r.audio_name as string | null) ?? null,
+    result: json(r.result),
+    errorCode: (r.error_code as string | null) ?? null,
+    errorMessage: (r.error_message as string | null) ?? null,
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+    startedAt: r.started_at == null ? null : Number(r.started_at),
+    finishedAt: r.finished_at == null ? null : Number(r.finished_at),
+  };
+}
+
+export function deliveryFromRow(r: Row): DeliveryRow {
+  return {
+    id: String(r.id),
+    jobId: String(r.job_id),
+    event: r.event as DeliveryRow["event"],
+    url: String(r.url),
+    authHeaderName: (r.auth_header_name as string | null) ?? null,
+    authHeaderValue: (r.auth_header_value as string | null) ?? null,
+    body: String(r.body),
+    state: r.state as DeliveryState,
+    series: Number(r.series),
+    attemptsInSeries: Number(r.attempts_in_series),
+    nextAttemptAt: r.next_attempt_at == null ? null : Number(r.next_attempt_at),
+    lastStatusCode: r.last_status_code == null ? null : Number(r.last_status_code),
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+export function attemptFromRow(r: Row): AttemptRow {
+  return {
+    id: Number(r.id),
+    deliveryId: String(r.delivery_id),
+    series: Number(r.series),
+    attemptNo: Number(r.attempt_no),
+    startedAt: Number(r.started_at),
+    latencyMs: Number(r.latency_ms),
+    statusCode: r.status_code == null ? null : Number(r.status_code),
+    errorClass: (r.error_class as AttemptRow["errorClass"]) ?? null,
+    errorDetail: (r.error_detail as string | null) ?? null,
+  };
+}
+
+export function openSqliteStore(file: string): Store {
+  const db = new Database(file);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.pragma("foreign_keys = ON");
+  db.pragma("busy_timeout = 5000");
+  migrate(db);
+
+  const q = {
+    insertJob: db.prepare(
+      `INSERT INTO jobs (id, kind, status, call_uuid, params, audio_name, created_at, updated_at)
+       VALUES (@id, @kind, 'queued', @callUuid, @params, @audioName, @now, @now)`,
+    ),
+    getJob: db.prepare(`SELECT * FROM jobs WHERE id = ?`),
+    countJobs: db.prepare(`SELECT count(*) AS n FROM jobs WHERE status = ?`),
+    claimJob: db.prepare(
+      `UPDATE jobs SET status = 'processing', started_at = @now, updated_at = @now
+       WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY created_at, rowid LIMIT 1)
+       RETURNING *`,
+    ),
+    finishJob: db.prepare(
+      `UPDATE jobs SET status = @status, result = @result, error_code = @errorCode,
+         error_message = @errorMessage, finished_at = @now, updated_at = @now
+       WHERE id = @id`,
+    ),
+    requeue: db.prepare(
+      `UPDATE jobs SET status = 'queued', started_at = NULL, updated_at = ? WHERE status = 'processing'`,
+    ),
+    insertDelivery: db.prepare(
+      `INSERT INTO deliveries (id, job_id, event, url, auth_header_name, auth_header_value, body, state,
+         next_attempt_at, created_at, updated_at)
+       VALUES (@id, @jobId, @event, @url, @authHeaderName, @authHeaderValue, @body, 'pending', @now, @now, @now)`,
+    ),
+    claimDeliveries: db.prepare(
+      `UPDATE deliveries SET state = 'delivering', updated_at = @now
+       WHERE id IN (SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= @now
+                    ORDER BY next_attempt_at, rowid LIMIT @limit)
+       RETURNING *`,
+    ),
+    insertAttempt: db.prepare(
+      `INSERT INTO delivery_attempts (delivery_id, series, attempt_no, started_at, latency_ms, status_code,
+         error_class, error_detail)
+       VALUES (@deliveryId, @series, @attemptNo, @startedAt, @latencyMs, @statusCode, @errorClass, @errorDetail)`,
+    ),
+    updateDelivery: db.prepare(
+      `UPDATE deliveries SET state = @state, next_attempt_at = @nextAttemptAt,
+         attempts_in_series = @attemptNo, last_status_code = coalesce(@statusCode, last_status_code),
+         updated_at = @now
+       WHERE id = @id AND series = @series`,
+    ),
+    release: db.prepare(
+      `UPDATE deliveries SET state = 'pending', next_attempt_at = @now, updated_at = @now
+       WHERE state = 'delivering'`,
+    ),
+    nextDue: db.prepare(`SELECT min(next_attempt_at) AS t FROM deliveries WHERE state = 'pending'`),
+    getDelivery: db.prepare(`SELECT * FROM deliveries WHERE id = ?`),
+    listAll: db.prepare(`SELECT * FROM deliveries ORDER BY created_at DESC, rowid DESC LIMIT ?`),
+    listByState: db.prepare(
+      `SELECT * FROM deliveries WHERE state = ? ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+    ),
+    forJob: db.prepare(`SELECT * FROM deliveries WHERE job_id = ? ORDER BY created_at, rowid`),
+    attempts: db.prepare(`SELECT * FROM delivery_attempts WHERE delivery_id = ? ORDER BY id`),
+    restart: db.prepare(
+      `UPDATE deliveries SET state = 'pending', series = series + 1, attempts_in_series = 0,
+         next_attempt_at = @now, updated_at = @now
+       WHERE id = @id AND state <> 'delivering'
+       RETURNING *`,
+    ),
+  };
+
+  const finishTx = db.transaction(
+    (id: string, outcome: JobOutcome, delivery: NewDelivery | null, now: number) => {
+      const done = q.finishJob.run({
+        id,
+        now,
+        status: outcome.status,
+        result: outcome.status === "succeeded" ? JSON.stringify(outcome.result) : null,
+        errorCode: outcome.status === "failed" ? outcome.errorCode : null,
+        errorMessage: outcome.status === "failed" ? outcome.errorMessage : null,
+      });
+      if (done.changes !== 1) throw new Error(`job ${id} not found`);
+      if (delivery) q.insertDelivery.run({ ...delivery, jobId: id, now });
+    },
+  );
+
+  const attemptTx = db.transaction((a: NewAttempt, u: DeliveryUpdate, now: number) => {
+    q.insertAttempt.run(a);
+    q.updateDelivery.run({
+      id: a.deliveryId,
+      series: a.series,
+      attemptNo: a.attemptNo,
+      statusCode: a.statusCode,
+      state: u.state,
+      nextAttemptAt: u.nextAttemptAt,
+      now,
+    });
+  });
+
+  return {
+    async createJob(job: NewJob) {
+      q.insertJob.run({ ...job, params: JSON.stringify(job.params) });
+    },
+    async getJob(id) {
+      const r = q.getJob.get(id) as Row | undefined;
+      return r ? jobFromRow(r) : null;
+    },
+    async countJobs(status) {
+      return Number((q.countJobs.get(status) as Row).n);
+    },
+    async claimNextJob(now) {
+      const r = q.claimJob.get({ now }) as Row | undefined;
+      return r ? jobFromRow(r) : null;
+    },
+    async finishJob(id, outcome, delivery, now) {
+      finishTx.immediate(id, outcome, delivery, now);
+    },
+    async requeueInterruptedJobs(now) {
+      return q.requeue.run(now).changes;
+    },
+    async claimDueDeliveries(now, limit) {
+      return (q.claimDeliveries.all({ now, limit }) as Row[]).map(deliveryFromRow);
+    },
+    async recordAttempt(attempt, update, now) {
+      attemptTx.immediate(attempt, update, now);
+    },
+    async releaseInterruptedDeliveries(now) {
+      return q.release.run({ now }).changes;
+    },
+    async nextDueAt() {
+      const t = (q.nextDue.get() as Row).t;
+      return t == null ? null : Number(t);
+    },
+    async getDelivery(id) {
+      const r = q.getDelivery.get(id) as Row | undefined;
+      return r ? deliveryFromRow(r) : null;
+    },
+    async listDeliveries({ state, limit }) {
+      const rows = state ? q.listByState.all(state, limit) : q.listAll.all(limit);
+      return (rows as Row[]).map(deliveryFromRow);
+    },
+    async deliveriesForJob(jobId) {
+      return (q.forJob.all(jobId) as Row[]).map(deliveryFromRow);
+    },
+    async attemptsFor(deliveryId) {
+      return (q.attempts.all(deliveryId) as Row[]).map(attemptFromRow);
+    },
+    async restartDelivery(id, now) {
+      const r = q.restart.get({ id, now }) as Row | undefined;
+      return r ? deliveryFromRow(r) : null;
+    },
+    async close() {
+      db.close();
+    },
+  };
+}
+
+function migrate(db: Database.Database): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+  const applied = (db.prepare(`SELECT version FROM schema_migrations`).all() as Row[]).map((r) =>
+    Number(r.version),
+  );
+  const record = db.prepare(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`);
+  for (const m of pendingMigrations(loadMigrations("sqlite"), applied)) {
+    db.transaction(() => {
+      db.exec(m.sql);
+      record.run(m.version, m.name, Date.now());
+    }).immediate();
+  }
+}

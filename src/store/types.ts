@@ -1,0 +1,127 @@
+/**
+ * The persistence boundary. Everything above this file talks to `Store`; SQLite is the embedded
+ * default and a Postgres implementation satisfies the same interface. All times are epoch ms.
+ */
+export type JobKind = "transcription";
+export type JobStatus = "queued" | "processing" | "succeeded" | "failed";
+export type DeliveryState = "pending" | "delivering" | "delivered" | "abandoned";
+export type WebhookEvent = "transcriptDelivered";
+
+/** Closed set of reasons an attempt failed (ARCHITECTURE.md habit 4). */
+export type FailureClass =
+  | "dns"
+  | "connect"
+  | "tls"
+  | "timeout"
+  | "reset"
+  | "http_3xx"
+  | "http_4xx"
+  | "http_5xx"
+  | "ssrf_blocked"
+  | "other";
+
+export interface JobRow {
+  id: string;
+  kind: JobKind;
+  status: JobStatus;
+  callUuid: string;
+  /** the validated request, minus the audio bytes */
+  params: unknown;
+  audioName: string | null;
+  result: unknown;
+  errorCode: string | null;
+  errorMessage: string | null;
+  createdAt: number;
+  updatedAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+export interface NewJob {
+  id: string;
+  kind: JobKind;
+  callUuid: string;
+  params: unknown;
+  audioName: string | null;
+  now: number;
+}
+
+export type JobOutcome =
+  { status: "succeeded"; result: unknown } | { status: "failed"; errorCode: string; errorMessage: string };
+
+export interface DeliveryRow {
+  id: string;
+  jobId: string;
+  event: WebhookEvent;
+  url: string;
+  /** custom auth header; the value is a secret and never leaves the server except to the receiver */
+  authHeaderName: string | null;
+  authHeaderValue: string | null;
+  body: string;
+  state: DeliveryState;
+  /** a redelivery starts a new series; attempts are numbered within their series */
+  series: number;
+  attemptsInSeries: number;
+  nextAttemptAt: number | null;
+  lastStatusCode: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface NewDelivery {
+  id: string;
+  event: WebhookEvent;
+  url: string;
+  authHeaderName: string | null;
+  authHeaderValue: string | null;
+  body: string;
+}
+
+export interface AttemptRow {
+  id: number;
+  deliveryId: string;
+  series: number;
+  attemptNo: number;
+  startedAt: number;
+  latencyMs: number;
+  statusCode: number | null;
+  errorClass: FailureClass | null;
+  errorDetail: string | null;
+}
+
+export type NewAttempt = Omit<AttemptRow, "id">;
+
+/** What the delivery worker decided after an attempt. */
+export interface DeliveryUpdate {
+  state: Exclude<DeliveryState, "delivering">;
+  nextAttemptAt: number | null;
+}
+
+export interface Store {
+  createJob(job: NewJob): Promise<void>;
+  getJob(id: string): Promise<JobRow | null>;
+  countJobs(status: JobStatus): Promise<number>;
+  /** queued → processing, oldest first; null when nothing is queued */
+  claimNextJob(now: number): Promise<JobRow | null>;
+  /** Terminal state and (optionally) the pending callback delivery, in one transaction. */
+  finishJob(id: string, outcome: JobOutcome, delivery: NewDelivery | null, now: number): Promise<void>;
+  /** Start-up recovery for a single-process store: jobs left `processing` go back to `queued`. */
+  requeueInterruptedJobs(now: number): Promise<number>;
+
+  /** pending deliveries due at `now` → delivering, earliest first, at most `limit` */
+  claimDueDeliveries(now: number, limit: number): Promise<DeliveryRow[]>;
+  /** Appends the attempt row and applies the decision, in one transaction. */
+  recordAttempt(attempt: NewAttempt, update: DeliveryUpdate, now: number): Promise<void>;
+  /** Start-up recovery: deliveries left `delivering` by a dead process become due again. */
+  releaseInterruptedDeliveries(now: number): Promise<number>;
+  /** earliest next_attempt_at among pending deliveries */
+  nextDueAt(): Promise<number | null>;
+  getDelivery(id: string): Promise<DeliveryRow | null>;
+  listDeliveries(filter: { state?: DeliveryState; limit: number }): Promise<DeliveryRow[]>;
+  deliveriesForJob(jobId: string): Promise<DeliveryRow[]>;
+  attemptsFor(deliveryId: string): Promise<AttemptRow[]>;
+  /** A new attempt series for a delivery not currently in flight; null if unknown or in flight. */
+  restartDelivery(id: string, now: number): Promise<DeliveryRow | null>;
+
+  close(): Promise<void>;
+}

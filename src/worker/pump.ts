@@ -1,0 +1,103 @@
+/**
+ * A small claim-and-run loop shared by the job runner and the delivery worker: keeps up to
+ * `concurrency` items in flight, claims more whenever a slot frees or `kick()` is called, and
+ * sleeps until `nextWakeAt()` (or `idleMs`) when there is nothing due.
+ */
+import type { Logger } from "pino";
+
+export interface PumpOptions<T> {
+  name: string;
+  concurrency: number;
+  claim(limit: number): Promise<T[]>;
+  handle(item: T): Promise<void>;
+  /** epoch ms of the next item that will become due without a kick, if known */
+  nextWakeAt?: () => Promise<number | null>;
+  idleMs?: number;
+  logger: Logger;
+  now?: () => number;
+}
+
+export interface Pump {
+  start(): void;
+  kick(): void;
+  /** Stops claiming; resolves when in-flight items finish or `graceMs` passes. */
+  stop(graceMs?: number): Promise<void>;
+  readonly inFlight: number;
+}
+
+export function createPump<T>(opts: PumpOptions<T>): Pump {
+  const now = opts.now ?? Date.now;
+  const idleMs = opts.idleMs ?? 60_000;
+  const running = new Set<Promise<void>>();
+  let stopped = true;
+  let pumping = false;
+  let again = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  const schedule = async () => {
+    clearTimeout(timer);
+    if (stopped) return;
+    const next = (await opts.nextWakeAt?.()) ?? null;
+    const wait = next === null ? idleMs : Math.min(Math.max(next - now(), 0), idleMs);
+    timer = setTimeout(() => void pump(), wait);
+    timer.unref();
+  };
+
+  const pump = async (): Promise<void> => {
+    if (stopped) return;
+    if (pumping) {
+      again = true;
+      return;
+    }
+    pumping = true;
+    try {
+      do {
+        again = false;
+        const free = opts.concurrency - running.size;
+        if (free <= 0) break;
+        const items = await opts.claim(free);
+        for (const item of items) {
+          const p = opts
+            .handle(item)
+            .catch((err: unknown) => opts.logger.error({ err }, `${opts.name}: handler failed`))
+            .finally(() => {
+              running.delete(p);
+              void pump();
+            });
+          running.add(p);
+        }
+        if (items.length === free) again = true;
+      } while (again && !stopped);
+      await schedule();
+    } catch (err) {
+      opts.logger.error({ err }, `${opts.name}: claim failed`);
+      timer = setTimeout(() => void pump(), 1000);
+      timer.unref();
+    } finally {
+      pumping = false;
+    }
+    // a kick that arrived while we were scheduling must not be lost
+    if (again && !stopped) void pump();
+  };
+
+  return {
+    start() {
+      stopped = false;
+      void pump();
+    },
+    kick() {
+      void pump();
+    },
+    async stop(graceMs = 10_000) {
+      stopped = true;
+      clearTimeout(timer);
+      let t: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((r) => (t = setTimeout(r, graceMs)));
+      await Promise.race([Promise.allSettled([...running]), grace]);
+      clearTimeout(t);
+    },
+    get inFlight() {
+      return running.size;
+    },
+  };
+}
