@@ -5,7 +5,8 @@
  *       out as two channels with pauses and faint noise.
  *
  *   npx tsx bench/wer.ts                      # current defaults
- *   npx tsx bench/wer.ts --lw 8 --pad 300     # one setting (--beam --wbeam --pbeam --wip --fwdflat
+ *   npx tsx bench/wer.ts --lw 8 --pad 300     # one setting (--beam --wbeam --pbeam --wip --fwdflatlw
+ *                                             #   --bestpathlw --maxhmmpf --fwdflat
  *                                             #   no --bestpath no --minsil MS --threshold X)
  *   npx tsx bench/wer.ts --sweep              # the grid used to pick the defaults
  */
@@ -120,29 +121,38 @@ async function run(setting: Setting, sets: Record<string, Clip[]>): Promise<Reco
   return out;
 }
 
+// PocketSphinx 0.8+5prealpha's own defaults, for the "before" figures.
 const STOCK: PocketsphinxTuning = {
   lw: 6.5,
+  fwdflatlw: 8.5,
+  bestpathlw: 9.5,
   beam: 1e-48,
   wbeam: 7e-29,
   pbeam: 1e-48,
+  fwdflatbeam: 1e-64,
+  fwdflatwbeam: 7e-29,
+  maxhmmpf: 30000,
   wip: 0.65,
   fwdflat: true,
   bestpath: true,
 };
+const STOCK_VAD: VadOptions = { padMs: 200, minSilenceMs: 300 };
+
+const lws = (lw: number, fwdflatlw = lw, bestpathlw = lw) => ({ lw, fwdflatlw, bestpathlw });
+const WIDE = { beam: 1e-60, wbeam: 1e-40, pbeam: 1e-60, fwdflatbeam: 1e-80, fwdflatwbeam: 1e-40, maxhmmpf: -1 };
 
 const SWEEP: Setting[] = [
-  { label: "stock decoder, pad 200", tuning: STOCK, vad: { padMs: 200 } },
+  { label: "stock", tuning: STOCK, vad: STOCK_VAD },
   { label: "defaults" },
-  ...[5, 8, 10].map((lw) => ({ label: `lw ${lw}`, tuning: { lw } })),
-  { label: "wide beams", tuning: { beam: 1e-60, wbeam: 1e-40, pbeam: 1e-60 } },
-  { label: "wider beams", tuning: { beam: 1e-80, wbeam: 1e-60, pbeam: 1e-80 } },
-  { label: "narrow beams", tuning: { beam: 1e-40, wbeam: 1e-20, pbeam: 1e-40 } },
-  { label: "wip 0.2", tuning: { wip: 0.2 } },
-  { label: "wip 2", tuning: { wip: 2 } },
-  { label: "no fwdflat", tuning: { fwdflat: false } },
-  { label: "no bestpath", tuning: { bestpath: false } },
-  ...[100, 300, 400].map((padMs) => ({ label: `pad ${padMs}`, vad: { padMs } })),
-  { label: "minsil 600", vad: { minSilenceMs: 600 } },
+  ...[8, 10].map((lw) => ({ label: `all lw ${lw}`, tuning: { ...STOCK, ...lws(lw) }, vad: STOCK_VAD })),
+  { label: "lw 6.5/8.5/11", tuning: { ...STOCK, ...lws(6.5, 8.5, 11) }, vad: STOCK_VAD },
+  { label: "wide beams", tuning: { ...STOCK, ...WIDE }, vad: STOCK_VAD },
+  { label: "no fwdflat", tuning: { ...STOCK, fwdflat: false }, vad: STOCK_VAD },
+  { label: "no bestpath", tuning: { ...STOCK, bestpath: false }, vad: STOCK_VAD },
+  { label: "wip 0.2", tuning: { ...STOCK, wip: 0.2 }, vad: STOCK_VAD },
+  { label: "wip 2", tuning: { ...STOCK, wip: 2 }, vad: STOCK_VAD },
+  ...[100, 300, 400].map((padMs) => ({ label: `pad ${padMs}`, tuning: STOCK, vad: { ...STOCK_VAD, padMs } })),
+  { label: "minsil 600", tuning: STOCK, vad: { ...STOCK_VAD, minSilenceMs: 600 } },
 ];
 
 function fromArgs(): Setting[] {
@@ -154,6 +164,9 @@ function fromArgs(): Setting[] {
       wbeam: { type: "string" },
       pbeam: { type: "string" },
       wip: { type: "string" },
+      fwdflatlw: { type: "string" },
+      bestpathlw: { type: "string" },
+      maxhmmpf: { type: "string" },
       fwdflat: { type: "string" },
       bestpath: { type: "string" },
       pad: { type: "string" },
@@ -170,6 +183,9 @@ function fromArgs(): Setting[] {
     wbeam: num(values.wbeam),
     pbeam: num(values.pbeam),
     wip: num(values.wip),
+    fwdflatlw: num(values.fwdflatlw),
+    bestpathlw: num(values.bestpathlw),
+    maxhmmpf: num(values.maxhmmpf),
     fwdflat: bool(values.fwdflat),
     bestpath: bool(values.bestpath),
   };
@@ -196,7 +212,9 @@ async function main(): Promise<void> {
       ([name, x]) =>
         `${name} WER ${pct(x.wer)} (${x.detail}) RTF wall ${x.rtfWall.toFixed(3)} cpu ${x.rtfCpu.toFixed(3)}`,
     );
-    console.log(`${s.label.padEnd(24)} ${cols.join(" | ")}`);
+    const all = Object.values(r);
+    const pooled = all.reduce((a, x) => a + x.wer, 0) / all.length;
+    console.log(`${s.label.padEnd(16)} mean ${pct(pooled)} | ${cols.join(" | ")}`);
   }
 }
 

@@ -20,10 +20,10 @@ const cases: {
   {
     name: "mixed",
     ref: "i want to cancel my plan",
-    hyp: "i want cancel the my plan today",
+    hyp: "i want cancel my plan today",
     s: 0,
     d: 1,
-    i: 2,
+    i: 1,
     n: 6,
   },
   { name: "apostrophes kept in words", ref: "I'm here", hyp: "im here", s: 1, d: 0, i: 0, n: 2 },

@@ -15,11 +15,19 @@ import { SAMPLE_RATE, type RecognizeInput, type RecognizedSegment, type Recogniz
 export const DEFAULT_MODEL_DIR = "/usr/share/pocketsphinx/model/en-us";
 
 export interface PocketsphinxTuning {
-  /** language weight (-lw) */
+  /** language weight of the first pass (-lw); the passes after it have their own weights */
   lw?: number;
+  /** language weight of the flat-lexicon pass (-fwdflatlw) */
+  fwdflatlw?: number;
+  /** language weight of the lattice pass (-bestpathlw), the one that picks the final words */
+  bestpathlw?: number;
   beam?: number;
   wbeam?: number;
   pbeam?: number;
+  fwdflatbeam?: number;
+  fwdflatwbeam?: number;
+  /** cap on active HMMs per frame (-maxhmmpf), -1 for none */
+  maxhmmpf?: number;
   /** word insertion penalty (-wip) */
   wip?: number;
   /** second, flat-lexicon pass (-fwdflat) */
@@ -42,9 +50,14 @@ export interface PocketsphinxOptions {
 
 export const DEFAULT_TUNING: Required<Omit<PocketsphinxTuning, "extra">> = {
   lw: 6.5,
+  fwdflatlw: 8.5,
+  bestpathlw: 9.5,
   beam: 1e-48,
   wbeam: 7e-29,
   pbeam: 1e-48,
+  fwdflatbeam: 1e-64,
+  fwdflatwbeam: 7e-29,
+  maxhmmpf: 30000,
   wip: 0.65,
   fwdflat: true,
   bestpath: true,
@@ -302,13 +315,7 @@ function buildArgv(files: { hmm: string; lm: string; dict: string }, t: Pocketsp
     hmm: files.hmm,
     lm: files.lm,
     dict: files.dict,
-    lw: o.lw,
-    beam: o.beam,
-    wbeam: o.wbeam,
-    pbeam: o.pbeam,
-    wip: o.wip,
-    fwdflat: o.fwdflat,
-    bestpath: o.bestpath,
+    ...Object.fromEntries(Object.entries(o).filter(([k]) => k !== "extra")),
     ...(t.extra ?? {}),
   };
   return Object.entries(flags).flatMap(([k, v]) => [
