@@ -92,7 +92,9 @@ async function run(setting: Setting, sets: Record<string, Clip[]>): Promise<Reco
     // Warm-up: creates both decoders so their load time is not counted.
     const warm = silence(1);
     warm[100] = 1000;
-    await Promise.all([0, 1].map(() => rec.recognize({ pcm: warm, regions: [{ start: 0, end: 1 }], lang: "en" })));
+    await Promise.all(
+      [0, 1].map(() => rec.recognize({ pcm: warm, regions: [{ start: 0, end: 1 }], lang: "en" })),
+    );
     for (const [name, clips] of Object.entries(sets)) {
       const audio = clips.reduce((s, c) => s + c.pcm.length / SAMPLE_RATE, 0);
       const cpu0 = process.cpuUsage();
@@ -113,7 +115,8 @@ async function run(setting: Setting, sets: Record<string, Clip[]>): Promise<Reco
         rtfWall: wall / audio,
         rtfCpu: (cpu.user + cpu.system) / 1e6 / audio,
       };
-      if (process.env.WER_VERBOSE) hyps.forEach((h, i) => console.log(`  [${name}] ref: ${clips[i]!.reference}\n  hyp: ${h}`));
+      if (process.env.WER_VERBOSE)
+        hyps.forEach((h, i) => console.log(`  [${name}] ref: ${clips[i]!.reference}\n  hyp: ${h}`));
     }
   } finally {
     await rec.close();
@@ -139,7 +142,14 @@ const STOCK: PocketsphinxTuning = {
 const STOCK_VAD: VadOptions = { padMs: 200, minSilenceMs: 300 };
 
 const lws = (lw: number, fwdflatlw = lw, bestpathlw = lw) => ({ lw, fwdflatlw, bestpathlw });
-const WIDE = { beam: 1e-60, wbeam: 1e-40, pbeam: 1e-60, fwdflatbeam: 1e-80, fwdflatwbeam: 1e-40, maxhmmpf: -1 };
+const WIDE = {
+  beam: 1e-60,
+  wbeam: 1e-40,
+  pbeam: 1e-60,
+  fwdflatbeam: 1e-80,
+  fwdflatwbeam: 1e-40,
+  maxhmmpf: -1,
+};
 
 const SWEEP: Setting[] = [
   { label: "stock", tuning: STOCK, vad: STOCK_VAD },

@@ -167,23 +167,23 @@ test("an HTTP 500 becomes an Error with the status and a body excerpt, never the
   reply = () => ({ status: 500, body: '{"error":"model exploded for key sk-secret-9"}' });
   const rec = createOpenAiRecognizer({ url: base, apiKey: "sk-secret-9" });
   const regions = [{ start: 1, end: 2 }];
-  await assert.rejects(
-    rec.recognize({ pcm: channel(regions), regions, lang: "en" }),
-    (e: unknown) => {
-      assert.ok(e instanceof Error);
-      assert.match(e.message, /HTTP 500/);
-      assert.match(e.message, /model exploded/);
-      assert.doesNotMatch(e.message, /sk-secret-9/);
-      return true;
-    },
-  );
+  await assert.rejects(rec.recognize({ pcm: channel(regions), regions, lang: "en" }), (e: unknown) => {
+    assert.ok(e instanceof Error);
+    assert.match(e.message, /HTTP 500/);
+    assert.match(e.message, /model exploded/);
+    assert.doesNotMatch(e.message, /sk-secret-9/);
+    return true;
+  });
 });
 
 test("a 200 with invalid JSON becomes an Error", async () => {
   reply = () => ({ status: 200, body: "<html>gateway</html>" });
   const rec = createOpenAiRecognizer({ url: base });
   const regions = [{ start: 1, end: 2 }];
-  await assert.rejects(rec.recognize({ pcm: channel(regions), regions, lang: "en" }), /invalid JSON.*200.*gateway/);
+  await assert.rejects(
+    rec.recognize({ pcm: channel(regions), regions, lang: "en" }),
+    /invalid JSON.*200.*gateway/,
+  );
 });
 
 test("a server that does not answer in time becomes a timeout Error", async () => {
@@ -197,7 +197,10 @@ test("a server that does not answer in time becomes a timeout Error", async () =
       timeoutMs: 200,
     });
     const regions = [{ start: 1, end: 2 }];
-    await assert.rejects(rec.recognize({ pcm: channel(regions), regions, lang: "en" }), /timed out after 200 ms/);
+    await assert.rejects(
+      rec.recognize({ pcm: channel(regions), regions, lang: "en" }),
+      /timed out after 200 ms/,
+    );
   } finally {
     slow.closeAllConnections();
     await new Promise<void>((resolve) => slow.close(() => resolve()));

@@ -56,7 +56,7 @@ export async function probeAudio(file: string): Promise<AudioInfo> {
     throw err;
   }
   const info = parseProbe(JSON.parse(raw.toString("utf8")) as FfprobeOutput);
-  if (!info) throw new AppError("unsupported_audio", "the file contains no audio stream");
+  if (!info) throw new AppError("unsupported_audio", "the file is not decodable audio (no audio stream found)");
   return info;
 }
 
