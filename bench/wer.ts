@@ -1,14 +1,14 @@
 /**
  * Word error rate and speed of the embedded path (VAD → PocketSphinx) on
  *   (a) the LibriVox clips of Debian pocketsphinx-testdata, with their reference transcription;
- *   (b) contact-centre style sentences spoken by flite voices (agent = slt, customer = rms), laid
- *       out as two channels with pauses and faint noise.
+ *   (b) contact-centre style sentences spoken by flite voices (agent = slt, customer = rms, plus
+ *       awb reading both parts), laid out as channels with pauses and faint noise.
  *
  *   npx tsx bench/wer.ts                      # current defaults
  *   npx tsx bench/wer.ts --lw 8 --pad 300     # one setting (--beam --wbeam --pbeam --wip --fwdflatlw
  *                                             #   --bestpathlw --maxhmmpf --fwdflat
  *                                             #   no --bestpath no --minsil MS --threshold X)
- *   npx tsx bench/wer.ts --sweep              # the grid used to pick the defaults
+ *   npx tsx bench/wer.ts --sweep              # the grid used to pick the defaults, then --refine, --final
  */
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -54,11 +54,12 @@ const CALL: [voice: string, text: string][] = [
 function fliteSet(): Clip[] {
   const dir = join(tmpdir(), "callscribe-bench-wer");
   mkdirSync(dir, { recursive: true });
-  return ["slt", "rms"].map((voice, v) => {
+  // awb (Scottish male) reads every line as a third channel, for a less voice-specific figure.
+  return ["slt", "rms", "awb"].map((voice, v) => {
     const parts: Int16Array[] = [silence(0.7)];
     const said: string[] = [];
     CALL.forEach(([who, text], i) => {
-      if (who !== voice) return;
+      if (who !== voice && voice !== "awb") return;
       const path = join(dir, `${voice}-${i}.wav`);
       if (!existsSync(path)) say(text, voice, path);
       parts.push(readPcm16(path), silence(1 + ((i * 7) % 5) * 0.3));
@@ -165,10 +166,35 @@ const SWEEP: Setting[] = [
   { label: "minsil 600", tuning: STOCK, vad: { ...STOCK_VAD, minSilenceMs: 600 } },
 ];
 
+// Second round: combinations of what helped in SWEEP.
+const NOFF = { ...STOCK, fwdflat: false };
+const REFINE: Setting[] = [
+  { label: "noff pad400", tuning: NOFF, vad: { ...STOCK_VAD, padMs: 400 } },
+  { label: "noff pad500", tuning: NOFF, vad: { ...STOCK_VAD, padMs: 500 } },
+  { label: "noff wide p300", tuning: { ...NOFF, ...WIDE }, vad: { ...STOCK_VAD, padMs: 300 } },
+  { label: "noff wide p400", tuning: { ...NOFF, ...WIDE }, vad: { ...STOCK_VAD, padMs: 400 } },
+  { label: "noff wide p400 wip.2", tuning: { ...NOFF, ...WIDE, wip: 0.2 }, vad: { ...STOCK_VAD, padMs: 400 } },
+  { label: "noff wide p400 bplw8", tuning: { ...NOFF, ...WIDE, bestpathlw: 8 }, vad: { ...STOCK_VAD, padMs: 400 } },
+  { label: "noff wide p400 bplw11", tuning: { ...NOFF, ...WIDE, bestpathlw: 11 }, vad: { ...STOCK_VAD, padMs: 400 } },
+  { label: "ff wide p400", tuning: { ...STOCK, ...WIDE }, vad: { ...STOCK_VAD, padMs: 400 } },
+];
+
+// Third round, on the larger flite set (awb added).
+const FINAL: Setting[] = [
+  { label: "stock", tuning: STOCK, vad: STOCK_VAD },
+  { label: "ff p400", tuning: STOCK, vad: { ...STOCK_VAD, padMs: 400 } },
+  { label: "ff wide p400", tuning: { ...STOCK, ...WIDE }, vad: { ...STOCK_VAD, padMs: 400 } },
+  { label: "ff wide p400 bplw8", tuning: { ...STOCK, ...WIDE, bestpathlw: 8 }, vad: { ...STOCK_VAD, padMs: 400 } },
+  { label: "noff wide p400 bplw8", tuning: { ...NOFF, ...WIDE, bestpathlw: 8 }, vad: { ...STOCK_VAD, padMs: 400 } },
+  { label: "noff p400 bplw8", tuning: { ...NOFF, bestpathlw: 8 }, vad: { ...STOCK_VAD, padMs: 400 } },
+];
+
 function fromArgs(): Setting[] {
   const { values } = parseArgs({
     options: {
       sweep: { type: "boolean" },
+      refine: { type: "boolean" },
+      final: { type: "boolean" },
       lw: { type: "string" },
       beam: { type: "string" },
       wbeam: { type: "string" },
@@ -185,6 +211,8 @@ function fromArgs(): Setting[] {
     },
   });
   if (values.sweep) return SWEEP;
+  if (values.refine) return REFINE;
+  if (values.final) return FINAL;
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
   const bool = (v: string | undefined) => (v === undefined ? undefined : v === "yes" || v === "true");
   const tuning: PocketsphinxTuning = {

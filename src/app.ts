@@ -25,8 +25,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const given = req.headers["x-request-id"];
       return typeof given === "string" && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
     },
-    requestIdLogLabel: "reqId",
-    disableRequestLogging: false,
   });
   const maxUploadMb = Math.round((deps.maxUploadBytes / 1048576) * 100) / 100;
   registerErrorHandling(app, maxUploadMb);

@@ -296,6 +296,7 @@ export function createPocketsphinxRecognizer(opts: PocketsphinxOptions = {}): Re
 
   return {
     name: "pocketsphinx",
+    // input.lang is not used: the only model installed is US English.
     async recognize(input: RecognizeInput): Promise<RecognizedSegment[]> {
       if (pool.closed) throw new Error("recognizer is closed");
       // Regions are queued on the pool together, so one long channel also uses every decoder.

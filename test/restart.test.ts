@@ -1,0 +1,145 @@
+/**
+ * Crash safety with a real process: SIGKILL the server after a job finished but before its
+ * callback succeeded, and in the middle of a job; on restart the callback still arrives, once.
+ */
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
+import net from "node:net";
+import { join } from "node:path";
+import { after, afterEach, before, describe, it } from "node:test";
+import { makeTwoChannelCall } from "./helpers/call.ts";
+import { sayPcm, tempDir, writeWav } from "./helpers/audio.ts";
+import { startReceiver, type Receiver } from "./helpers/receiver.ts";
+import { poll } from "./helpers/server.ts";
+import { s001Shape } from "./helpers/shapes.ts";
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+function startProcess(env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+}
+
+async function waitHealthy(url: string) {
+  await poll(async () => {
+    try {
+      return (await fetch(`${url}/healthz`)).ok;
+    } catch {
+      return false;
+    }
+  }, 60_000);
+}
+
+function kill9(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill("SIGKILL");
+  });
+}
+
+async function submit(url: string, file: string, fields: Record<string, string>): Promise<Json> {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) form.append(k, v);
+  form.append("file", new Blob([readFileSync(file)]), "call.wav");
+  const res = await fetch(`${url}/transcribe`, { method: "POST", body: form });
+  assert.equal(res.status, 202);
+  return (await res.json()) as Json;
+}
+
+describe("SIGKILL and restart", () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let env: Record<string, string>;
+  let url: string;
+  let rx: Receiver;
+  let child: ChildProcess | undefined;
+  let shortWav: string;
+  let longWav: string;
+
+  before(async () => {
+    tmp = tempDir();
+    shortWav = writeWav(join(tmp.dir, "short.wav"), sayPcm("Your refund has been processed."));
+    longWav = makeTwoChannelCall(tmp.dir).path;
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    env = {
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      DATA_DIR: join(tmp.dir, "data"),
+      NETWORK_ALLOWLIST: "127.0.0.0/8",
+      DELIVERY_RETRY_BASE_MS: "1500",
+      DELIVERY_RETRY_FACTOR: "1",
+      DELIVERY_TIMEOUT_MS: "2000",
+      LOG_LEVEL: "error",
+    };
+    rx = await startReceiver([200]);
+  });
+  afterEach(async () => {
+    if (child && child.exitCode === null && child.signalCode === null) await kill9(child);
+  });
+  after(async () => {
+    await rx.close();
+    rmSync(tmp.dir, { recursive: true, force: true });
+  });
+
+  it("a finished job's pending delivery survives SIGKILL and arrives once after restart", async () => {
+    rx.setScript([500]);
+    child = startProcess(env);
+    await waitHealthy(url);
+    const accepted = await submit(url, shortWav, { call_uuid: "kill-1", callback_url: `${rx.url}/h` });
+    // kill only once the failed attempt is on record, so the expected history is deterministic
+    await poll(async () => {
+      const view = (await (await fetch(`${url}/transcribe/${accepted.request_id}`)).json()) as Json;
+      return view.callback?.attempts.length === 1;
+    });
+    await kill9(child);
+    rx.setScript([200]);
+
+    child = startProcess(env);
+    await waitHealthy(url);
+    await poll(async () => rx.acknowledged().length >= 1);
+    await new Promise((r) => setTimeout(r, 2500));
+    const acked = rx.acknowledged();
+    assert.equal(acked.length, 1, "delivered exactly once");
+    assert.equal(s001Shape.parse(acked[0]!.json).request_id, accepted.request_id);
+    const view = (await (await fetch(`${url}/transcribe/${accepted.request_id}`)).json()) as Json;
+    assert.equal(view.callback.state, "delivered");
+    assert.deepEqual(
+      view.callback.attempts.map((a: Json) => a.status_code),
+      [500, 200],
+    );
+  });
+
+  it("a job killed mid-processing is resumed and its callback delivered once", async () => {
+    const before = rx.received.length;
+    child = startProcess(env);
+    await waitHealthy(url);
+    const accepted = await submit(url, longWav, { call_uuid: "kill-2", callback_url: `${rx.url}/h` });
+    await poll(async () => {
+      const view = (await (await fetch(`${url}/transcribe/${accepted.request_id}`)).json()) as Json;
+      return view.status === "processing";
+    });
+    await kill9(child);
+    assert.equal(rx.received.length, before, "nothing delivered before the kill");
+
+    child = startProcess(env);
+    await waitHealthy(url);
+    await rx.waitFor(before + 1, 60_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    const mine = rx.received.filter((r) => (r.json as Json).call_uuid === "kill-2");
+    assert.equal(mine.length, 1);
+    const body = s001Shape.parse(mine[0]!.json);
+    assert.equal(body.request_id, accepted.request_id);
+    assert.ok(body.data.transcript.length >= 4);
+  });
+});
