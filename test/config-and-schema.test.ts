@@ -1,0 +1,73 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { fromFormFields, parseTranscribeFields } from "../src/api/call/transcribe-schema.ts";
+import { ConfigError, loadConfig, redactConfig } from "../src/config.ts";
+import { AppError } from "../src/core/errors.ts";
+
+describe("config", () => {
+  it("has working defaults and parses lists", () => {
+    const c = loadConfig({ NETWORK_ALLOWLIST: "127.0.0.0/8, ::1/128", API_KEYS: "a,b" });
+    assert.equal(c.PORT, 8080);
+    assert.equal(c.DELIVERY_RETRY_BASE_MS, 5000);
+    assert.equal(c.DELIVERY_RETRY_FACTOR, 4);
+    assert.equal(c.DELIVERY_MAX_ATTEMPTS, 3);
+    assert.equal(c.DELIVERY_TIMEOUT_MS, 30_000);
+    assert.deepEqual(c.NETWORK_ALLOWLIST, ["127.0.0.0/8", "::1/128"]);
+    assert.ok(c.dataDir.endsWith("/data"));
+  });
+  it("names the bad variable", () => {
+    assert.throws(
+      () => loadConfig({ PORT: "eighty" }),
+      (e: unknown) => e instanceof ConfigError && /PORT/.test(e.message),
+    );
+    assert.throws(() => loadConfig({ ASR_URL: "nope" }), /ASR_URL/);
+  });
+  it("redacts secrets", () => {
+    const text = JSON.stringify(redactConfig(loadConfig({ API_KEYS: "topsecret", ASR_API_KEY: "sk-123" })));
+    assert.ok(!text.includes("topsecret") && !text.includes("sk-123"));
+  });
+});
+
+describe("transcribe request fields", () => {
+  it("normalises a full JSON request", () => {
+    const f = parseTranscribeFields({
+      uri: "https://audio.example/call.mp3",
+      call_uuid: 1234,
+      callback_url: "https://hooks.example/cb?x=1",
+      speaker_aliases: ["Rep", "Caller"],
+      webhook_auth_header_name: "X-Key",
+      webhook_auth_header_value: "v",
+    });
+    assert.deepEqual(f, {
+      uri: "https://audio.example/call.mp3",
+      callUuid: "1234",
+      callbackUrl: "https://hooks.example/cb?x=1",
+      lang: "en",
+      speakerAliases: ["Rep", "Caller"],
+      authHeader: { name: "X-Key", value: "v" },
+    });
+  });
+  it("rejects what a receiver could be harmed by", () => {
+    const bad = (extra: object) => () => parseTranscribeFields({ call_uuid: "a", ...extra });
+    const isField = (field: string) => (e: unknown) => e instanceof AppError && e.field === field;
+    assert.throws(
+      bad({ callback_auth_header_name: "Host", callback_auth_header_value: "x" }),
+      isField("callback_auth_header_name"),
+    );
+    assert.throws(
+      bad({ callback_auth_header_name: "X-A", callback_auth_header_value: "a\r\nb" }),
+      isField("callback_auth_header_value"),
+    );
+    assert.throws(bad({ callback_url: "javascript:alert(1)" }), isField("callback_url"));
+    assert.throws(bad({ lang: "english please" }), isField("lang"));
+    assert.throws(() => parseTranscribeFields([1, 2]), /JSON object/);
+  });
+  it("reads multipart string fields", () => {
+    assert.deepEqual(fromFormFields({ speaker_aliases: '["A","B"]', call_uuid: "x" }).speaker_aliases, [
+      "A",
+      "B",
+    ]);
+    assert.deepEqual(fromFormFields({ speaker_aliases: "A, B" }).speaker_aliases, ["A", "B"]);
+    assert.equal(fromFormFields({ summarize: "true" }).summarize, true);
+  });
+});
