@@ -44,7 +44,7 @@ async function postForm(
 ) {
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) form.append(k, v);
-  if (file) form.append("file", new Blob([file.bytes]), file.name);
+  if (file) form.append("file", new Blob([new Uint8Array(file.bytes)]), file.name);
   const res = await fetch(`${server.url}/transcribe`, { method: "POST", body: form });
   return { status: res.status, body: (await res.json()) as Json };
 }

@@ -56,7 +56,8 @@ export async function probeAudio(file: string): Promise<AudioInfo> {
     throw err;
   }
   const info = parseProbe(JSON.parse(raw.toString("utf8")) as FfprobeOutput);
-  if (!info) throw new AppError("unsupported_audio", "the file is not decodable audio (no audio stream found)");
+  if (!info)
+    throw new AppError("unsupported_audio", "the file is not decodable audio (no audio stream found)");
   return info;
 }
 
