@@ -173,9 +173,21 @@ const REFINE: Setting[] = [
   { label: "noff pad500", tuning: NOFF, vad: { ...STOCK_VAD, padMs: 500 } },
   { label: "noff wide p300", tuning: { ...NOFF, ...WIDE }, vad: { ...STOCK_VAD, padMs: 300 } },
   { label: "noff wide p400", tuning: { ...NOFF, ...WIDE }, vad: { ...STOCK_VAD, padMs: 400 } },
-  { label: "noff wide p400 wip.2", tuning: { ...NOFF, ...WIDE, wip: 0.2 }, vad: { ...STOCK_VAD, padMs: 400 } },
-  { label: "noff wide p400 bplw8", tuning: { ...NOFF, ...WIDE, bestpathlw: 8 }, vad: { ...STOCK_VAD, padMs: 400 } },
-  { label: "noff wide p400 bplw11", tuning: { ...NOFF, ...WIDE, bestpathlw: 11 }, vad: { ...STOCK_VAD, padMs: 400 } },
+  {
+    label: "noff wide p400 wip.2",
+    tuning: { ...NOFF, ...WIDE, wip: 0.2 },
+    vad: { ...STOCK_VAD, padMs: 400 },
+  },
+  {
+    label: "noff wide p400 bplw8",
+    tuning: { ...NOFF, ...WIDE, bestpathlw: 8 },
+    vad: { ...STOCK_VAD, padMs: 400 },
+  },
+  {
+    label: "noff wide p400 bplw11",
+    tuning: { ...NOFF, ...WIDE, bestpathlw: 11 },
+    vad: { ...STOCK_VAD, padMs: 400 },
+  },
   { label: "ff wide p400", tuning: { ...STOCK, ...WIDE }, vad: { ...STOCK_VAD, padMs: 400 } },
 ];
 
@@ -184,8 +196,16 @@ const FINAL: Setting[] = [
   { label: "stock", tuning: STOCK, vad: STOCK_VAD },
   { label: "ff p400", tuning: STOCK, vad: { ...STOCK_VAD, padMs: 400 } },
   { label: "ff wide p400", tuning: { ...STOCK, ...WIDE }, vad: { ...STOCK_VAD, padMs: 400 } },
-  { label: "ff wide p400 bplw8", tuning: { ...STOCK, ...WIDE, bestpathlw: 8 }, vad: { ...STOCK_VAD, padMs: 400 } },
-  { label: "noff wide p400 bplw8", tuning: { ...NOFF, ...WIDE, bestpathlw: 8 }, vad: { ...STOCK_VAD, padMs: 400 } },
+  {
+    label: "ff wide p400 bplw8",
+    tuning: { ...STOCK, ...WIDE, bestpathlw: 8 },
+    vad: { ...STOCK_VAD, padMs: 400 },
+  },
+  {
+    label: "noff wide p400 bplw8",
+    tuning: { ...NOFF, ...WIDE, bestpathlw: 8 },
+    vad: { ...STOCK_VAD, padMs: 400 },
+  },
   { label: "noff p400 bplw8", tuning: { ...NOFF, bestpathlw: 8 }, vad: { ...STOCK_VAD, padMs: 400 } },
 ];
 

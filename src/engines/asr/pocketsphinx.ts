@@ -4,8 +4,16 @@
  * works with no external service. Each voiced region is decoded as one utterance on one decoder
  * from a small pool; the heavy calls run on koffi's worker threads so the event loop stays free.
  *
- * Tuning (bench/wer.ts, 2-core machine; WER pooled over each set, RTF = decode CPU time / audio):
- *   TUNING_FIGURES
+ * Tuning, measured with `npx tsx bench/wer.ts` on the 2-core dev machine (VAD → recognizer, two
+ * decoders; WER pooled per set; RTF = process CPU seconds / audio seconds, wall RTF is lower with
+ * two cores busy but varied with machine load). LibriVox = 5 real read clips, 71 words;
+ * flite = contact-centre lines by slt/rms/awb, 280 words:
+ *   before (stock 5prealpha flags, VAD pad 200 ms):     LibriVox 31.0 %, flite 8.2 %, CPU RTF 0.40 / 0.25
+ *   after  (defaults below, VAD pad 400 ms):            LibriVox 21.1 %, flite 7.5 %, CPU RTF 0.71 / 0.49
+ *   cheaper alternative (stock beams, fwdflat off, bestpathlw 8, pad 400): 21.1 %, 7.9 %, RTF 0.39 / 0.25
+ * Other single changes from stock: -lw/-fwdflatlw/-bestpathlw all 8 → 33.8 / 6.4 %, all 10 → 59 / 19 %;
+ * -bestpath no → 31.0 / 7.9 %; -wip 0.2 or 2 → ±1 word; fwdflat+wide beams+pad 400 → 23.9 / 6.8 % at
+ * RTF 0.81. The sets are small (one word on LibriVox is 1.4 points), so treat gaps under ~3 points as noise.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -48,18 +56,19 @@ export interface PocketsphinxOptions {
   splitSilenceS?: number;
 }
 
+/** Chosen with bench/wer.ts (figures at the top of this file); stock 5prealpha values in comments. */
 export const DEFAULT_TUNING: Required<Omit<PocketsphinxTuning, "extra">> = {
   lw: 6.5,
   fwdflatlw: 8.5,
-  bestpathlw: 9.5,
-  beam: 1e-48,
-  wbeam: 7e-29,
-  pbeam: 1e-48,
+  bestpathlw: 8, // 9.5
+  beam: 1e-60, // 1e-48
+  wbeam: 1e-40, // 7e-29
+  pbeam: 1e-60, // 1e-48
   fwdflatbeam: 1e-64,
   fwdflatwbeam: 7e-29,
   maxhmmpf: 30000,
   wip: 0.65,
-  fwdflat: true,
+  fwdflat: false, // true: the flat pass cost time and lost words on real speech
   bestpath: true,
 };
 
