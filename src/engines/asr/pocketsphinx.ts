@@ -10,7 +10,8 @@
  * flite = contact-centre lines by slt/rms/awb, 280 words:
  *   before (stock 5prealpha flags, VAD pad 200 ms):     LibriVox 31.0 %, flite 8.2 %, CPU RTF 0.40 / 0.25
  *   after  (defaults below, VAD pad 400 ms):            LibriVox 21.1 %, flite 7.5 %, CPU RTF 0.71 / 0.49
- *   cheaper alternative (stock beams, fwdflat off, bestpathlw 8, pad 400): 21.1 %, 7.9 %, RTF 0.39 / 0.25
+ *   chosen (stock beams, fwdflat off, bestpathlw 8, pad 400):  LibriVox 21.1 %, flite 7.9 %, CPU RTF 0.39 / 0.25
+ *   (the wider beams above gave the same LibriVox score for twice the CPU, so they are not the default)
  * Other single changes from stock: -lw/-fwdflatlw/-bestpathlw all 8 → 33.8 / 6.4 %, all 10 → 59 / 19 %;
  * -bestpath no → 31.0 / 7.9 %; -wip 0.2 or 2 → ±1 word; fwdflat+wide beams+pad 400 → 23.9 / 6.8 % at
  * RTF 0.81. The sets are small (one word on LibriVox is 1.4 points), so treat gaps under ~3 points as noise.
@@ -61,9 +62,10 @@ export const DEFAULT_TUNING: Required<Omit<PocketsphinxTuning, "extra">> = {
   lw: 6.5,
   fwdflatlw: 8.5,
   bestpathlw: 8, // 9.5
-  beam: 1e-60, // 1e-48
-  wbeam: 1e-40, // 7e-29
-  pbeam: 1e-60, // 1e-48
+  // stock beams: the wider ones (1e-60/1e-40/1e-60) scored the same on LibriVox at twice the CPU
+  beam: 1e-48,
+  wbeam: 7e-29,
+  pbeam: 1e-48,
   fwdflatbeam: 1e-64,
   fwdflatwbeam: 7e-29,
   maxhmmpf: 30000,
