@@ -10,12 +10,14 @@ import { registerDeliveryRoutes } from "./api/admin/deliveries-routes.ts";
 import { registerApiKeyAuth } from "./api/auth.ts";
 import { registerTranscribeRoutes, type CallApiDeps } from "./api/call/transcribe-routes.ts";
 import { registerErrorHandling } from "./api/errors.ts";
+import type { Metrics } from "./metrics.ts";
 
 export interface AppDeps extends CallApiDeps {
   logger: Logger;
   apiKeys: readonly string[];
   maxUploadBytes: number;
   onRedeliver(): void;
+  metrics: Metrics;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -35,6 +37,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerApiKeyAuth(app, deps.apiKeys, ["/healthz"]);
   app.get("/healthz", async () => ({ status: "ok" }));
   registerTranscribeRoutes(app, deps);
-  registerDeliveryRoutes(app, { store: deps.store, onRedeliver: deps.onRedeliver });
+  registerDeliveryRoutes(app, deps);
+  app.get("/metrics", async (_req, reply) =>
+    reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
+  );
   return app;
 }

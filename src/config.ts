@@ -36,7 +36,14 @@ export const configSchema = z.object({
   DELIVERY_RETRY_FACTOR: z.coerce.number().min(1).default(4),
   DELIVERY_MAX_ATTEMPTS: int(3, 1),
   DELIVERY_TIMEOUT_MS: int(30_000, 1),
-  DELIVERY_CONCURRENCY: int(16, 1),
+  DELIVERY_CONCURRENCY: int(64, 1),
+  DELIVERY_POLICY: z.enum(["makimoto", "assemblyai", "standard"]).default("makimoto"),
+  /** multiplies every delay and timeout of every policy (tests, demos) */
+  DELIVERY_TIME_SCALE: z.coerce.number().positive().default(1),
+  DELIVERY_PER_HOST_CONCURRENCY: int(8, 1),
+  CIRCUIT_FAILURE_THRESHOLD: int(5, 1),
+  CIRCUIT_COOLDOWN_MS: int(30_000, 1),
+  WEBHOOK_SIGNING_SECRET: optionalString,
   ASR_URL: optionalString.pipe(z.url().optional()),
   ASR_API_KEY: optionalString,
   ASR_MODEL: optionalString,
@@ -56,7 +63,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return { ...parsed.data, dataDir: path.resolve(parsed.data.DATA_DIR) };
 }
 
-const secretKeys = ["API_KEYS", "ASR_API_KEY"] as const;
+const secretKeys = ["API_KEYS", "ASR_API_KEY", "WEBHOOK_SIGNING_SECRET"] as const;
 
 export function redactConfig(config: Config): Record<string, unknown> {
   const out: Record<string, unknown> = { ...config };

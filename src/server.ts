@@ -10,7 +10,9 @@ import { buildApp } from "./app.ts";
 import type { Config } from "./config.ts";
 import { createJobRunner } from "./core/job-runner.ts";
 import { createTranscriptionHandler } from "./core/transcription-job.ts";
-import { defaultPolicy, type RetryPolicy } from "./delivery/policy.ts";
+import { presets, scalePolicy, type RetryPolicy } from "./delivery/policy.ts";
+import { parseSigningSecrets } from "./delivery/signer.ts";
+import { createMetrics } from "./metrics.ts";
 import { createWebhookSender } from "./delivery/sender.ts";
 import { createDeliveryWorker } from "./delivery/worker.ts";
 import { createRecognizer } from "./engines/asr/select.ts";
@@ -37,14 +39,25 @@ export function createLogger(config: Config): Logger {
   });
 }
 
-export function policyFromConfig(config: Config): RetryPolicy {
-  return {
-    ...defaultPolicy,
+/** The presets, with the makimoto one shaped by the DELIVERY_* overrides, all time-scaled. */
+export function policiesFromConfig(config: Config): (name: string) => RetryPolicy {
+  const makimoto: RetryPolicy = {
+    ...presets.makimoto,
     maxAttempts: config.DELIVERY_MAX_ATTEMPTS,
-    baseDelayMs: config.DELIVERY_RETRY_BASE_MS,
-    factor: config.DELIVERY_RETRY_FACTOR,
+    schedule: {
+      kind: "exponential",
+      baseMs: config.DELIVERY_RETRY_BASE_MS,
+      factor: config.DELIVERY_RETRY_FACTOR,
+      maxDelayMs: presets.makimoto.schedule.maxDelayMs,
+    },
     timeoutMs: config.DELIVERY_TIMEOUT_MS,
   };
+  const all: Record<string, RetryPolicy> = { ...presets, makimoto };
+  const scaled = Object.fromEntries(
+    Object.entries(all).map(([k, p]) => [k, scalePolicy(p, config.DELIVERY_TIME_SCALE)]),
+  );
+  const fallback = scaled[config.DELIVERY_POLICY]!;
+  return (name) => scaled[name] ?? fallback;
 }
 
 export async function startServer(config: Config, opts: ServerOptions = {}) {
@@ -57,12 +70,21 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
   const vad = createVad();
   const maxUploadBytes = Math.floor(config.MAX_UPLOAD_MB * 1048576);
 
+  const metrics = createMetrics(store);
   const delivery = createDeliveryWorker({
     store,
     send: createWebhookSender(guard.dispatcher),
-    policy: policyFromConfig(config),
+    policyFor: policiesFromConfig(config),
     concurrency: config.DELIVERY_CONCURRENCY,
+    perHost: config.DELIVERY_PER_HOST_CONCURRENCY,
+    circuit: {
+      failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD,
+      cooldownMs: config.CIRCUIT_COOLDOWN_MS,
+      maxCooldownMs: 10 * config.CIRCUIT_COOLDOWN_MS,
+    },
+    signingKeys: parseSigningSecrets(config.WEBHOOK_SIGNING_SECRET),
     logger,
+    metrics,
   });
   const runner = createJobRunner({
     store,
@@ -73,6 +95,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
       blobs,
       logger,
       onDeliveryQueued: () => delivery.kick(),
+      defaultPolicy: config.DELIVERY_POLICY,
       fetchAudio: async (uri, dest) => {
         await fetchToFile(uri, dest, {
           dispatcher: guard.dispatcher,
@@ -95,6 +118,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
     inlineTimeoutMs: config.INLINE_TIMEOUT_MS,
     checkCallbackUrl: (url) => guard.check(url),
     onRedeliver: () => delivery.kick(),
+    metrics,
   });
 
   const now = Date.now();
@@ -117,5 +141,5 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
 
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.PORT;
-  return { app, store, port, logger, stop };
+  return { app, store, port, logger, stop, delivery };
 }

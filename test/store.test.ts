@@ -15,6 +15,7 @@ const delivery = (id: string): NewDelivery => ({
   id,
   event: "transcriptDelivered",
   url: "http://127.0.0.1:9/h",
+  policy: "makimoto",
   authHeaderName: "X-Token",
   authHeaderValue: "secret",
   body: '{"status":"S001"}',
@@ -86,7 +87,15 @@ function storeContract(name: string, open: () => { store: Store; dispose(): void
       assert.deepEqual(await store.claimDueDeliveries(100, 10), [], "not claimed twice");
       assert.equal(await store.restartDelivery("d1", 101), null, "no restart while in flight");
 
-      const attempt = { deliveryId: "d1", series: 1, startedAt: 100, latencyMs: 5, errorDetail: null };
+      const attempt = {
+        deliveryId: "d1",
+        series: 1,
+        startedAt: 100,
+        latencyMs: 5,
+        errorDetail: null,
+        urlHost: "127.0.0.1:9",
+        responseSnippet: "oops",
+      };
       await store.recordAttempt(
         { ...attempt, attemptNo: 1, statusCode: 500, errorClass: "http_5xx" },
         { state: "pending", nextAttemptAt: 200 },
@@ -153,6 +162,7 @@ describe("sqlite migrations", () => {
     assert.equal(db.pragma("journal_mode", { simple: true }), "wal");
     assert.deepEqual(db.prepare("SELECT version, name FROM schema_migrations").all(), [
       { version: 1, name: "001_init.sql" },
+      { version: 2, name: "002_delivery_engine.sql" },
     ]);
     db.close();
     rmSync(dir, { recursive: true });

@@ -1,6 +1,7 @@
 /**
  * Read-side JSON for jobs and deliveries. Pure. The auth header value never leaves through here.
  */
+import { webhookId } from "../delivery/worker.ts";
 import { failureBody, successBody, type Transcript } from "../core/payloads.ts";
 import type { AttemptRow, DeliveryRow, JobRow } from "../store/types.ts";
 
@@ -15,6 +16,8 @@ export function attemptView(a: AttemptRow) {
     error_class: a.errorClass,
     error: a.errorDetail,
     latency_ms: a.latencyMs,
+    url_host: a.urlHost,
+    response_body: a.responseSnippet,
   };
 }
 
@@ -23,7 +26,9 @@ export function deliveryView(d: DeliveryRow, attempts: AttemptRow[]) {
     id: d.id,
     request_id: d.jobId,
     event: d.event,
+    webhook_id: webhookId(d),
     url: d.url,
+    policy: d.policy,
     state: d.state,
     webhook_status_code: d.lastStatusCode,
     auth_header: d.authHeaderName ? { name: d.authHeaderName, value: "[redacted]" } : null,
@@ -33,6 +38,20 @@ export function deliveryView(d: DeliveryRow, attempts: AttemptRow[]) {
     created_at: iso(d.createdAt),
     updated_at: iso(d.updatedAt),
     attempts: attempts.map(attemptView),
+  };
+}
+
+/** One entry of the events feed: the webhook body exactly as sent, parsed. */
+export function eventView(d: DeliveryRow, cursor: string) {
+  return {
+    cursor,
+    webhook_id: webhookId(d),
+    delivery_id: d.id,
+    event: d.event,
+    request_id: d.jobId,
+    created_at: iso(d.createdAt),
+    delivery_state: d.state,
+    body: JSON.parse(d.body) as unknown,
   };
 }
 

@@ -18,6 +18,8 @@ export interface TranscriptionParams {
   speakerAliases?: string[] | undefined;
   /** stored with the job because the delivery is created only when the job finishes */
   authHeader?: { name: string; value: string } | undefined;
+  /** retry policy preset for the callback; the server default when absent */
+  callbackPolicy?: string | undefined;
   source: { kind: "upload"; filename: string | null } | { kind: "uri"; uri: string };
 }
 
@@ -27,6 +29,7 @@ export interface TranscriptionJobDeps {
   fetchAudio(uri: string, destPath: string): Promise<void>;
   transcribe(req: TranscribeRequest): Promise<Transcript>;
   onDeliveryQueued(): void;
+  defaultPolicy: string;
   logger: Logger;
   now?: () => number;
 }
@@ -70,6 +73,7 @@ export function createTranscriptionHandler(deps: TranscriptionJobDeps) {
           id: randomUUID(),
           event: "transcriptDelivered",
           url: p.callbackUrl,
+          policy: p.callbackPolicy ?? deps.defaultPolicy,
           authHeaderName: p.authHeader?.name ?? null,
           authHeaderValue: p.authHeader?.value ?? null,
           body: JSON.stringify(body),

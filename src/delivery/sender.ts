@@ -21,11 +21,35 @@ export interface SendOutcome {
   /** operator detail (never shown to receivers); null on success */
   errorDetail: string | null;
   latencyMs: number;
+  /** first 2 KiB of the response body */
+  responseSnippet: string | null;
+  retryAfter: string | null;
 }
 
 export type WebhookSender = (req: WebhookRequest) => Promise<SendOutcome>;
 
 export const USER_AGENT = "callscribe-webhooks/0.1";
+const SNIPPET_BYTES = 2048;
+const DRAIN_LIMIT = 64 * 1024;
+
+async function readSnippet(body: Dispatcher.ResponseData["body"], signal: AbortSignal): Promise<string> {
+  const parts: Buffer[] = [];
+  let kept = 0;
+  let seen = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    seen += chunk.length;
+    if (kept < SNIPPET_BYTES) {
+      const piece = chunk.subarray(0, SNIPPET_BYTES - kept);
+      parts.push(piece);
+      kept += piece.length;
+    }
+    if (seen > DRAIN_LIMIT || signal.aborted) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(parts).toString("utf8");
+}
 
 export function createWebhookSender(dispatcher: Dispatcher): WebhookSender {
   return async (req) => {
@@ -42,13 +66,16 @@ export function createWebhookSender(dispatcher: Dispatcher): WebhookSender {
         headersTimeout: req.timeoutMs,
         bodyTimeout: req.timeoutMs,
       });
-      await res.body.dump({ limit: 64 * 1024, signal });
+      const snippet = await readSnippet(res.body, signal);
       const errorClass = classifyStatus(res.statusCode);
+      const retryAfter = res.headers["retry-after"];
       return {
         statusCode: res.statusCode,
         errorClass,
         errorDetail: errorClass ? `receiver answered HTTP ${res.statusCode}` : null,
         latencyMs: elapsed(),
+        responseSnippet: snippet || null,
+        retryAfter: typeof retryAfter === "string" ? retryAfter : null,
       };
     } catch (err) {
       const kind = signal.aborted ? "timeout" : classifyTransportError(err);
@@ -58,6 +85,8 @@ export function createWebhookSender(dispatcher: Dispatcher): WebhookSender {
         errorDetail:
           kind === "timeout" ? `no answer within ${req.timeoutMs} ms` : describe(err).slice(0, 500),
         latencyMs: elapsed(),
+        responseSnippet: null,
+        retryAfter: null,
       };
     }
   };

@@ -1,41 +1,75 @@
 /**
  * The delivery worker: claims due deliveries from the store, sends each once, appends the attempt
- * row and applies the policy's decision in one transaction. Everything it needs survives a crash
- * in the database: a restart releases deliveries a dead process left in flight.
+ * row and applies the policy's decision in one transaction. Two lanes (first attempts, retries)
+ * with their own slots, so new deliveries never wait behind a retry backlog; a host gate caps
+ * each receiver's share and holds back hosts whose circuit is open. Everything it needs survives a
+ * crash in the database: a restart releases deliveries a dead process left in flight.
  */
 import type { Logger } from "pino";
+import type { Metrics } from "../metrics.ts";
 import type { DeliveryRow, Store } from "../store/types.ts";
 import { createPump, type Pump } from "../worker/pump.ts";
+import type { CircuitConfig } from "./circuit.ts";
+import { createHostGate, type HostGate } from "./host-gate.ts";
 import { decide, type RetryPolicy } from "./policy.ts";
 import type { WebhookSender } from "./sender.ts";
+import { signatureHeaders } from "./signer.ts";
 
 export interface DeliveryWorkerDeps {
   store: Store;
   send: WebhookSender;
-  policy: RetryPolicy;
+  policyFor(name: string): RetryPolicy;
+  /** slots per lane */
   concurrency: number;
+  perHost: number;
+  circuit: CircuitConfig;
+  signingKeys: Buffer[];
   logger: Logger;
+  metrics?: Metrics;
   now?: () => number;
+  rand?: () => number;
 }
 
-export function deliveryHeaders(d: DeliveryRow): Record<string, string> {
-  return d.authHeaderName && d.authHeaderValue ? { [d.authHeaderName]: d.authHeaderValue } : {};
+export interface DeliveryWorker extends Pump {
+  readonly gate: HostGate;
 }
 
-export function createDeliveryWorker(deps: DeliveryWorkerDeps): Pump {
+/** For the circuit breaker a host is healthy if it answered, unless with 5xx or 429. */
+const hostAnswered = (o: { statusCode: number | null }) =>
+  o.statusCode !== null && o.statusCode < 500 && o.statusCode !== 429;
+
+/** Stable across retries and redeliveries of the same event (Standard Webhooks `webhook-id`). */
+export const webhookId = (d: DeliveryRow) => `msg_${d.id}`;
+
+export function deliveryHeaders(d: DeliveryRow, attemptNo: number, keys: Buffer[], now: number) {
+  return {
+    ...(d.authHeaderName && d.authHeaderValue ? { [d.authHeaderName]: d.authHeaderValue } : {}),
+    ...signatureHeaders(keys, webhookId(d), Math.floor(now / 1000), d.body),
+    "webhook-attempt": String(attemptNo),
+  };
+}
+
+export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ component: "delivery" });
+  const gate = createHostGate(deps.perHost, deps.circuit);
 
   const attempt = async (d: DeliveryRow) => {
+    const policy = deps.policyFor(d.policy);
     const attemptNo = d.attemptsInSeries + 1;
     const startedAt = now();
-    const outcome = await deps.send({
-      url: d.url,
-      body: d.body,
-      headers: deliveryHeaders(d),
-      timeoutMs: deps.policy.timeoutMs,
-    });
-    const decision = decide(outcome, attemptNo, deps.policy, now());
+    let outcome;
+    try {
+      outcome = await deps.send({
+        url: d.url,
+        body: d.body,
+        headers: deliveryHeaders(d, attemptNo, deps.signingKeys, startedAt),
+        timeoutMs: policy.timeoutMs,
+      });
+    } finally {
+      gate.finished(d.host, outcome ? hostAnswered(outcome) : false, now());
+    }
+    const decision = decide(outcome, attemptNo, policy, now(), deps.rand);
     await deps.store.recordAttempt(
       {
         deliveryId: d.id,
@@ -46,15 +80,21 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): Pump {
         statusCode: outcome.statusCode,
         errorClass: outcome.errorClass,
         errorDetail: outcome.errorDetail,
+        urlHost: d.host,
+        responseSnippet: outcome.responseSnippet,
       },
       { state: decision.state, nextAttemptAt: decision.state === "pending" ? decision.at : null },
       now(),
     );
-    log.info(
+    // the retry lane may be asleep until a later time: let it see the new due time
+    if (decision.state === "pending") retryLane.kick();
+    deps.metrics?.attempt(outcome.errorClass ?? "2xx", outcome.latencyMs);
+    if (decision.state !== "pending") deps.metrics?.finished(decision.state);
+    log.debug(
       {
         deliveryId: d.id,
         jobId: d.jobId,
-        host: new URL(d.url).host,
+        host: d.host,
         attempt: attemptNo,
         statusCode: outcome.statusCode,
         errorClass: outcome.errorClass,
@@ -63,15 +103,47 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): Pump {
       },
       "webhook attempt",
     );
+    if (decision.state === "abandoned")
+      log.warn({ deliveryId: d.id, host: d.host }, "webhook delivery abandoned");
   };
 
-  return createPump({
-    name: "delivery",
-    concurrency: deps.concurrency,
-    claim: (limit) => deps.store.claimDueDeliveries(now(), limit),
-    handle: attempt,
-    nextWakeAt: () => deps.store.nextDueAt(),
-    logger: log,
-    now,
-  });
+  const lane = (name: "first" | "retry"): Pump =>
+    createPump({
+      name: `delivery-${name}`,
+      concurrency: deps.concurrency,
+      async claim(limit) {
+        const items = await deps.store.claimDueDeliveries(now(), limit, {
+          lane: name,
+          ...gate.claimOptions(now()),
+        });
+        for (const d of items) gate.started(d.host);
+        return items;
+      },
+      handle: attempt,
+      async nextWakeAt() {
+        const t = now();
+        const due = await deps.store.nextDueAt({
+          lane: name,
+          excludeHosts: gate.claimOptions(t).excludeHosts,
+        });
+        const reopen = gate.nextReopenAt(t);
+        return due === null ? reopen : reopen === null ? due : Math.min(due, reopen);
+      },
+      logger: log,
+      now,
+    });
+
+  const retryLane = lane("retry");
+  const lanes = [lane("first"), retryLane];
+  return {
+    gate,
+    start: () => lanes.forEach((l) => l.start()),
+    kick: () => lanes.forEach((l) => l.kick()),
+    stop: async (graceMs) => {
+      await Promise.all(lanes.map((l) => l.stop(graceMs)));
+    },
+    get inFlight() {
+      return lanes.reduce((n, l) => n + l.inFlight, 0);
+    },
+  };
 }

@@ -18,6 +18,7 @@ import type {
   NewJob,
   Store,
 } from "./types.ts";
+import { hostOf } from "./types.ts";
 
 type Row = Record<string, unknown>;
 
@@ -44,9 +45,12 @@ export function jobFromRow(r: Row): JobRow {
 export function deliveryFromRow(r: Row): DeliveryRow {
   return {
     id: String(r.id),
+    seq: Number(r.seq),
     jobId: String(r.job_id),
     event: r.event as DeliveryRow["event"],
     url: String(r.url),
+    host: String(r.host),
+    policy: String(r.policy),
     authHeaderName: (r.auth_header_name as string | null) ?? null,
     authHeaderValue: (r.auth_header_value as string | null) ?? null,
     body: String(r.body),
@@ -71,6 +75,8 @@ export function attemptFromRow(r: Row): AttemptRow {
     statusCode: r.status_code == null ? null : Number(r.status_code),
     errorClass: (r.error_class as AttemptRow["errorClass"]) ?? null,
     errorDetail: (r.error_detail as string | null) ?? null,
+    urlHost: (r.url_host as string | null) ?? null,
+    responseSnippet: (r.response_snippet as string | null) ?? null,
   };
 }
 
@@ -103,20 +109,34 @@ export function openSqliteStore(file: string): Store {
       `UPDATE jobs SET status = 'queued', started_at = NULL, updated_at = ? WHERE status = 'processing'`,
     ),
     insertDelivery: db.prepare(
-      `INSERT INTO deliveries (id, job_id, event, url, auth_header_name, auth_header_value, body, state,
-         next_attempt_at, created_at, updated_at)
-       VALUES (@id, @jobId, @event, @url, @authHeaderName, @authHeaderValue, @body, 'pending', @now, @now, @now)`,
+      `INSERT INTO deliveries (id, job_id, event, url, host, policy, auth_header_name, auth_header_value, body,
+         state, next_attempt_at, created_at, updated_at)
+       VALUES (@id, @jobId, @event, @url, @host, @policy, @authHeaderName, @authHeaderValue, @body,
+         'pending', @now, @now, @now)`,
     ),
+    // One statement claims a batch fairly across hosts: rank due rows per host and take at most
+    // the host's free slots (per-host cap minus what is in flight), skipping hosts whose circuit is
+    // open. The window runs over due rows only (index deliveries_due_host).
     claimDeliveries: db.prepare(
       `UPDATE deliveries SET state = 'delivering', updated_at = @now
-       WHERE id IN (SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= @now
-                    ORDER BY next_attempt_at, rowid LIMIT @limit)
-       RETURNING *`,
+       WHERE rowid IN (
+         SELECT rid FROM (
+           SELECT rowid AS rid, next_attempt_at AS due, host,
+                  row_number() OVER (PARTITION BY host ORDER BY next_attempt_at, rowid) AS rank
+           FROM deliveries
+           WHERE state = 'pending' AND next_attempt_at <= @now
+             AND (@lane = 'any' OR (attempts_in_series = 0) = (@lane = 'first'))
+             AND host NOT IN (SELECT value FROM json_each(@exclude))
+         )
+         WHERE rank <= @perHost - coalesce(json_extract(@inFlight, '$."' || host || '"'), 0)
+         ORDER BY due, rid LIMIT @limit)
+       RETURNING *, rowid AS seq`,
     ),
     insertAttempt: db.prepare(
       `INSERT INTO delivery_attempts (delivery_id, series, attempt_no, started_at, latency_ms, status_code,
-         error_class, error_detail)
-       VALUES (@deliveryId, @series, @attemptNo, @startedAt, @latencyMs, @statusCode, @errorClass, @errorDetail)`,
+         error_class, error_detail, url_host, response_snippet)
+       VALUES (@deliveryId, @series, @attemptNo, @startedAt, @latencyMs, @statusCode, @errorClass, @errorDetail,
+         @urlHost, @responseSnippet)`,
     ),
     updateDelivery: db.prepare(
       `UPDATE deliveries SET state = @state, next_attempt_at = @nextAttemptAt,
@@ -128,19 +148,29 @@ export function openSqliteStore(file: string): Store {
       `UPDATE deliveries SET state = 'pending', next_attempt_at = @now, updated_at = @now
        WHERE state = 'delivering'`,
     ),
-    nextDue: db.prepare(`SELECT min(next_attempt_at) AS t FROM deliveries WHERE state = 'pending'`),
-    getDelivery: db.prepare(`SELECT * FROM deliveries WHERE id = ?`),
-    listAll: db.prepare(`SELECT * FROM deliveries ORDER BY created_at DESC, rowid DESC LIMIT ?`),
-    listByState: db.prepare(
-      `SELECT * FROM deliveries WHERE state = ? ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+    nextDue: db.prepare(
+      `SELECT min(next_attempt_at) AS t FROM deliveries
+       WHERE state = 'pending' AND (@lane = 'any' OR (attempts_in_series = 0) = (@lane = 'first'))
+         AND host NOT IN (SELECT value FROM json_each(@exclude))`,
     ),
-    forJob: db.prepare(`SELECT * FROM deliveries WHERE job_id = ? ORDER BY created_at, rowid`),
+    getDelivery: db.prepare(`SELECT *, rowid AS seq FROM deliveries WHERE id = ?`),
+    listAll: db.prepare(`SELECT *, rowid AS seq FROM deliveries ORDER BY rowid DESC LIMIT ?`),
+    listByState: db.prepare(
+      `SELECT *, rowid AS seq FROM deliveries WHERE state = ? ORDER BY rowid DESC LIMIT ?`,
+    ),
+    forJob: db.prepare(`SELECT *, rowid AS seq FROM deliveries WHERE job_id = ? ORDER BY rowid`),
+    countByState: db.prepare(`SELECT count(*) AS n FROM deliveries WHERE state = ?`),
+    events: db.prepare(`SELECT *, rowid AS seq FROM deliveries WHERE rowid > ? ORDER BY rowid LIMIT ?`),
+    find: db.prepare(
+      `SELECT *, rowid AS seq FROM deliveries
+       WHERE state = @state AND created_at >= @since AND created_at < @until ORDER BY rowid LIMIT @limit`,
+    ),
     attempts: db.prepare(`SELECT * FROM delivery_attempts WHERE delivery_id = ? ORDER BY id`),
     restart: db.prepare(
       `UPDATE deliveries SET state = 'pending', series = series + 1, attempts_in_series = 0,
-         next_attempt_at = @now, updated_at = @now
+         next_attempt_at = @now, updated_at = @now, url = coalesce(@url, url), host = coalesce(@host, host)
        WHERE id = @id AND state <> 'delivering'
-       RETURNING *`,
+       RETURNING *, rowid AS seq`,
     ),
   };
 
@@ -155,7 +185,7 @@ export function openSqliteStore(file: string): Store {
         errorMessage: outcome.status === "failed" ? outcome.errorMessage : null,
       });
       if (done.changes !== 1) throw new Error(`job ${id} not found`);
-      if (delivery) q.insertDelivery.run({ ...delivery, jobId: id, now });
+      if (delivery) q.insertDelivery.run({ ...delivery, host: hostOf(delivery.url), jobId: id, now });
     },
   );
 
@@ -193,8 +223,16 @@ export function openSqliteStore(file: string): Store {
     async requeueInterruptedJobs(now) {
       return q.requeue.run(now).changes;
     },
-    async claimDueDeliveries(now, limit) {
-      return (q.claimDeliveries.all({ now, limit }) as Row[]).map(deliveryFromRow);
+    async claimDueDeliveries(now, limit, opts = {}) {
+      const rows = q.claimDeliveries.all({
+        now,
+        limit,
+        lane: opts.lane ?? "any",
+        perHost: opts.perHost ?? limit,
+        inFlight: JSON.stringify(opts.inFlight ?? {}),
+        exclude: JSON.stringify(opts.excludeHosts ?? []),
+      }) as Row[];
+      return rows.map(deliveryFromRow);
     },
     async recordAttempt(attempt, update, now) {
       attemptTx.immediate(attempt, update, now);
@@ -202,8 +240,10 @@ export function openSqliteStore(file: string): Store {
     async releaseInterruptedDeliveries(now) {
       return q.release.run({ now }).changes;
     },
-    async nextDueAt() {
-      const t = (q.nextDue.get() as Row).t;
+    async nextDueAt(opts = {}) {
+      const t = (
+        q.nextDue.get({ lane: opts.lane ?? "any", exclude: JSON.stringify(opts.excludeHosts ?? []) }) as Row
+      ).t;
       return t == null ? null : Number(t);
     },
     async getDelivery(id) {
@@ -220,9 +260,20 @@ export function openSqliteStore(file: string): Store {
     async attemptsFor(deliveryId) {
       return (q.attempts.all(deliveryId) as Row[]).map(attemptFromRow);
     },
-    async restartDelivery(id, now) {
-      const r = q.restart.get({ id, now }) as Row | undefined;
+    async restartDelivery(id, now, newUrl) {
+      const r = q.restart.get({ id, now, url: newUrl ?? null, host: newUrl ? hostOf(newUrl) : null }) as
+        Row | undefined;
       return r ? deliveryFromRow(r) : null;
+    },
+    async countDeliveries(state) {
+      return Number((q.countByState.get(state) as Row).n);
+    },
+    async listEvents(after, limit) {
+      return (q.events.all(after, limit) as Row[]).map(deliveryFromRow);
+    },
+    async findDeliveries({ since, until, state, limit }) {
+      const rows = q.find.all({ state, since: since ?? 0, until: until ?? Number.MAX_SAFE_INTEGER, limit });
+      return (rows as Row[]).map(deliveryFromRow);
     },
     async close() {
       db.close();

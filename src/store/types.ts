@@ -51,9 +51,15 @@ export type JobOutcome =
 
 export interface DeliveryRow {
   id: string;
+  /** position in the events feed (GET /events): increases with every delivery created */
+  seq: number;
   jobId: string;
   event: WebhookEvent;
   url: string;
+  /** host[:port] of `url`, the unit of isolation (concurrency cap, circuit breaker) */
+  host: string;
+  /** name of the retry policy preset */
+  policy: string;
   /** custom auth header; the value is a secret and never leaves the server except to the receiver */
   authHeaderName: string | null;
   authHeaderValue: string | null;
@@ -72,6 +78,7 @@ export interface NewDelivery {
   id: string;
   event: WebhookEvent;
   url: string;
+  policy: string;
   authHeaderName: string | null;
   authHeaderValue: string | null;
   body: string;
@@ -87,6 +94,9 @@ export interface AttemptRow {
   statusCode: number | null;
   errorClass: FailureClass | null;
   errorDetail: string | null;
+  urlHost: string | null;
+  /** first 2 KiB of the response body */
+  responseSnippet: string | null;
 }
 
 export type NewAttempt = Omit<AttemptRow, "id">;
@@ -96,6 +106,16 @@ export interface DeliveryUpdate {
   state: Exclude<DeliveryState, "delivering">;
   nextAttemptAt: number | null;
 }
+
+export interface ClaimOptions {
+  lane?: "first" | "retry";
+  perHost?: number;
+  inFlight?: Record<string, number>;
+  excludeHosts?: string[];
+}
+
+/** host[:port] as used for isolation; lower-cased, default ports dropped by URL. */
+export const hostOf = (url: string): string => new URL(url).host.toLowerCase();
 
 export interface Store {
   createJob(job: NewJob): Promise<void>;
@@ -108,20 +128,34 @@ export interface Store {
   /** Start-up recovery for a single-process store: jobs left `processing` go back to `queued`. */
   requeueInterruptedJobs(now: number): Promise<number>;
 
-  /** pending deliveries due at `now` → delivering, earliest first, at most `limit` */
-  claimDueDeliveries(now: number, limit: number): Promise<DeliveryRow[]>;
+  /**
+   * pending deliveries due at `now` → delivering, earliest first, at most `limit`, never more than
+   * `perHost - inFlight[host]` for one host, none for `excludeHosts`; `lane` separates first
+   * attempts from retries so new deliveries never wait behind a retry backlog.
+   */
+  claimDueDeliveries(now: number, limit: number, opts?: ClaimOptions): Promise<DeliveryRow[]>;
   /** Appends the attempt row and applies the decision, in one transaction. */
   recordAttempt(attempt: NewAttempt, update: DeliveryUpdate, now: number): Promise<void>;
   /** Start-up recovery: deliveries left `delivering` by a dead process become due again. */
   releaseInterruptedDeliveries(now: number): Promise<number>;
-  /** earliest next_attempt_at among pending deliveries */
-  nextDueAt(): Promise<number | null>;
+  /** earliest next_attempt_at among pending deliveries (optionally of one lane, skipping hosts) */
+  nextDueAt(opts?: Pick<ClaimOptions, "lane" | "excludeHosts">): Promise<number | null>;
+  countDeliveries(state: DeliveryState): Promise<number>;
+  /** events feed: deliveries with seq > `after`, in seq order */
+  listEvents(after: number, limit: number): Promise<DeliveryRow[]>;
+  /** deliveries created in [since, until) in a state, oldest first (recovery) */
+  findDeliveries(filter: {
+    since?: number;
+    until?: number;
+    state: DeliveryState;
+    limit: number;
+  }): Promise<DeliveryRow[]>;
   getDelivery(id: string): Promise<DeliveryRow | null>;
   listDeliveries(filter: { state?: DeliveryState; limit: number }): Promise<DeliveryRow[]>;
   deliveriesForJob(jobId: string): Promise<DeliveryRow[]>;
   attemptsFor(deliveryId: string): Promise<AttemptRow[]>;
-  /** A new attempt series for a delivery not currently in flight; null if unknown or in flight. */
-  restartDelivery(id: string, now: number): Promise<DeliveryRow | null>;
+  /** A new attempt series for a delivery not currently in flight (optionally to a new URL); null if unknown or in flight. */
+  restartDelivery(id: string, now: number, newUrl?: string): Promise<DeliveryRow | null>;
 
   close(): Promise<void>;
 }

@@ -34,11 +34,14 @@ export function createPump<T>(opts: PumpOptions<T>): Pump {
   let again = false;
   let timer: NodeJS.Timeout | undefined;
 
-  const schedule = async () => {
+  // `floorMs` keeps a claim that found nothing from spinning on a due item it may not take yet
+  const schedule = async (floorMs: number) => {
     clearTimeout(timer);
     if (stopped) return;
+    // with every slot busy, a finishing item wakes the pump; no timer needed
+    if (running.size >= opts.concurrency) return;
     const next = (await opts.nextWakeAt?.()) ?? null;
-    const wait = next === null ? idleMs : Math.min(Math.max(next - now(), 0), idleMs);
+    const wait = next === null ? idleMs : Math.min(Math.max(next - now(), floorMs), idleMs);
     timer = setTimeout(() => void pump(), wait);
     timer.unref();
   };
@@ -50,12 +53,14 @@ export function createPump<T>(opts: PumpOptions<T>): Pump {
       return;
     }
     pumping = true;
+    let claimedNone = false;
     try {
       do {
         again = false;
         const free = opts.concurrency - running.size;
         if (free <= 0) break;
         const items = await opts.claim(free);
+        claimedNone = items.length === 0;
         for (const item of items) {
           const p = opts
             .handle(item)
@@ -68,7 +73,7 @@ export function createPump<T>(opts: PumpOptions<T>): Pump {
         }
         if (items.length === free) again = true;
       } while (again && !stopped);
-      await schedule();
+      await schedule(claimedNone ? 20 : 0);
     } catch (err) {
       opts.logger.error({ err }, `${opts.name}: claim failed`);
       timer = setTimeout(() => void pump(), 1000);

@@ -62,6 +62,7 @@ export function registerTranscribeRoutes(app: FastifyInstance, deps: CallApiDeps
         lang: fields.lang,
         speakerAliases: fields.speakerAliases,
         authHeader: fields.authHeader,
+        callbackPolicy: fields.callbackPolicy,
         source: upload?.file
           ? { kind: "upload", filename: upload.file.filename }
           : { kind: "uri", uri: fields.uri! },

@@ -54,6 +54,11 @@ export const transcribeFieldsSchema = z
     webhook_auth_header_name: headerName.optional(),
     webhook_auth_header_value: headerValue.optional(),
     summarize: z.boolean().optional(),
+    callback_policy: z
+      .enum(["makimoto", "assemblyai", "standard"], {
+        error: "callback_policy must be one of makimoto, assemblyai, standard",
+      })
+      .optional(),
   })
   .strip();
 
@@ -64,6 +69,7 @@ export interface TranscribeFields {
   lang: string;
   speakerAliases: string[] | undefined;
   authHeader: { name: string; value: string } | undefined;
+  callbackPolicy: string | undefined;
 }
 
 /** Validates and normalises; throws a 400 AppError naming the first bad field. */
@@ -99,6 +105,7 @@ export function parseTranscribeFields(input: unknown): TranscribeFields {
     lang: f.lang,
     speakerAliases: f.speaker_aliases,
     authHeader: name !== undefined && value !== undefined ? { name, value } : undefined,
+    callbackPolicy: f.callback_policy,
   };
 }
 
