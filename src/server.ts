@@ -79,8 +79,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
     perHost: config.DELIVERY_PER_HOST_CONCURRENCY,
     circuit: {
       failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD,
-      cooldownMs: config.CIRCUIT_COOLDOWN_MS,
-      maxCooldownMs: 10 * config.CIRCUIT_COOLDOWN_MS,
+      cooldownMs: config.CIRCUIT_COOLDOWN_MS * config.DELIVERY_TIME_SCALE,
+      maxCooldownMs: 10 * config.CIRCUIT_COOLDOWN_MS * config.DELIVERY_TIME_SCALE,
     },
     signingKeys: parseSigningSecrets(config.WEBHOOK_SIGNING_SECRET),
     logger,

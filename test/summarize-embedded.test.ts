@@ -25,10 +25,12 @@ for (const call of SCRIPTED_CALLS) {
   test(`summary of "${call.name}" states the request, the agent's actions and the outcome`, async () => {
     const [main] = await summarizer.summarize({ transcript: call.transcript });
     const text = main!.summary.toLowerCase();
-    for (const word of call.request) assert.ok(text.includes(word), `request "${word}" missing: ${main!.summary}`);
+    for (const word of call.request)
+      assert.ok(text.includes(word), `request "${word}" missing: ${main!.summary}`);
     assert.match(main!.summary, /Outcome: [^.]+\.$/);
     const outcome = /Outcome: (.*)$/.exec(main!.summary)![1]!;
-    for (const word of call.outcome) assert.ok(outcome.includes(word), `outcome "${word}" missing: ${main!.summary}`);
+    for (const word of call.outcome)
+      assert.ok(outcome.includes(word), `outcome "${word}" missing: ${main!.summary}`);
     assert.match(main!.summary, /^The customer /);
     assert.match(main!.summary, / The agent /, "every scripted call has an identifiable agent action");
     // Abstractive: no customer utterance is copied verbatim.
@@ -127,7 +129,7 @@ test("taxonomy extension adds topics and keywords; bad entries are named", async
   const tax = loadTaxonomy(
     JSON.stringify({
       topics: [
-        { label: "Insurance Claim", keywords: { claim: 3, "insurance claim": 3, "accident": 2 } },
+        { label: "Insurance Claim", keywords: { claim: 3, "insurance claim": 3, accident: 2 } },
         { id: "billing_issue", label: "Billing Issue", keywords: ["surcharge"] },
       ],
     }),
@@ -136,13 +138,25 @@ test("taxonomy extension adds topics and keywords; bad entries are named", async
   assert.ok(tax.topics.find((t) => t.id === "billing_issue")!.terms.some((t) => t.text === "surcharge"));
   const custom = createEmbeddedSummarizer({ taxonomy: tax });
   const [main] = await custom.summarize({
-    transcript: script("A: hello", "U: hi i need to make an insurance claim after a car accident", "A: okay i'll log the claim"),
+    transcript: script(
+      "A: hello",
+      "U: hi i need to make an insurance claim after a car accident",
+      "A: okay i'll log the claim",
+    ),
   });
   assert.equal(main!.topic, "Insurance Claim");
 
   assert.throws(() => loadTaxonomy("{not json"), /not valid JSON/);
   assert.throws(
-    () => loadTaxonomy(JSON.stringify({ topics: [{ label: "Good", keywords: ["x"] }, { label: "Bad", keywords: { y: "heavy" } }] })),
+    () =>
+      loadTaxonomy(
+        JSON.stringify({
+          topics: [
+            { label: "Good", keywords: ["x"] },
+            { label: "Bad", keywords: { y: "heavy" } },
+          ],
+        }),
+      ),
     /topics\[1\]\.keywords.*"Bad"/,
   );
   assert.throws(() => loadTaxonomy(JSON.stringify({ topics: [{ keywords: ["x"] }] })), /topics\[0\]\.label/);

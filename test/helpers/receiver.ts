@@ -5,7 +5,8 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 
-export type Behaviour = number | "hang" | "reset";
+export type Behaviour =
+  number | "hang" | "reset" | { status: number; headers?: Record<string, string>; body?: string };
 
 export interface Received {
   at: number;
@@ -27,6 +28,8 @@ export interface Receiver {
   waitFor(n: number, timeoutMs?: number): Promise<Received[]>;
   close(): Promise<void>;
 }
+
+const statusOf = (b: Behaviour) => (typeof b === "number" ? b : typeof b === "object" ? b.status : 999);
 
 export async function startReceiver(script: Behaviour[] = [200], port = 0): Promise<Receiver> {
   let steps = [...script];
@@ -56,7 +59,13 @@ export async function startReceiver(script: Behaviour[] = [200], port = 0): Prom
       waiters.splice(0).forEach((w) => w());
       if (behaviour === "hang") hanging.add(res);
       else if (behaviour === "reset") req.socket.destroy();
-      else res.writeHead(behaviour, { "content-type": "text/plain" }).end(`answer ${behaviour}`);
+      else if (typeof behaviour === "number") {
+        res.writeHead(behaviour, { "content-type": "text/plain" }).end(`answer ${behaviour}`);
+      } else {
+        res
+          .writeHead(behaviour.status, { "content-type": "text/plain", ...behaviour.headers })
+          .end(behaviour.body ?? `answer ${behaviour.status}`);
+      }
     });
   });
   await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
@@ -65,7 +74,7 @@ export async function startReceiver(script: Behaviour[] = [200], port = 0): Prom
     url: `http://127.0.0.1:${actualPort}`,
     port: actualPort,
     received,
-    acknowledged: () => received.filter((r) => typeof r.answered === "number" && r.answered < 300),
+    acknowledged: () => received.filter((r) => statusOf(r.answered) < 300),
     setScript: (s) => (steps = [...s]),
     async waitFor(n, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;

@@ -97,7 +97,12 @@ export function createChatClient(opts: ChatClientOptions): ChatClient {
     let res: Response;
     let text: string;
     try {
-      res = await doFetch(endpoint, { method: "POST", headers, body, signal: AbortSignal.timeout(timeoutMs) });
+      res = await doFetch(endpoint, {
+        method: "POST",
+        headers,
+        body,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
       text = await res.text();
     } catch (e) {
       const why =
@@ -109,10 +114,12 @@ export function createChatClient(opts: ChatClientOptions): ChatClient {
     try {
       json = JSON.parse(text);
     } catch {
-      throw new Error(`chat server ${shownUrl} sent a non-JSON response (HTTP ${res.status}): ${excerpt(text)}`);
+      throw new Error(
+        `chat server ${shownUrl} sent a non-JSON response (HTTP ${res.status}): ${excerpt(text)}`,
+      );
     }
-    const content = (json as { choices?: { message?: { content?: unknown } }[] } | null)?.choices?.[0]?.message
-      ?.content;
+    const content = (json as { choices?: { message?: { content?: unknown } }[] } | null)?.choices?.[0]
+      ?.message?.content;
     return typeof content === "string" ? content : "";
   }
 

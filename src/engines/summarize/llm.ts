@@ -2,6 +2,7 @@
 import { z } from "zod";
 import type { ChatClient, JsonSchemaSpec } from "../llm/chat-client.ts";
 import { renderSource, TRANSCRIPT_NOTE } from "../llm/render.ts";
+import { zodParse } from "../llm/validate.ts";
 import { defaultTaxonomy, generalTopic, type Taxonomy } from "./taxonomy.ts";
 import type { Summarizer, SummarySource, TopicSummary } from "./types.ts";
 
@@ -47,7 +48,7 @@ export function summarySchema(labels: readonly string[]): JsonSchemaSpec<TopicSu
         },
       },
     },
-    parse: (x) => parser.parse(x).summaries,
+    parse: (x) => zodParse(parser)(x).summaries,
   };
 }
 
@@ -76,7 +77,12 @@ export function createLlmSummarizer(opts: LlmSummarizerOptions): Summarizer {
     async summarize(src: SummarySource): Promise<TopicSummary[]> {
       const text = renderSource(src);
       if (text === "") {
-        return [{ topic: general, summary: "The call contained no transcribed speech, so there was nothing to summarise." }];
+        return [
+          {
+            topic: general,
+            summary: "The call contained no transcribed speech, so there was nothing to summarise.",
+          },
+        ];
       }
       return opts.client.completeJson(
         [

@@ -106,8 +106,13 @@ export function segmentCall(turns: readonly Turn[], tax: Taxonomy, fallback: Top
   // A topic interrupted by another and then resumed is one topic ("refund" inside a billing dispute).
   for (let i = 1; i + 1 < segs.length; i++) {
     const [prev, mid, next] = [segs[i - 1]!, segs[i]!, segs[i + 1]!];
-    if (prev.topic !== next.topic || segScore(mid, raw) >= segScore(prev, raw) + segScore(next, raw)) continue;
-    segs.splice(i - 1, 3, { topic: prev.topic, turns: [...prev.turns, ...mid.turns, ...next.turns], score: 0 });
+    if (prev.topic !== next.topic || segScore(mid, raw) >= segScore(prev, raw) + segScore(next, raw))
+      continue;
+    segs.splice(i - 1, 3, {
+      topic: prev.topic,
+      turns: [...prev.turns, ...mid.turns, ...next.turns],
+      score: 0,
+    });
     i = 0;
   }
 

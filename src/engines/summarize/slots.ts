@@ -2,21 +2,20 @@
  * Slot extraction for one stretch of a call: the customer's issue and request, the agent's actions,
  * the outcome and the customer's sentiment. Summaries and tags are templated from these. Pure.
  */
+import { ACTION_CUES, MAX_ACTIONS, type ActionDef } from "./cues-agent.ts";
 import {
-  ACTION_CUES,
   COMPLETING_ACTIONS,
   ESCALATION_ACTIONS,
   FOLLOW_UP_ACTIONS,
   FRUSTRATION_WORDS,
-  MAX_ACTIONS,
   NEGATIVE_WORDS,
   PENDING_PHRASES,
   POSITIVE_WORDS,
   RESOLVED_PHRASES,
   UNRESOLVED_PHRASES,
-  type ActionDef,
-} from "./cues-agent.ts";
-import { ISSUE_CUES, REQUEST_CUES, type CueDef } from "./cues-customer.ts";
+} from "./cues-outcome.ts";
+import { ISSUE_CUES, type CueDef } from "./cues-customer.ts";
+import { REQUEST_CUES } from "./cues-request.ts";
 import { compilePhrase, findPhrase, isNegated, thirdPerson, type Phrase, type Turn } from "./text.ts";
 
 export type OutcomeCode =

@@ -233,17 +233,7 @@ export const DEFAULT_TOPICS: readonly TopicDef[] = [
         "not arrived",
         "never arrived",
       ),
-      ...kw(
-        2.5,
-        "order",
-        "deliver",
-        "delivered",
-        "arrive",
-        "arrived",
-        "replacement",
-        "exchange",
-        "package",
-      ),
+      ...kw(2.5, "order", "deliver", "delivered", "arrive", "arrived", "replacement", "exchange", "package"),
       ...kw(2, "item", "driver", "depot", "in stock", "sent me"),
       ...kw(1.5, "return"),
       ...kw(1, "box", "career", "post", "order number", "received"),
@@ -350,7 +340,8 @@ const weightSchema = z.number().finite().min(0).max(10);
 const phraseSchema = z.string().trim().min(1, "keyword must not be empty");
 // A plain list of phrases means weight 2 each (a strong hint, not a topic-defining phrase).
 const keywordsSchema = z.preprocess(
-  (v) => (Array.isArray(v) && v.every((p) => typeof p === "string") ? Object.fromEntries(v.map((p) => [p, 2])) : v),
+  (v) =>
+    Array.isArray(v) && v.every((p) => typeof p === "string") ? Object.fromEntries(v.map((p) => [p, 2])) : v,
   z.record(phraseSchema, weightSchema, {
     error: "keywords must be an object of phrase → weight (0–10) or a list of phrases",
   }),
@@ -379,8 +370,9 @@ function slug(label: string): string {
 
 function describe(path: readonly PropertyKey[], input: unknown): string {
   const topics = Array.isArray(input) ? input : (input as { topics?: unknown[] } | null)?.topics;
-  if (Array.isArray(input)) path = ["topics", ...path];
-  const at = path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
+  const at = path
+    .map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+    .join("");
   const topicIndex = path.find((p) => typeof p === "number");
   const topic = typeof topicIndex === "number" && Array.isArray(topics) ? topics[topicIndex] : undefined;
   const label = (topic as { label?: unknown } | undefined)?.label;

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import type { ChatClient, JsonSchemaSpec } from "../llm/chat-client.ts";
 import { renderSource, TRANSCRIPT_NOTE } from "../llm/render.ts";
+import { zodParse } from "../llm/validate.ts";
 import { defaultTaxonomy, generalTopic, type Taxonomy } from "../summarize/taxonomy.ts";
 import type { SummarySource } from "../summarize/types.ts";
 import type { Tagger, Tags } from "./types.ts";
@@ -23,7 +24,9 @@ export interface LlmTaggerOptions {
 
 export function tagsSchema(topicIds: readonly string[]): JsonSchemaSpec<Tags> {
   const list = (values: readonly string[]) =>
-    z.array(z.string().refine((v) => values.includes(v), { message: `must be one of: ${values.join(", ")}` }));
+    z.array(
+      z.string().refine((v) => values.includes(v), { message: `must be one of: ${values.join(", ")}` }),
+    );
   const parser = z.object({
     tags: z.object({
       call_reason: list(topicIds).min(1, "call_reason needs at least one topic"),
@@ -56,7 +59,7 @@ export function tagsSchema(topicIds: readonly string[]): JsonSchemaSpec<Tags> {
       },
     },
     parse: (x) => {
-      const t = parser.parse(x).tags;
+      const t = zodParse(parser)(x).tags;
       return {
         call_reason: [...new Set(t.call_reason)],
         call_outcome: [...new Set(t.call_outcome)],
