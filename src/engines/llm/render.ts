@@ -7,7 +7,7 @@ export function renderSource(src: SummarySource, maxChars = 24_000): string {
   if ("transcript" in src && Array.isArray(src.transcript)) {
     text = [...src.transcript]
       .sort((a, b) => a.time_start - b.time_start)
-      .filter((it) => it.text.trim() !== "")
+      .filter((it) => typeof it.text === "string" && it.text.trim() !== "")
       .map((it) => `${it.speaker_alias || `Speaker ${it.speaker_id}`}: ${it.text.trim()}`)
       .join("\n");
   } else {
