@@ -79,7 +79,7 @@ async function rawLoop(url: string, body: string, total: number, inFlight: numbe
 
 async function main() {
   const rx = await startReceiver();
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), "callscribe-bench-delivery-"));
+  const dataDir = mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), "callscribe-bench-delivery-"));
   const config = loadConfig({
     PORT: "0",
     HOST: "127.0.0.1",

@@ -40,7 +40,7 @@ export const configSchema = z.object({
   DELIVERY_POLICY: z.enum(["makimoto", "assemblyai", "standard"]).default("makimoto"),
   /** multiplies every delay and timeout of every policy (tests, demos) */
   DELIVERY_TIME_SCALE: z.coerce.number().positive().default(1),
-  DELIVERY_PER_HOST_CONCURRENCY: int(8, 1),
+  DELIVERY_PER_HOST_CONCURRENCY: int(32, 1),
   CIRCUIT_FAILURE_THRESHOLD: int(5, 1),
   CIRCUIT_COOLDOWN_MS: int(30_000, 1),
   WEBHOOK_SIGNING_SECRET: optionalString,

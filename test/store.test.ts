@@ -96,16 +96,24 @@ function storeContract(name: string, open: () => { store: Store; dispose(): void
         urlHost: "127.0.0.1:9",
         responseSnippet: "oops",
       };
-      await store.recordAttempt(
-        { ...attempt, attemptNo: 1, statusCode: 500, errorClass: "http_5xx" },
-        { state: "pending", nextAttemptAt: 200 },
+      await store.recordAttempts(
+        [
+          {
+            attempt: { ...attempt, attemptNo: 1, statusCode: 500, errorClass: "http_5xx" },
+            update: { state: "pending", nextAttemptAt: 200 },
+          },
+        ],
         105,
       );
       assert.equal(await store.nextDueAt(), 200);
       await store.claimDueDeliveries(200, 10);
-      await store.recordAttempt(
-        { ...attempt, attemptNo: 2, statusCode: null, errorClass: "timeout" },
-        { state: "abandoned", nextAttemptAt: null },
+      await store.recordAttempts(
+        [
+          {
+            attempt: { ...attempt, attemptNo: 2, statusCode: null, errorClass: "timeout" },
+            update: { state: "abandoned", nextAttemptAt: null },
+          },
+        ],
         205,
       );
       let row = await store.getDelivery("d1");

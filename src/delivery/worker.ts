@@ -7,9 +7,10 @@
  */
 import type { Logger } from "pino";
 import type { Metrics } from "../metrics.ts";
-import type { DeliveryRow, Store } from "../store/types.ts";
+import type { DeliveryRow, DeliveryUpdate, NewAttempt, Store } from "../store/types.ts";
 import { createPump, type Pump } from "../worker/pump.ts";
 import type { CircuitConfig } from "./circuit.ts";
+import { createGroupCommit } from "./group-commit.ts";
 import { createHostGate, type HostGate } from "./host-gate.ts";
 import { decide, type RetryPolicy } from "./policy.ts";
 import type { WebhookSender } from "./sender.ts";
@@ -53,6 +54,11 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ component: "delivery" });
   const gate = createHostGate(deps.perHost, deps.circuit);
+  const record = createGroupCommit<{ attempt: NewAttempt; update: DeliveryUpdate }>({
+    write: (batch) => deps.store.recordAttempts(batch, now()),
+    maxBatch: 128,
+    maxDelayMs: 5,
+  });
 
   const attempt = async (d: DeliveryRow) => {
     const policy = deps.policyFor(d.policy);
@@ -70,8 +76,8 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       gate.finished(d.host, outcome ? hostAnswered(outcome) : false, now());
     }
     const decision = decide(outcome, attemptNo, policy, now(), deps.rand);
-    await deps.store.recordAttempt(
-      {
+    await record({
+      attempt: {
         deliveryId: d.id,
         series: d.series,
         attemptNo,
@@ -83,9 +89,8 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
         urlHost: d.host,
         responseSnippet: outcome.responseSnippet,
       },
-      { state: decision.state, nextAttemptAt: decision.state === "pending" ? decision.at : null },
-      now(),
-    );
+      update: { state: decision.state, nextAttemptAt: decision.state === "pending" ? decision.at : null },
+    });
     // the retry lane may be asleep until a later time: let it see the new due time
     if (decision.state === "pending") retryLane.kick();
     deps.metrics?.attempt(outcome.errorClass ?? "2xx", outcome.latencyMs);
@@ -120,12 +125,12 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
         return items;
       },
       handle: attempt,
+      minBatch: Math.max(1, Math.floor(deps.concurrency / 8)),
+      // Rows due now but held back (host at its cap, circuit open) are woken by a finishing
+      // attempt or the circuit's reopen time, so only future rows are looked up here.
       async nextWakeAt() {
         const t = now();
-        const due = await deps.store.nextDueAt({
-          lane: name,
-          excludeHosts: gate.claimOptions(t).excludeHosts,
-        });
+        const due = await deps.store.nextDueAt({ lane: name, after: t });
         const reopen = gate.nextReopenAt(t);
         return due === null ? reopen : reopen === null ? due : Math.min(due, reopen);
       },

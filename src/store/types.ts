@@ -134,12 +134,12 @@ export interface Store {
    * attempts from retries so new deliveries never wait behind a retry backlog.
    */
   claimDueDeliveries(now: number, limit: number, opts?: ClaimOptions): Promise<DeliveryRow[]>;
-  /** Appends the attempt row and applies the decision, in one transaction. */
-  recordAttempt(attempt: NewAttempt, update: DeliveryUpdate, now: number): Promise<void>;
+  /** Appends the attempt rows and applies the decisions, all in one transaction (group commit). */
+  recordAttempts(batch: Array<{ attempt: NewAttempt; update: DeliveryUpdate }>, now: number): Promise<void>;
   /** Start-up recovery: deliveries left `delivering` by a dead process become due again. */
   releaseInterruptedDeliveries(now: number): Promise<number>;
-  /** earliest next_attempt_at among pending deliveries (optionally of one lane, skipping hosts) */
-  nextDueAt(opts?: Pick<ClaimOptions, "lane" | "excludeHosts">): Promise<number | null>;
+  /** earliest next_attempt_at among pending deliveries (optionally of one lane, only later than `after`) */
+  nextDueAt(opts?: { lane?: ClaimOptions["lane"]; after?: number }): Promise<number | null>;
   countDeliveries(state: DeliveryState): Promise<number>;
   /** events feed: deliveries with seq > `after`, in seq order */
   listEvents(after: number, limit: number): Promise<DeliveryRow[]>;

@@ -13,6 +13,11 @@ export interface PumpOptions<T> {
   /** epoch ms of the next item that will become due without a kick, if known */
   nextWakeAt?: () => Promise<number | null>;
   idleMs?: number;
+  /**
+   * While items are in flight, wait until this many slots are free before claiming again: one
+   * claim per batch instead of one per finished item (claims are write transactions).
+   */
+  minBatch?: number;
   logger: Logger;
   now?: () => number;
 }
@@ -28,6 +33,7 @@ export interface Pump {
 export function createPump<T>(opts: PumpOptions<T>): Pump {
   const now = opts.now ?? Date.now;
   const idleMs = opts.idleMs ?? 60_000;
+  const minBatch = Math.min(opts.minBatch ?? 1, opts.concurrency);
   const running = new Set<Promise<void>>();
   let stopped = true;
   let pumping = false;
@@ -35,13 +41,14 @@ export function createPump<T>(opts: PumpOptions<T>): Pump {
   let timer: NodeJS.Timeout | undefined;
 
   // `floorMs` keeps a claim that found nothing from spinning on a due item it may not take yet
-  const schedule = async (floorMs: number) => {
+  // `ceilMs`: a short claim may have left claimable rows behind a busy host's: look again soon
+  const schedule = async (floorMs: number, ceilMs: number) => {
     clearTimeout(timer);
     if (stopped) return;
-    // with every slot busy, a finishing item wakes the pump; no timer needed
-    if (running.size >= opts.concurrency) return;
+    // with (nearly) every slot busy, a finishing item wakes the pump; no timer needed
+    if (running.size > 0 && opts.concurrency - running.size < minBatch) return;
     const next = (await opts.nextWakeAt?.()) ?? null;
-    const wait = next === null ? idleMs : Math.min(Math.max(next - now(), floorMs), idleMs);
+    const wait = Math.min(next === null ? idleMs : Math.max(next - now(), floorMs), ceilMs);
     timer = setTimeout(() => void pump(), wait);
     timer.unref();
   };
@@ -54,13 +61,15 @@ export function createPump<T>(opts: PumpOptions<T>): Pump {
     }
     pumping = true;
     let claimedNone = false;
+    let claimedShort = false;
     try {
       do {
         again = false;
         const free = opts.concurrency - running.size;
-        if (free <= 0) break;
+        if (free <= 0 || (running.size > 0 && free < minBatch)) break;
         const items = await opts.claim(free);
         claimedNone = items.length === 0;
+        claimedShort = items.length > 0 && items.length < free;
         for (const item of items) {
           const p = opts
             .handle(item)
@@ -73,7 +82,7 @@ export function createPump<T>(opts: PumpOptions<T>): Pump {
         }
         if (items.length === free) again = true;
       } while (again && !stopped);
-      await schedule(claimedNone ? 20 : 0);
+      await schedule(claimedNone ? 20 : 0, claimedShort ? 50 : idleMs);
     } catch (err) {
       opts.logger.error({ err }, `${opts.name}: claim failed`);
       timer = setTimeout(() => void pump(), 1000);

@@ -5,7 +5,6 @@ UPDATE deliveries SET host = lower(substr(url, instr(url, '//') + 2,
   CASE WHEN instr(substr(url, instr(url, '//') + 2), '/') > 0
        THEN instr(substr(url, instr(url, '//') + 2), '/') - 1
        ELSE length(url) END));
-CREATE INDEX deliveries_due_host ON deliveries (state, host, next_attempt_at);
 CREATE INDEX deliveries_created ON deliveries (created_at);
 
 ALTER TABLE delivery_attempts ADD COLUMN url_host TEXT;
