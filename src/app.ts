@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import { registerDeliveryRoutes } from "./api/admin/deliveries-routes.ts";
 import { registerApiKeyAuth } from "./api/auth.ts";
 import { registerTranscribeRoutes, type CallApiDeps } from "./api/call/transcribe-routes.ts";
+import { registerSummarizeRoutes } from "./api/call/summarize-routes.ts";
 import { registerErrorHandling } from "./api/errors.ts";
 import type { Metrics } from "./metrics.ts";
 
@@ -37,6 +38,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerApiKeyAuth(app, deps.apiKeys, ["/healthz"]);
   app.get("/healthz", async () => ({ status: "ok" }));
   registerTranscribeRoutes(app, deps);
+  registerSummarizeRoutes(app, deps);
   registerDeliveryRoutes(app, deps);
   app.get("/metrics", async (_req, reply) =>
     reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),

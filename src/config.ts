@@ -48,6 +48,11 @@ export const configSchema = z.object({
   ASR_API_KEY: optionalString,
   ASR_MODEL: optionalString,
   POCKETSPHINX_MODEL_DIR: optionalString,
+  LLM_URL: optionalString.pipe(z.url().optional()),
+  LLM_API_KEY: optionalString,
+  LLM_MODEL: optionalString,
+  /** extra topics/keywords for the embedded summarizer and tagger (JSON) */
+  SUMMARY_TAXONOMY_JSON: optionalString,
 });
 
 export type Config = z.infer<typeof configSchema> & { dataDir: string };
@@ -63,7 +68,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return { ...parsed.data, dataDir: path.resolve(parsed.data.DATA_DIR) };
 }
 
-const secretKeys = ["API_KEYS", "ASR_API_KEY", "WEBHOOK_SIGNING_SECRET"] as const;
+const secretKeys = ["API_KEYS", "ASR_API_KEY", "LLM_API_KEY", "WEBHOOK_SIGNING_SECRET"] as const;
 
 export function redactConfig(config: Config): Record<string, unknown> {
   const out: Record<string, unknown> = { ...config };

@@ -9,7 +9,9 @@ import pino, { type Logger } from "pino";
 import { buildApp } from "./app.ts";
 import type { Config } from "./config.ts";
 import { createJobRunner } from "./core/job-runner.ts";
+import { createSummaryHandler } from "./core/summary-job.ts";
 import { createTranscriptionHandler } from "./core/transcription-job.ts";
+import { createTextEngines } from "./engines/select-text.ts";
 import { presets, scalePolicy, type RetryPolicy } from "./delivery/policy.ts";
 import { parseSigningSecrets } from "./delivery/signer.ts";
 import { createMetrics } from "./metrics.ts";
@@ -86,25 +88,37 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
     logger,
     metrics,
   });
+  const { summarizer, tagger } = createTextEngines(config);
+  const summarize = createSummaryHandler({
+    store,
+    summarizer,
+    tagger,
+    logger,
+    defaultPolicy: config.DELIVERY_POLICY,
+  });
+  const transcribe = createTranscriptionHandler({
+    store,
+    blobs,
+    logger,
+    defaultPolicy: config.DELIVERY_POLICY,
+    fetchAudio: async (uri, dest) => {
+      await fetchToFile(uri, dest, {
+        dispatcher: guard.dispatcher,
+        maxBytes: maxUploadBytes,
+        timeoutMs: config.FETCH_TIMEOUT_MS,
+      });
+    },
+    transcribe: (req) => transcribeFile(req, { recognizer, vad }),
+  });
   const runner = createJobRunner({
     store,
     concurrency: config.JOB_CONCURRENCY,
     logger,
-    handle: createTranscriptionHandler({
-      store,
-      blobs,
-      logger,
-      onDeliveryQueued: () => delivery.kick(),
-      defaultPolicy: config.DELIVERY_POLICY,
-      fetchAudio: async (uri, dest) => {
-        await fetchToFile(uri, dest, {
-          dispatcher: guard.dispatcher,
-          maxBytes: maxUploadBytes,
-          timeoutMs: config.FETCH_TIMEOUT_MS,
-        });
-      },
-      transcribe: (req) => transcribeFile(req, { recognizer, vad }),
-    }),
+    // a finished job may have queued a callback: let the delivery worker look now
+    handle: async (job) => {
+      await (job.kind === "summary" ? summarize(job) : transcribe(job));
+      delivery.kick();
+    },
   });
 
   const app = await buildApp({

@@ -45,6 +45,8 @@ describe("transcribe request fields", () => {
       lang: "en",
       speakerAliases: ["Rep", "Caller"],
       authHeader: { name: "X-Key", value: "v" },
+      callbackPolicy: undefined,
+      summarize: false,
     });
   });
   it("rejects what a receiver could be harmed by", () => {
@@ -61,6 +63,8 @@ describe("transcribe request fields", () => {
     assert.throws(bad({ callback_url: "javascript:alert(1)" }), isField("callback_url"));
     assert.throws(bad({ lang: "english please" }), isField("lang"));
     assert.throws(() => parseTranscribeFields([1, 2]), /JSON object/);
+    assert.throws(bad({ callback_policy: "forever" }), isField("callback_policy"));
+    assert.throws(bad({ summarize: true }), isField("callback_url"));
   });
   it("reads multipart string fields", () => {
     assert.deepEqual(fromFormFields({ speaker_aliases: '["A","B"]', call_uuid: "x" }).speaker_aliases, [

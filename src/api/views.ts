@@ -1,6 +1,7 @@
 /**
  * Read-side JSON for jobs and deliveries. Pure. The auth header value never leaves through here.
  */
+import { summarySuccessBody, type SummaryResult } from "../core/summary-job.ts";
 import { webhookId } from "../delivery/worker.ts";
 import { failureBody, successBody, type Transcript } from "../core/payloads.ts";
 import type { AttemptRow, DeliveryRow, JobRow } from "../store/types.ts";
@@ -58,6 +59,9 @@ export function eventView(d: DeliveryRow, cursor: string) {
 /** The body a caller would have received for this job (S001/E001), or null while it runs. */
 export function jobResultBody(job: JobRow) {
   const ids = { requestId: job.id, callUuid: job.callUuid };
+  if (job.status === "succeeded" && job.kind === "summary") {
+    return summarySuccessBody(job.callUuid, (job.result as SummaryResult).summary);
+  }
   if (job.status === "succeeded") return successBody(ids, job.result as Transcript);
   if (job.status === "failed") {
     return failureBody(ids, { code: job.errorCode ?? "internal", message: job.errorMessage ?? "" });
@@ -74,6 +78,9 @@ export function jobView(job: JobRow, callback: ReturnType<typeof deliveryView> |
     started_at: iso(job.startedAt),
     finished_at: iso(job.finishedAt),
     result: jobResultBody(job),
+    ...(job.kind === "summary" && job.status === "succeeded"
+      ? { tags: (job.result as SummaryResult).tags }
+      : {}),
     callback,
   };
 }

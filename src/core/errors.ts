@@ -11,6 +11,7 @@ export type ErrorCode =
   | "unsupported_audio"
   | "audio_too_large"
   | "inference_failed"
+  | "summary_failed"
   | "timeout"
   | "overloaded"
   | "internal";
@@ -24,6 +25,7 @@ const defaultStatus: Record<ErrorCode, number> = {
   unsupported_audio: 415,
   audio_too_large: 413,
   inference_failed: 502,
+  summary_failed: 502,
   timeout: 504,
   overloaded: 503,
   internal: 500,

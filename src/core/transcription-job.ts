@@ -9,17 +9,15 @@ import { failureBody, successBody } from "./payloads.ts";
 import { AppError, toAppError } from "./errors.ts";
 import type { TranscribeRequest } from "../pipeline/transcribe.ts";
 import type { BlobStore } from "../store/blobs.ts";
-import type { JobOutcome, JobRow, NewDelivery, Store } from "../store/types.ts";
+import type { JobOutcome, JobRow, NewJob, Store } from "../store/types.ts";
+import { callbackDelivery, type CallbackParams } from "./callback.ts";
+import type { SummaryParams } from "./summary-job.ts";
 
-export interface TranscriptionParams {
-  callUuid: string;
-  callbackUrl: string | null;
+export interface TranscriptionParams extends CallbackParams {
   lang: string;
   speakerAliases?: string[] | undefined;
-  /** stored with the job because the delivery is created only when the job finishes */
-  authHeader?: { name: string; value: string } | undefined;
-  /** retry policy preset for the callback; the server default when absent */
-  callbackPolicy?: string | undefined;
+  /** also summarize, delivering summaryDelivered to the same callback after the transcript */
+  summarize?: boolean | undefined;
   source: { kind: "upload"; filename: string | null } | { kind: "uri"; uri: string };
 }
 
@@ -28,7 +26,6 @@ export interface TranscriptionJobDeps {
   blobs: BlobStore;
   fetchAudio(uri: string, destPath: string): Promise<void>;
   transcribe(req: TranscribeRequest): Promise<Transcript>;
-  onDeliveryQueued(): void;
   defaultPolicy: string;
   logger: Logger;
   now?: () => number;
@@ -40,6 +37,18 @@ export function publicError(err: unknown, requestId: string): AppError {
   return e.code === "internal"
     ? new AppError("internal", `internal error while processing request ${requestId}`)
     : e;
+}
+
+/** The summary job queued with the transcript's outcome when the caller asked for `summarize`. */
+function summaryFollowUp(job: JobRow, p: TranscriptionParams, now: number): NewJob {
+  const params: SummaryParams = {
+    callUuid: p.callUuid,
+    callbackUrl: p.callbackUrl,
+    authHeader: p.authHeader,
+    callbackPolicy: p.callbackPolicy,
+    source: { kind: "request", requestId: job.id },
+  };
+  return { id: randomUUID(), kind: "summary", callUuid: job.callUuid, params, audioName: null, now };
 }
 
 export function createTranscriptionHandler(deps: TranscriptionJobDeps) {
@@ -68,18 +77,13 @@ export function createTranscriptionHandler(deps: TranscriptionJobDeps) {
       outcome = { status: "failed", errorCode: e.code, errorMessage: e.message };
       body = failureBody(ids, e);
     }
-    const delivery: NewDelivery | null = p.callbackUrl
-      ? {
-          id: randomUUID(),
-          event: "transcriptDelivered",
-          url: p.callbackUrl,
-          policy: p.callbackPolicy ?? deps.defaultPolicy,
-          authHeaderName: p.authHeader?.name ?? null,
-          authHeaderValue: p.authHeader?.value ?? null,
-          body: JSON.stringify(body),
-        }
-      : null;
-    await deps.store.finishJob(job.id, outcome, delivery, now());
-    if (delivery) deps.onDeliveryQueued();
+    const delivery = callbackDelivery(p, "transcriptDelivered", body, deps.defaultPolicy);
+    await deps.store.finishJob(
+      job.id,
+      outcome,
+      delivery,
+      now(),
+      p.summarize ? summaryFollowUp(job, p, now()) : null,
+    );
   };
 }

@@ -172,7 +172,7 @@ export function openSqliteStore(file: string): Store {
   };
 
   const finishTx = db.transaction(
-    (id: string, outcome: JobOutcome, delivery: NewDelivery | null, now: number) => {
+    (id: string, outcome: JobOutcome, delivery: NewDelivery | null, now: number, followUp: NewJob | null) => {
       const done = q.finishJob.run({
         id,
         now,
@@ -183,6 +183,7 @@ export function openSqliteStore(file: string): Store {
       });
       if (done.changes !== 1) throw new Error(`job ${id} not found`);
       if (delivery) q.insertDelivery.run({ ...delivery, host: hostOf(delivery.url), jobId: id, now });
+      if (followUp) q.insertJob.run({ ...followUp, params: JSON.stringify(followUp.params) });
     },
   );
 
@@ -245,8 +246,8 @@ export function openSqliteStore(file: string): Store {
       const r = q.claimJob.get({ now }) as Row | undefined;
       return r ? jobFromRow(r) : null;
     },
-    async finishJob(id, outcome, delivery, now) {
-      finishTx.immediate(id, outcome, delivery, now);
+    async finishJob(id, outcome, delivery, now, followUp = null) {
+      finishTx.immediate(id, outcome, delivery, now, followUp);
     },
     async requeueInterruptedJobs(now) {
       return q.requeue.run(now).changes;

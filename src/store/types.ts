@@ -2,10 +2,10 @@
  * The persistence boundary. Everything above this file talks to `Store`; SQLite is the embedded
  * default and a Postgres implementation satisfies the same interface. All times are epoch ms.
  */
-export type JobKind = "transcription";
+export type JobKind = "transcription" | "summary";
 export type JobStatus = "queued" | "processing" | "succeeded" | "failed";
 export type DeliveryState = "pending" | "delivering" | "delivered" | "abandoned";
-export type WebhookEvent = "transcriptDelivered";
+export type WebhookEvent = "transcriptDelivered" | "summaryDelivered";
 
 /** Closed set of reasons an attempt failed (ARCHITECTURE.md habit 4). */
 export type FailureClass =
@@ -123,8 +123,17 @@ export interface Store {
   countJobs(status: JobStatus): Promise<number>;
   /** queued → processing, oldest first; null when nothing is queued */
   claimNextJob(now: number): Promise<JobRow | null>;
-  /** Terminal state and (optionally) the pending callback delivery, in one transaction. */
-  finishJob(id: string, outcome: JobOutcome, delivery: NewDelivery | null, now: number): Promise<void>;
+  /**
+   * Terminal state, the pending callback delivery and a follow-up job (e.g. the summary of a
+   * transcription), all in one transaction.
+   */
+  finishJob(
+    id: string,
+    outcome: JobOutcome,
+    delivery: NewDelivery | null,
+    now: number,
+    followUp?: NewJob | null,
+  ): Promise<void>;
   /** Start-up recovery for a single-process store: jobs left `processing` go back to `queued`. */
   requeueInterruptedJobs(now: number): Promise<number>;
 

@@ -35,61 +35,78 @@ const headerValue = z
   .max(8192)
   .refine((v) => !/[\r\n\0]/.test(v), "must not contain line breaks");
 
+/** Fields every Call API submission shares: who the call is and where (and how) to call back. */
+export const callbackFields = {
+  call_uuid: z
+    .union([z.string(), z.number()], { error: "call_uuid is required" })
+    .transform(String)
+    .pipe(z.string().trim().min(1, "call_uuid must not be empty").max(256)),
+  callback_url: httpUrl("callback_url").optional(),
+  callback_auth_header_name: headerName.optional(),
+  callback_auth_header_value: headerValue.optional(),
+  webhook_auth_header_name: headerName.optional(),
+  webhook_auth_header_value: headerValue.optional(),
+  callback_policy: z
+    .enum(["makimoto", "assemblyai", "standard"], {
+      error: "callback_policy must be one of makimoto, assemblyai, standard",
+    })
+    .optional(),
+};
+
 export const transcribeFieldsSchema = z
   .object({
+    ...callbackFields,
     uri: httpUrl("uri").optional(),
-    call_uuid: z
-      .union([z.string(), z.number()], { error: "call_uuid is required" })
-      .transform(String)
-      .pipe(z.string().trim().min(1, "call_uuid must not be empty").max(256)),
-    callback_url: httpUrl("callback_url").optional(),
     lang: z
       .string()
       .trim()
       .regex(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?$/, "lang must be a language code such as en or en-US")
       .default("en"),
     speaker_aliases: z.array(z.string().trim().min(1).max(100)).max(32).optional(),
-    callback_auth_header_name: headerName.optional(),
-    callback_auth_header_value: headerValue.optional(),
-    webhook_auth_header_name: headerName.optional(),
-    webhook_auth_header_value: headerValue.optional(),
     summarize: z.boolean().optional(),
-    callback_policy: z
-      .enum(["makimoto", "assemblyai", "standard"], {
-        error: "callback_policy must be one of makimoto, assemblyai, standard",
-      })
-      .optional(),
   })
   .strip();
 
-export interface TranscribeFields {
-  uri: string | undefined;
+export interface CallbackFields {
   callUuid: string;
   callbackUrl: string | undefined;
-  lang: string;
-  speakerAliases: string[] | undefined;
   authHeader: { name: string; value: string } | undefined;
   callbackPolicy: string | undefined;
 }
 
-/** Validates and normalises; throws a 400 AppError naming the first bad field. */
-export function parseTranscribeFields(input: unknown): TranscribeFields {
+export interface TranscribeFields extends CallbackFields {
+  uri: string | undefined;
+  lang: string;
+  speakerAliases: string[] | undefined;
+  summarize: boolean;
+}
+
+export function requireObject(input: unknown): void {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     throw new AppError("bad_request", "request body must be a JSON object");
   }
-  const r = transcribeFieldsSchema.safeParse(input);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    const field = String(issue.path[0] ?? "body");
-    const msg = issue.message.startsWith(field) ? issue.message : `${field}: ${issue.message}`;
-    throw new AppError("bad_request", msg, { field });
-  }
-  const f = r.data;
-  if (f.summarize) {
-    throw new AppError("bad_request", "summarize is not available on this server yet", {
-      field: "summarize",
-    });
-  }
+}
+
+/** The first schema issue as a 400 naming its field. */
+export function firstIssue(error: z.ZodError): AppError {
+  const issue = error.issues[0]!;
+  const field = String(issue.path[0] ?? "body");
+  const msg = issue.message.startsWith(field) ? issue.message : `${field}: ${issue.message}`;
+  return new AppError("bad_request", msg, { field });
+}
+
+type ParsedCallback = {
+  call_uuid: string;
+  callback_url?: string | undefined;
+  callback_auth_header_name?: string | undefined;
+  callback_auth_header_value?: string | undefined;
+  webhook_auth_header_name?: string | undefined;
+  webhook_auth_header_value?: string | undefined;
+  callback_policy?: string | undefined;
+};
+
+/** Resolves the webhook_* aliases and checks the auth header comes as a name/value pair. */
+export function normaliseCallback(f: ParsedCallback): CallbackFields {
   const name = f.callback_auth_header_name ?? f.webhook_auth_header_name;
   const value = f.callback_auth_header_value ?? f.webhook_auth_header_value;
   if ((name === undefined) !== (value === undefined)) {
@@ -99,13 +116,34 @@ export function parseTranscribeFields(input: unknown): TranscribeFields {
     });
   }
   return {
-    uri: f.uri,
     callUuid: f.call_uuid,
     callbackUrl: f.callback_url,
-    lang: f.lang,
-    speakerAliases: f.speaker_aliases,
     authHeader: name !== undefined && value !== undefined ? { name, value } : undefined,
     callbackPolicy: f.callback_policy,
+  };
+}
+
+/** Validates and normalises; throws a 400 AppError naming the first bad field. */
+export function parseTranscribeFields(input: unknown): TranscribeFields {
+  requireObject(input);
+  const r = transcribeFieldsSchema.safeParse(input);
+  if (!r.success) throw firstIssue(r.error);
+  const f = r.data;
+  if (f.summarize && !f.callback_url) {
+    throw new AppError(
+      "bad_request",
+      "callback_url is required with summarize: true (the summary is a webhook)",
+      {
+        field: "callback_url",
+      },
+    );
+  }
+  return {
+    ...normaliseCallback(f),
+    uri: f.uri,
+    lang: f.lang,
+    speakerAliases: f.speaker_aliases,
+    summarize: f.summarize ?? false,
   };
 }
 

@@ -1,0 +1,83 @@
+/**
+ * The part of every Call API submission that is the same for transcriptions and summaries:
+ * vet the callback URL, check the queue, create the job, then answer 202 (accepted mode) or wait
+ * and answer with the job's S001/E001 body (inline mode). Also the read-back route.
+ */
+import type { FastifyInstance, FastifyReply } from "fastify";
+import { AppError, statusForCode } from "../../core/errors.ts";
+import type { JobRunner } from "../../core/job-runner.ts";
+import { acceptedBody, errorResponseBody } from "../../core/payloads.ts";
+import type { BlobStore } from "../../store/blobs.ts";
+import type { JobKind, NewJob, Store } from "../../store/types.ts";
+import { deliveryView, jobResultBody, jobView } from "../views.ts";
+
+export interface CallApiDeps {
+  store: Store;
+  blobs: BlobStore;
+  runner: JobRunner;
+  /** rejects when a callback URL may not be reached (SSRF guard) */
+  checkCallbackUrl(url: URL): Promise<void>;
+  maxQueuedJobs: number;
+  inlineTimeoutMs: number;
+}
+
+const nouns: Record<JobKind, string> = { transcription: "transcription", summary: "summary" };
+
+export async function vetCallbackUrl(deps: CallApiDeps, url: string | undefined, field = "callback_url") {
+  if (!url) return;
+  try {
+    await deps.checkCallbackUrl(new URL(url));
+  } catch (err) {
+    throw new AppError("bad_request", `${field} is not allowed: ${(err as Error).message}`, { field });
+  }
+}
+
+export async function ensureQueueRoom(deps: CallApiDeps) {
+  if ((await deps.store.countJobs("queued")) >= deps.maxQueuedJobs) {
+    throw new AppError("overloaded", "the server is busy (job queue is full); retry later");
+  }
+}
+
+export async function createJob(deps: CallApiDeps, job: Omit<NewJob, "now">): Promise<void> {
+  await deps.store.createJob({ ...job, now: Date.now() });
+  deps.runner.kick();
+}
+
+/** Answers 202 when there is a callback, else waits for the job and answers with its result. */
+export async function respondWithJob(
+  deps: CallApiDeps,
+  reply: FastifyReply,
+  job: Omit<NewJob, "now">,
+  callbackUrl: string | null,
+  readPath: string,
+): Promise<FastifyReply> {
+  const ids = { requestId: job.id, callUuid: job.callUuid };
+  reply.request.log.info(
+    { requestId: job.id, kind: job.kind, mode: callbackUrl ? "accepted" : "inline" },
+    "job queued",
+  );
+  if (callbackUrl) return reply.status(202).send(acceptedBody(ids));
+
+  const done = await deps.runner.waitFor(job.id, deps.inlineTimeoutMs);
+  if (!done) {
+    const e = new AppError(
+      "timeout",
+      `${nouns[job.kind]} did not finish within ${deps.inlineTimeoutMs / 1000} s; poll GET ${readPath}/${job.id}`,
+    );
+    return reply.status(e.httpStatus).send(errorResponseBody(e, ids));
+  }
+  return reply
+    .status(done.status === "succeeded" ? 200 : statusForCode(done.errorCode ?? "internal"))
+    .send(jobResultBody(done));
+}
+
+export function registerReadRoute(app: FastifyInstance, deps: CallApiDeps, path: string, kind: JobKind) {
+  app.get<{ Params: { id: string } }>(`${path}/:id`, async (req) => {
+    const job = await deps.store.getJob(req.params.id);
+    if (!job || job.kind !== kind)
+      throw new AppError("not_found", `no ${nouns[kind]} with request_id ${req.params.id}`);
+    const [delivery] = await deps.store.deliveriesForJob(job.id);
+    const callback = delivery ? deliveryView(delivery, await deps.store.attemptsFor(delivery.id)) : null;
+    return jobView(job, callback);
+  });
+}

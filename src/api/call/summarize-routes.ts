@@ -1,0 +1,112 @@
+/**
+ * Call API: `POST /summarize` (SPEC.md section 3) and `GET /summarize/:id`. Exactly one source:
+ * `request_id` of a finished transcription, `transcript` items, or `text`.
+ */
+import { randomUUID } from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { AppError } from "../../core/errors.ts";
+import type { SummaryParams, SummarySourceParam } from "../../core/summary-job.ts";
+import type { Store } from "../../store/types.ts";
+import {
+  createJob,
+  ensureQueueRoom,
+  registerReadRoute,
+  respondWithJob,
+  vetCallbackUrl,
+  type CallApiDeps,
+} from "./jobs.ts";
+import { callbackFields, firstIssue, normaliseCallback, requireObject } from "./transcribe-schema.ts";
+
+const item = z.object({
+  text: z.string(),
+  time_start: z.number().min(0).default(0),
+  time_end: z.number().min(0).default(0),
+  speaker_id: z.number().int().min(0).default(0),
+  speaker_alias: z.string().default("Speaker 0"),
+});
+
+export const summarizeSchema = z
+  .object({
+    ...callbackFields,
+    request_id: z.string().trim().min(1).max(128).optional(),
+    transcript: z
+      .array(item, { error: "transcript must be an array of transcript items" })
+      .max(20_000)
+      .optional(),
+    text: z.string().max(1_000_000).optional(),
+  })
+  .strip();
+
+export function parseSummarize(input: unknown) {
+  requireObject(input);
+  const r = summarizeSchema.safeParse(input);
+  if (!r.success) throw firstIssue(r.error);
+  const f = r.data;
+  const given = (["request_id", "transcript", "text"] as const).filter((k) => f[k] !== undefined);
+  if (given.length !== 1) {
+    throw new AppError(
+      "bad_request",
+      given.length === 0
+        ? "missing source: send exactly one of request_id, transcript or text"
+        : `send exactly one source, not ${given.join(" and ")}`,
+      { field: given[1] ?? "request_id" },
+    );
+  }
+  const source: SummarySourceParam =
+    f.request_id !== undefined
+      ? { kind: "request", requestId: f.request_id }
+      : f.transcript !== undefined
+        ? { kind: "transcript", items: f.transcript }
+        : { kind: "text", text: f.text! };
+  return { ...normaliseCallback(f), source };
+}
+
+/** A request_id source must name a finished, successful transcription. */
+async function checkSourceJob(store: Store, source: SummarySourceParam): Promise<void> {
+  if (source.kind !== "request") return;
+  const job = await store.getJob(source.requestId);
+  if (!job || job.kind !== "transcription") {
+    throw new AppError("not_found", `no transcription with request_id ${source.requestId}`, {
+      field: "request_id",
+    });
+  }
+  if (job.status === "queued" || job.status === "processing") {
+    throw new AppError(
+      "conflict",
+      `transcription ${source.requestId} is still ${job.status}; retry when it has finished`,
+      {
+        field: "request_id",
+      },
+    );
+  }
+  if (job.status === "failed") {
+    throw new AppError(
+      "conflict",
+      `transcription ${source.requestId} failed, so there is nothing to summarize`,
+      {
+        field: "request_id",
+      },
+    );
+  }
+}
+
+export function registerSummarizeRoutes(app: FastifyInstance, deps: CallApiDeps): void {
+  app.post("/summarize", async (req, reply) => {
+    const f = parseSummarize(req.body);
+    await checkSourceJob(deps.store, f.source);
+    await vetCallbackUrl(deps, f.callbackUrl);
+    await ensureQueueRoom(deps);
+    const params: SummaryParams = {
+      callUuid: f.callUuid,
+      callbackUrl: f.callbackUrl ?? null,
+      authHeader: f.authHeader,
+      callbackPolicy: f.callbackPolicy,
+      source: f.source,
+    };
+    const job = { id: randomUUID(), kind: "summary" as const, callUuid: f.callUuid, params, audioName: null };
+    await createJob(deps, job);
+    return respondWithJob(deps, reply, job, params.callbackUrl, "/summarize");
+  });
+  registerReadRoute(app, deps, "/summarize", "summary");
+}

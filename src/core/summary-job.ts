@@ -1,0 +1,97 @@
+/**
+ * What a summary job does once claimed: resolve its source (a finished transcription, transcript
+ * items or plain text), run the summarizer and the tagger, and finish with a `summaryDelivered`
+ * callback (S001 with `data.summaries`, `data.request_id`, `data.msg_id`; E001 on failure).
+ */
+import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
+import type { Summarizer, SummarySource, TopicSummary } from "../engines/summarize/types.ts";
+import type { Tagger, Tags } from "../engines/tag/types.ts";
+import type { JobOutcome, JobRow, Store } from "../store/types.ts";
+import { callbackDelivery, type CallbackParams } from "./callback.ts";
+import { AppError } from "./errors.ts";
+import { failureBody, type Transcript, type TranscriptItem } from "./payloads.ts";
+import { publicError } from "./transcription-job.ts";
+
+export type SummarySourceParam =
+  | { kind: "request"; requestId: string }
+  | { kind: "transcript"; items: TranscriptItem[] }
+  | { kind: "text"; text: string };
+
+export interface SummaryParams extends CallbackParams {
+  source: SummarySourceParam;
+}
+
+export interface Summary {
+  summaries: TopicSummary[];
+  request_id: string;
+  msg_id: string;
+}
+
+/** Stored as the job's result: the delivered summary plus the tags. */
+export interface SummaryResult {
+  summary: Summary;
+  tags: Tags;
+}
+
+export function summarySuccessBody(callUuid: string, data: Summary) {
+  return { status: "S001" as const, call_uuid: callUuid, data };
+}
+
+async function resolveSource(store: Store, src: SummarySourceParam): Promise<SummarySource> {
+  if (src.kind === "text") return { text: src.text };
+  if (src.kind === "transcript") return { transcript: src.items };
+  const job = await store.getJob(src.requestId);
+  if (!job || job.kind !== "transcription") {
+    throw new AppError("summary_failed", `no transcription with request_id ${src.requestId}`);
+  }
+  if (job.status !== "succeeded") {
+    throw new AppError(
+      "summary_failed",
+      `transcription ${src.requestId} failed: ${job.errorMessage ?? "unknown error"}`,
+    );
+  }
+  return { transcript: (job.result as Transcript).transcript };
+}
+
+export function createSummaryHandler(deps: {
+  store: Store;
+  summarizer: Summarizer;
+  tagger: Tagger;
+  defaultPolicy: string;
+  logger: Logger;
+  now?: () => number;
+}) {
+  const now = deps.now ?? Date.now;
+  return async (job: JobRow): Promise<void> => {
+    const p = job.params as SummaryParams;
+    let outcome: JobOutcome;
+    let body: object;
+    try {
+      const source = await resolveSource(deps.store, p.source);
+      const [summaries, tags] = await Promise.all([
+        deps.summarizer.summarize(source),
+        deps.tagger.tag(source),
+      ]);
+      const summary: Summary = { summaries, request_id: job.id, msg_id: randomUUID() };
+      outcome = { status: "succeeded", result: { summary, tags } satisfies SummaryResult };
+      body = summarySuccessBody(job.callUuid, summary);
+    } catch (err) {
+      const e = publicError(
+        err instanceof AppError
+          ? err
+          : new AppError("summary_failed", String((err as Error)?.message ?? err)),
+        job.id,
+      );
+      deps.logger.warn({ err, requestId: job.id }, "summary failed");
+      outcome = { status: "failed", errorCode: e.code, errorMessage: e.message };
+      body = failureBody({ requestId: job.id, callUuid: job.callUuid }, e);
+    }
+    await deps.store.finishJob(
+      job.id,
+      outcome,
+      callbackDelivery(p, "summaryDelivered", body, deps.defaultPolicy),
+      now(),
+    );
+  };
+}
