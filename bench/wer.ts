@@ -14,7 +14,11 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { createPocketsphinxRecognizer, type PocketsphinxTuning } from "../src/engines/asr/pocketsphinx.ts";
+import {
+  createPocketsphinxRecognizer,
+  STOCK_TUNING,
+  type PocketsphinxTuning,
+} from "../src/engines/asr/pocketsphinx.ts";
 import { SAMPLE_RATE } from "../src/engines/asr/types.ts";
 import { corpusWer } from "../src/engines/asr/wer.ts";
 import { createVad, type VadOptions } from "../src/pipeline/vad.ts";
@@ -126,20 +130,7 @@ async function run(setting: Setting, sets: Record<string, Clip[]>): Promise<Reco
 }
 
 // PocketSphinx 0.8+5prealpha's own defaults, for the "before" figures.
-const STOCK: PocketsphinxTuning = {
-  lw: 6.5,
-  fwdflatlw: 8.5,
-  bestpathlw: 9.5,
-  beam: 1e-48,
-  wbeam: 7e-29,
-  pbeam: 1e-48,
-  fwdflatbeam: 1e-64,
-  fwdflatwbeam: 7e-29,
-  maxhmmpf: 30000,
-  wip: 0.65,
-  fwdflat: true,
-  bestpath: true,
-};
+const STOCK: PocketsphinxTuning = STOCK_TUNING;
 const STOCK_VAD: VadOptions = { padMs: 200, minSilenceMs: 300 };
 
 const lws = (lw: number, fwdflatlw = lw, bestpathlw = lw) => ({ lw, fwdflatlw, bestpathlw });

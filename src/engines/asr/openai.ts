@@ -5,6 +5,7 @@
  * between regions) and the returned segment times are mapped back to channel time.
  */
 import { SAMPLE_RATE, type RecognizeInput, type RecognizedSegment, type Recognizer } from "./types.ts";
+import { redactUrl } from "../../net/redact-url.ts";
 
 export interface OpenAiRecognizerOptions {
   /** server base URL, or the full .../v1/audio/transcriptions URL */
@@ -222,18 +223,6 @@ export function encodeWav(pcm: Int16Array, rate = SAMPLE_RATE): Uint8Array<Array
 export function transcriptionsUrl(url: string): string {
   const trimmed = url.replace(/\/+$/, "");
   return /\/v1\/audio\/transcriptions$/.test(trimmed) ? trimmed : `${trimmed}/v1/audio/transcriptions`;
-}
-
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = "";
-    u.password = "";
-    u.search = "";
-    return u.toString();
-  } catch {
-    return "(invalid url)";
-  }
 }
 
 function round(t: number): number {

@@ -57,12 +57,11 @@ export interface PocketsphinxOptions {
   splitSilenceS?: number;
 }
 
-/** Chosen with bench/wer.ts (figures at the top of this file); stock 5prealpha values in comments. */
-export const DEFAULT_TUNING: Required<Omit<PocketsphinxTuning, "extra">> = {
+/** PocketSphinx 0.8+5prealpha's own defaults (the "before" figures at the top of this file). */
+export const STOCK_TUNING: Required<Omit<PocketsphinxTuning, "extra">> = {
   lw: 6.5,
   fwdflatlw: 8.5,
-  bestpathlw: 8, // 9.5
-  // stock beams: the wider ones (1e-60/1e-40/1e-60) scored the same on LibriVox at twice the CPU
+  bestpathlw: 9.5,
   beam: 1e-48,
   wbeam: 7e-29,
   pbeam: 1e-48,
@@ -70,8 +69,18 @@ export const DEFAULT_TUNING: Required<Omit<PocketsphinxTuning, "extra">> = {
   fwdflatwbeam: 7e-29,
   maxhmmpf: 30000,
   wip: 0.65,
-  fwdflat: false, // true: the flat pass cost time and lost words on real speech
+  fwdflat: true,
   bestpath: true,
+};
+
+/**
+ * Chosen with bench/wer.ts. Stock beams: the wider ones (1e-60/1e-40/1e-60) scored the same on
+ * LibriVox at twice the CPU. The flat pass cost time and lost words on real speech.
+ */
+export const DEFAULT_TUNING: Required<Omit<PocketsphinxTuning, "extra">> = {
+  ...STOCK_TUNING,
+  bestpathlw: 8,
+  fwdflat: false,
 };
 
 const INSTALL_HINT = "install the Debian packages pocketsphinx and pocketsphinx-en-us";

@@ -3,6 +3,7 @@
  * llama.cpp server, OpenAI) asking for JSON constrained by a JSON schema. Invalid or off-schema
  * output is retried once with a corrective message, since small local models slip occasionally.
  */
+import { redactUrl } from "../../net/redact-url.ts";
 
 export interface ChatMessage {
   role: "system" | "user" | "assistant";
@@ -37,18 +38,6 @@ export function chatCompletionsUrl(url: string): string {
   const trimmed = url.replace(/\/+$/, "");
   if (/\/chat\/completions$/.test(trimmed)) return trimmed;
   return /\/v1$/.test(trimmed) ? `${trimmed}/chat/completions` : `${trimmed}/v1/chat/completions`;
-}
-
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = "";
-    u.password = "";
-    u.search = "";
-    return u.toString();
-  } catch {
-    return "(invalid url)";
-  }
 }
 
 /** Models sometimes wrap JSON in a markdown fence even when asked not to. */
