@@ -112,31 +112,31 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       log.warn({ deliveryId: d.id, host: d.host }, "webhook delivery abandoned");
   };
 
-  const lane = (name: "first" | "retry"): Pump =>
-    createPump({
+  const lane = (name: "first" | "retry"): Pump => {
+    let lastClaimAt = 0;
+    return createPump({
       name: `delivery-${name}`,
       concurrency: deps.concurrency,
       async claim(limit) {
-        const items = await deps.store.claimDueDeliveries(now(), limit, {
-          lane: name,
-          ...gate.claimOptions(now()),
-        });
+        const t = (lastClaimAt = now());
+        const items = await deps.store.claimDueDeliveries(t, limit, { lane: name, ...gate.claimOptions(t) });
         for (const d of items) gate.started(d.host);
         return items;
       },
       handle: attempt,
       minBatch: Math.max(1, Math.floor(deps.concurrency / 8)),
-      // Rows due now but held back (host at its cap, circuit open) are woken by a finishing
-      // attempt or the circuit's reopen time, so only future rows are looked up here.
+      // Rows that were due at the last claim but held back (host at its cap, circuit open) are
+      // woken by a finishing attempt or the circuit's reopen time, so only rows that became due
+      // after that claim are looked up here (including any that fell due since: no lost wake-up).
       async nextWakeAt() {
-        const t = now();
-        const due = await deps.store.nextDueAt({ lane: name, after: t });
-        const reopen = gate.nextReopenAt(t);
+        const due = await deps.store.nextDueAt({ lane: name, after: lastClaimAt });
+        const reopen = gate.nextReopenAt(now());
         return due === null ? reopen : reopen === null ? due : Math.min(due, reopen);
       },
       logger: log,
       now,
     });
+  };
 
   const retryLane = lane("retry");
   const lanes = [lane("first"), retryLane];
