@@ -5,10 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { concatPcm, sayPcm, silence, tempDir, writeWav } from "./helpers/audio.ts";
+import { freePort } from "./helpers/net.ts";
 import { startReceiver, type Receiver } from "./helpers/receiver.ts";
 import { poll, startTestServer, type TestServer } from "./helpers/server.ts";
 import { acceptedShape, e001Shape, s001Shape } from "./helpers/shapes.ts";
@@ -30,14 +30,6 @@ async function waitForState(server: TestServer, requestId: string, state: string
     const view = await getJson(`${server.url}/transcribe/${requestId}`);
     return view.callback?.state === state ? view : null;
   });
-}
-
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 describe("accepted mode and webhook delivery", () => {
@@ -168,7 +160,7 @@ describe("accepted mode and webhook delivery", () => {
   });
 
   it("abandons after 3 refused connections", async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const { body } = await submit(server, notAudio, {
       call_uuid: "cb-5",
       callback_url: `http://127.0.0.1:${port}/h`,

@@ -5,24 +5,16 @@
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
-import net from "node:net";
 import { join } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
 import { makeTwoChannelCall } from "./helpers/call.ts";
 import { sayPcm, tempDir, writeWav } from "./helpers/audio.ts";
+import { freePort } from "./helpers/net.ts";
 import { startReceiver, type Receiver } from "./helpers/receiver.ts";
 import { poll } from "./helpers/server.ts";
 import { s001Shape } from "./helpers/shapes.ts";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 function startProcess(env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
