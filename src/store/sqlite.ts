@@ -188,7 +188,7 @@ export function openSqliteStore(file: string): Store {
   );
 
   /**
-   * Claim = one immediate transaction: read a window of due rows (4× the batch), keep at most each
+   * Claim = one immediate transaction: read a window of due rows (2× the batch), keep at most each
    * host's free slots, mark them delivering. A host that fills its slots is excluded from the next
    * claim, so one busy host can delay others by at most one claim. Measured: bench/delivery.ts.
    */
@@ -197,7 +197,7 @@ export function openSqliteStore(file: string): Store {
     const used = new Map(Object.entries(opts.inFlight ?? {}));
     const rows = q.dueWindow.all({
       now,
-      window: limit * 4,
+      window: limit * 2,
       lane: opts.lane ?? "any",
       exclude: JSON.stringify(opts.excludeHosts ?? []),
     }) as Array<{ rid: number; host: string }>;
