@@ -134,4 +134,21 @@ describe("SIGKILL and restart", () => {
     assert.equal(body.request_id, accepted.request_id);
     assert.ok(body.data.transcript.length >= 4);
   });
+
+  it("SIGTERM finishes the in-flight inline request, then exits 0", async () => {
+    child = startProcess(env);
+    await waitHealthy(url);
+    const form = new FormData();
+    form.append("call_uuid", "term-1");
+    form.append("file", new Blob([readFileSync(longWav)]), "call.wav");
+    const pending = fetch(`${url}/transcribe`, { method: "POST", body: form });
+    await new Promise((r) => setTimeout(r, 1000)); // the upload is in and the job is running
+    const exited = new Promise<number | null>((r) => child!.once("exit", (code) => r(code)));
+    child.kill("SIGTERM");
+    const res = await pending;
+    assert.equal(res.status, 200);
+    const body = s001Shape.parse(await res.json());
+    assert.equal(body.call_uuid, "term-1");
+    assert.equal(await exited, 0);
+  });
 });

@@ -118,13 +118,6 @@ export function openSqliteStore(file: string): Store {
     ),
     // Due rows in due order from hosts that may take more (index deliveries_due); the per-host
     // split happens in claimTx. Scanning a bounded window keeps a claim O(window), not O(queue).
-    dueWindow: db.prepare(
-      `SELECT rowid AS rid, host FROM deliveries
-       WHERE state = 'pending' AND next_attempt_at <= @now
-         AND (@lane = 'any' OR (attempts_in_series = 0) = (@lane = 'first'))
-         AND host NOT IN (SELECT value FROM json_each(@exclude))
-       ORDER BY next_attempt_at, rowid LIMIT @window`,
-    ),
     markDelivering: db.prepare(
       `UPDATE deliveries SET state = 'delivering', updated_at = @now
        WHERE rowid IN (SELECT value FROM json_each(@ids)) RETURNING *, rowid AS seq`,
@@ -144,11 +137,6 @@ export function openSqliteStore(file: string): Store {
     release: db.prepare(
       `UPDATE deliveries SET state = 'pending', next_attempt_at = @now, updated_at = @now
        WHERE state = 'delivering'`,
-    ),
-    nextDue: db.prepare(
-      `SELECT min(next_attempt_at) AS t FROM deliveries
-       WHERE state = 'pending' AND next_attempt_at > @after
-         AND (@lane = 'any' OR (attempts_in_series = 0) = (@lane = 'first'))`,
     ),
     getDelivery: db.prepare(`SELECT *, rowid AS seq FROM deliveries WHERE id = ?`),
     listAll: db.prepare(`SELECT *, rowid AS seq FROM deliveries ORDER BY rowid DESC LIMIT ?`),
@@ -187,6 +175,34 @@ export function openSqliteStore(file: string): Store {
     },
   );
 
+  // One statement per lane so each is a range on the index deliveries_due
+  // (state, attempts_in_series, next_attempt_at, host): first attempts are `= 0`, already in due
+  // order, and the scan stops at the LIMIT (a lane-agnostic filter scanned every due row). Rows
+  // come back as arrays: building an object per row looked at cost more than the scan itself.
+  const laneSql = {
+    first: "attempts_in_series = 0",
+    retry: "attempts_in_series > 0",
+    any: "attempts_in_series >= 0",
+  };
+  const perLane = <T>(build: (cond: string) => T) =>
+    ({ first: build(laneSql.first), retry: build(laneSql.retry), any: build(laneSql.any) }) as const;
+  const dueWindow = perLane((cond) =>
+    db
+      .prepare(
+        `SELECT rowid, host FROM deliveries
+         WHERE state = 'pending' AND ${cond} AND next_attempt_at <= @now
+           AND host NOT IN (SELECT value FROM json_each(@exclude))
+         ORDER BY next_attempt_at LIMIT @window`,
+      )
+      .raw(),
+  );
+  const nextDue = perLane((cond) =>
+    db.prepare(
+      `SELECT min(next_attempt_at) AS t FROM deliveries
+       WHERE state = 'pending' AND ${cond} AND next_attempt_at > @after`,
+    ),
+  );
+
   /**
    * Claim = one immediate transaction: read a window of due rows (2× the batch), keep at most each
    * host's free slots, mark them delivering. A host that fills its slots is excluded from the next
@@ -195,18 +211,17 @@ export function openSqliteStore(file: string): Store {
   const claimTx = db.transaction((now: number, limit: number, opts: ClaimOptions) => {
     const perHost = opts.perHost ?? limit;
     const used = new Map(Object.entries(opts.inFlight ?? {}));
-    const rows = q.dueWindow.all({
+    const rows = dueWindow[opts.lane ?? "any"].all({
       now,
       window: limit * 2,
-      lane: opts.lane ?? "any",
       exclude: JSON.stringify(opts.excludeHosts ?? []),
-    }) as Array<{ rid: number; host: string }>;
+    }) as Array<[number, string]>;
     const ids: number[] = [];
-    for (const r of rows) {
-      const n = used.get(r.host) ?? 0;
+    for (const [rid, host] of rows) {
+      const n = used.get(host) ?? 0;
       if (n >= perHost) continue;
-      used.set(r.host, n + 1);
-      ids.push(r.rid);
+      used.set(host, n + 1);
+      ids.push(rid);
       if (ids.length === limit) break;
     }
     if (ids.length === 0) return [];
@@ -262,7 +277,7 @@ export function openSqliteStore(file: string): Store {
       return q.release.run({ now }).changes;
     },
     async nextDueAt(opts = {}) {
-      const t = (q.nextDue.get({ lane: opts.lane ?? "any", after: opts.after ?? -1 }) as Row).t;
+      const t = (nextDue[opts.lane ?? "any"].get({ after: opts.after ?? -1 }) as Row).t;
       return t == null ? null : Number(t);
     },
     async getDelivery(id) {

@@ -10,7 +10,7 @@ CREATE INDEX deliveries_created ON deliveries (created_at);
 ALTER TABLE delivery_attempts ADD COLUMN url_host TEXT;
 ALTER TABLE delivery_attempts ADD COLUMN response_snippet TEXT;
 
--- Claims read (state, next_attempt_at) ranges and need the lane and host of every row they look
--- at: a covering index saves a table lookup per row (bench/delivery.ts).
+-- Claims read one lane's due range (first attempts: attempts_in_series = 0) in due order and need
+-- each row's host: this covering index serves that without a table lookup (bench/delivery.ts).
 DROP INDEX deliveries_due;
-CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at, attempts_in_series, host);
+CREATE INDEX deliveries_due ON deliveries (state, attempts_in_series, next_attempt_at, host);
