@@ -133,6 +133,17 @@ describe("bad input", () => {
     assert.equal(readdirSync(join(server.dataDir, "audio")).length, before);
   });
 
+  it("a JSON body over 1 MB → 413 saying so", async () => {
+    const { status, body } = await postJson(server, {
+      call_uuid: "x",
+      uri: `${filesUrl}/a.wav`,
+      pad: "x".repeat(1_100_000),
+    });
+    assert.equal(status, 413);
+    assert.match(body.error, /request body is too large/);
+    assert.equal(body.error_code, "bad_request");
+  });
+
   it("upload that is not audio → 415 with a clear message", async () => {
     const { status, body } = await postForm(
       server,

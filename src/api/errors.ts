@@ -7,7 +7,8 @@ const fastifyMessages: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: "request body is not valid JSON",
   FST_ERR_CTP_EMPTY_JSON_BODY: "request body is empty; send a JSON object",
   FST_ERR_CTP_INVALID_MEDIA_TYPE: "Content-Type must be application/json or multipart/form-data",
-  FST_ERR_CTP_BODY_TOO_LARGE: "request body is too large",
+  FST_ERR_CTP_BODY_TOO_LARGE:
+    "request body is too large (JSON bodies are limited to 1 MB; upload audio as multipart)",
   FST_INVALID_MULTIPART_CONTENT_TYPE: "Content-Type must be application/json or multipart/form-data",
   FST_FILES_LIMIT: "send exactly one file part",
   FST_PARTS_LIMIT: "too many multipart parts",
@@ -29,7 +30,7 @@ export function toHttpError(err: unknown, maxUploadMb: number): AppError {
   const status = typeof fe?.statusCode === "number" ? fe.statusCode : 500;
   if (status >= 400 && status < 500) {
     const message = (fe.code && fastifyMessages[fe.code]) || fe.message || "bad request";
-    return new AppError(status === 413 ? "audio_too_large" : "bad_request", message, { httpStatus: status });
+    return new AppError("bad_request", message, { httpStatus: status });
   }
   return new AppError("internal", "internal server error");
 }
