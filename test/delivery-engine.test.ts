@@ -66,7 +66,7 @@ describe("delivery engine", () => {
     assert.equal(rx.received.length, 10);
     assert.equal(d.attempts.length, 10);
     const gaps = rx.received.slice(1).map((r, i) => r.at - rx.received[i]!.at);
-    for (const g of gaps) assert.ok(g >= 95 && g < 400, `gap ${g}`);
+    for (const g of gaps) assert.ok(g >= 95 && g < 1000, `gap ${g}`);
   });
 
   it("assemblyai preset: a 4xx is final after one attempt; makimoto retries it", async () => {
@@ -97,7 +97,7 @@ describe("delivery engine", () => {
     server.delivery.kick();
     await settled(server, deliveryId, "delivered");
     const gap = rx.received[1]!.at - rx.received[0]!.at;
-    assert.ok(gap >= 190 && gap < 600, `gap ${gap}`);
+    assert.ok(gap >= 190 && gap < 1500, `gap ${gap}`);
   });
 
   it("signs with both active secrets; standardwebhooks verifies; tampering fails; id stable across retries and redelivery", async () => {
