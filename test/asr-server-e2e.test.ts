@@ -1,0 +1,120 @@
+/**
+ * The production recognizer path through the whole server: ASR_URL points at a local server that
+ * speaks OpenAI's `POST /v1/audio/transcriptions` (verbose_json). Channels are split and voiced
+ * audio is sent per channel; a failing backend is a 502 inline (inference_failed).
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { concatPcm, sayPcm, silence, tempDir, writeWav } from "./helpers/audio.ts";
+import { startTestServer, type TestServer } from "./helpers/server.ts";
+import { e001Shape, s001Shape } from "./helpers/shapes.ts";
+
+describe("ASR_URL: OpenAI-compatible transcription backend", () => {
+  let whisper: http.Server;
+  let server: TestServer;
+  let tmp: ReturnType<typeof tempDir>;
+  let call: string;
+  let fail = false;
+  const requests: Array<{ auth: string | undefined; fields: Record<string, string>; bytes: number }> = [];
+
+  before(async () => {
+    whisper = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", async () => {
+        const form = await new Response(Buffer.concat(chunks), {
+          headers: { "content-type": String(req.headers["content-type"]) },
+        }).formData();
+        const fields: Record<string, string> = {};
+        let bytes = 0;
+        for (const [k, v] of form.entries()) {
+          if (typeof v === "string") fields[k] = v;
+          else bytes = (await v.arrayBuffer()).byteLength;
+        }
+        requests.push({ auth: req.headers.authorization, fields, bytes });
+        if (fail || req.url !== "/v1/audio/transcriptions") {
+          res.writeHead(fail ? 500 : 404).end("model exploded");
+          return;
+        }
+        const seconds = (bytes - 44) / 32000;
+        const text = `channel request ${requests.length}`;
+        res
+          .writeHead(200, { "content-type": "application/json" })
+          .end(
+            JSON.stringify({
+              text,
+              language: "en",
+              duration: seconds,
+              segments: [{ start: 0.1, end: seconds - 0.1, text }],
+            }),
+          );
+      });
+    });
+    await new Promise<void>((r) => whisper.listen(0, "127.0.0.1", r));
+    tmp = tempDir();
+    const agent = concatPcm(silence(0.5), sayPcm("Thank you for calling."), silence(2.5));
+    const user = concatPcm(silence(2.5), sayPcm("I need help with my bill.", "rms"));
+    const len = Math.max(agent.length, user.length);
+    call = writeWav(join(tmp.dir, "call.wav"), [
+      concatPcm(agent, silence((len - agent.length) / 16000)),
+      concatPcm(user, silence((len - user.length) / 16000)),
+    ]);
+    server = await startTestServer({
+      ASR_URL: `http://127.0.0.1:${(whisper.address() as AddressInfo).port}`,
+      ASR_API_KEY: "sk-test-123",
+      ASR_MODEL: "whisper-large-v3",
+    });
+  });
+  after(async () => {
+    await server.cleanup();
+    whisper.close();
+    tmp.cleanup();
+  });
+
+  const post = async () => {
+    const form = new FormData();
+    form.append("call_uuid", "asr-1");
+    form.append("file", new Blob([readFileSync(call)]), "call.wav");
+    const res = await fetch(`${server.url}/transcribe`, { method: "POST", body: form });
+    return { status: res.status, body: await res.json() };
+  };
+
+  it("sends each channel's voiced audio and maps segments back to call time per speaker", async () => {
+    const { status, body } = await post();
+    assert.equal(status, 200, JSON.stringify(body));
+    const parsed = s001Shape.parse(body);
+    assert.equal(requests.length, 2, "one request per channel (each channel's speech fits one batch)");
+    for (const r of requests) {
+      assert.equal(r.auth, "Bearer sk-test-123");
+      assert.equal(r.fields.model, "whisper-large-v3");
+      assert.equal(r.fields.response_format, "verbose_json");
+      assert.equal(r.fields.language, "en");
+    }
+    const items = parsed.data.transcript;
+    assert.equal(items.length, 2);
+    assert.deepEqual(
+      items.map((i) => i.speaker_alias),
+      ["Agent", "User"],
+    );
+    assert.ok(
+      items[0]!.time_start >= 0.1 && items[0]!.time_start < 1.2,
+      `agent starts ${items[0]!.time_start}`,
+    );
+    assert.ok(items[1]!.time_start >= 2 && items[1]!.time_start < 3.2, `user starts ${items[1]!.time_start}`);
+  });
+
+  it("a failing backend is 502 inference_failed inline, without the API key in the message", async () => {
+    fail = true;
+    const { status, body } = await post();
+    fail = false;
+    assert.equal(status, 502);
+    const e = e001Shape.parse(body);
+    assert.equal(e.error_code, "inference_failed");
+    assert.match(e.error, /500/);
+    assert.ok(!e.error.includes("sk-test-123"));
+  });
+});
