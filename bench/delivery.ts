@@ -80,7 +80,10 @@ async function rawLoop(url: string, body: string, total: number, inFlight: numbe
 async function main() {
   const rx = await startReceiver();
   const dataDir = mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), "callscribe-bench-delivery-"));
+  // DELIVERY_* and CIRCUIT_* from the environment apply, so settings can be compared
   const config = loadConfig({
+    ...process.env,
+    LOG_LEVEL: "silent",
     PORT: "0",
     HOST: "127.0.0.1",
     DATA_DIR: dataDir,

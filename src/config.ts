@@ -36,11 +36,11 @@ export const configSchema = z.object({
   DELIVERY_RETRY_FACTOR: z.coerce.number().min(1).default(4),
   DELIVERY_MAX_ATTEMPTS: int(3, 1),
   DELIVERY_TIMEOUT_MS: int(30_000, 1),
-  DELIVERY_CONCURRENCY: int(64, 1),
+  DELIVERY_CONCURRENCY: int(128, 1),
   DELIVERY_POLICY: z.enum(["makimoto", "assemblyai", "standard"]).default("makimoto"),
   /** multiplies every delay and timeout of every policy (tests, demos) */
   DELIVERY_TIME_SCALE: z.coerce.number().positive().default(1),
-  DELIVERY_PER_HOST_CONCURRENCY: int(32, 1),
+  DELIVERY_PER_HOST_CONCURRENCY: int(64, 1),
   CIRCUIT_FAILURE_THRESHOLD: int(5, 1),
   CIRCUIT_COOLDOWN_MS: int(30_000, 1),
   WEBHOOK_SIGNING_SECRET: optionalString,
