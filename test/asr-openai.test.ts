@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createOpenAiRecognizer } from "../src/engines/asr/openai.ts";
+import { readMultipart } from "./helpers/multipart.ts";
 
 interface Captured {
   path: string;
@@ -20,29 +21,18 @@ let captured: Captured[] = [];
 let reply: Reply = () => ({ status: 500, body: "no reply set" });
 
 before(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", async () => {
-      // Parse the real multipart body with the WHATWG parser (undici) rather than trusting the client.
-      const form = await new Response(Buffer.concat(chunks), {
-        headers: { "content-type": String(req.headers["content-type"]) },
-      }).formData();
-      const fields: Record<string, string> = {};
-      let wav = Buffer.alloc(0);
-      let fileName = "";
-      for (const [k, v] of form.entries()) {
-        if (typeof v === "string") fields[k] = v;
-        else {
-          wav = Buffer.from(await v.arrayBuffer());
-          fileName = v.name;
-        }
-      }
-      const c = { path: req.url ?? "", headers: req.headers, fields, fileName, wav };
-      captured.push(c);
-      const r = reply(c, captured.length - 1);
-      res.writeHead(r.status, { "content-type": "application/json" }).end(r.body);
-    });
+  server = createServer(async (req, res) => {
+    const { fields, file } = await readMultipart(req);
+    const c = {
+      path: req.url ?? "",
+      headers: req.headers,
+      fields,
+      fileName: file?.name ?? "",
+      wav: file?.bytes ?? Buffer.alloc(0),
+    };
+    captured.push(c);
+    const r = reply(c, captured.length - 1);
+    res.writeHead(r.status, { "content-type": "application/json" }).end(r.body);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

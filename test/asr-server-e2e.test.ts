@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { concatPcm, sayPcm, silence, tempDir, writeWav } from "./helpers/audio.ts";
+import { readMultipart } from "./helpers/multipart.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
 import { e001Shape, s001Shape } from "./helpers/shapes.ts";
 
@@ -22,27 +23,19 @@ describe("ASR_URL: OpenAI-compatible transcription backend", () => {
   const requests: Array<{ auth: string | undefined; fields: Record<string, string>; bytes: number }> = [];
 
   before(async () => {
-    whisper = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", async () => {
-        const form = await new Response(Buffer.concat(chunks), {
-          headers: { "content-type": String(req.headers["content-type"]) },
-        }).formData();
-        const fields: Record<string, string> = {};
-        let bytes = 0;
-        for (const [k, v] of form.entries()) {
-          if (typeof v === "string") fields[k] = v;
-          else bytes = (await v.arrayBuffer()).byteLength;
-        }
-        requests.push({ auth: req.headers.authorization, fields, bytes });
-        if (fail || req.url !== "/v1/audio/transcriptions") {
-          res.writeHead(fail ? 500 : 404).end("model exploded");
-          return;
-        }
-        const seconds = (bytes - 44) / 32000;
-        const text = `channel request ${requests.length}`;
-        res.writeHead(200, { "content-type": "application/json" }).end(
+    whisper = http.createServer(async (req, res) => {
+      const { fields, file } = await readMultipart(req);
+      const bytes = file?.bytes.length ?? 0;
+      requests.push({ auth: req.headers.authorization, fields, bytes });
+      if (fail || req.url !== "/v1/audio/transcriptions") {
+        res.writeHead(fail ? 500 : 404).end("model exploded");
+        return;
+      }
+      const seconds = (bytes - 44) / 32000;
+      const text = `channel request ${requests.length}`;
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(
           JSON.stringify({
             text,
             language: "en",
@@ -50,7 +43,6 @@ describe("ASR_URL: OpenAI-compatible transcription backend", () => {
             segments: [{ start: 0.1, end: seconds - 0.1, text }],
           }),
         );
-      });
     });
     await new Promise<void>((r) => whisper.listen(0, "127.0.0.1", r));
     tmp = tempDir();
