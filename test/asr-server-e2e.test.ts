@@ -33,16 +33,14 @@ describe("ASR_URL: OpenAI-compatible transcription backend", () => {
       }
       const seconds = (bytes - 44) / 32000;
       const text = `channel request ${requests.length}`;
-      res
-        .writeHead(200, { "content-type": "application/json" })
-        .end(
-          JSON.stringify({
-            text,
-            language: "en",
-            duration: seconds,
-            segments: [{ start: 0.1, end: seconds - 0.1, text }],
-          }),
-        );
+      res.writeHead(200, { "content-type": "application/json" }).end(
+        JSON.stringify({
+          text,
+          language: "en",
+          duration: seconds,
+          segments: [{ start: 0.1, end: seconds - 0.1, text }],
+        }),
+      );
     });
     await new Promise<void>((r) => whisper.listen(0, "127.0.0.1", r));
     tmp = tempDir();
