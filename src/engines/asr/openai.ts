@@ -5,7 +5,7 @@
  * between regions) and the returned segment times are mapped back to channel time.
  */
 import { SAMPLE_RATE, type RecognizeInput, type RecognizedSegment, type Recognizer } from "./types.ts";
-import { redactUrl } from "../../net/redact-url.ts";
+import { createOpenAiHttp } from "../openai-http.ts";
 
 export interface OpenAiRecognizerOptions {
   /** server base URL, or the full .../v1/audio/transcriptions URL */
@@ -36,10 +36,15 @@ interface Batch {
 
 export function createOpenAiRecognizer(opts: OpenAiRecognizerOptions): Recognizer {
   const endpoint = transcriptionsUrl(opts.url);
-  const shownUrl = redactUrl(endpoint);
-  const doFetch = opts.fetch ?? globalThis.fetch;
+  const http = createOpenAiHttp({
+    endpoint,
+    apiKey: opts.apiKey,
+    timeoutMs: opts.timeoutMs ?? 120_000,
+    fetch: opts.fetch,
+    label: "transcription",
+  });
+  const { shownUrl, excerpt } = http;
   const model = opts.model ?? "whisper-1";
-  const timeoutMs = opts.timeoutMs ?? 120_000;
   const maxBatchS = opts.maxBatchS ?? 25;
   const gapS = opts.gapS ?? 0.3;
 
@@ -50,35 +55,8 @@ export function createOpenAiRecognizer(opts: OpenAiRecognizerOptions): Recognize
     if (lang) form.append("language", lang);
     form.append("response_format", "verbose_json");
     form.append("timestamp_granularities[]", "segment");
-    const headers: Record<string, string> = { accept: "application/json" };
-    if (opts.apiKey) headers.authorization = `Bearer ${opts.apiKey}`;
-
-    let res: Response;
-    let body: string;
-    try {
-      res = await doFetch(endpoint, {
-        method: "POST",
-        body: form,
-        headers,
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      body = await res.text();
-    } catch (e) {
-      const why =
-        e instanceof Error && e.name === "TimeoutError" ? `timed out after ${timeoutMs} ms` : String(e);
-      throw new Error(`transcription request to ${shownUrl} failed: ${scrub(why)}`, { cause: e });
-    }
-    if (!res.ok)
-      throw new Error(`transcription server ${shownUrl} answered HTTP ${res.status}: ${excerpt(body)}`);
-    let json: unknown;
-    try {
-      json = JSON.parse(body);
-    } catch {
-      throw new Error(
-        `transcription server ${shownUrl} sent invalid JSON (HTTP ${res.status}): ${excerpt(body)}`,
-      );
-    }
-    return mapResponse(json, batch.pieces, res.status, body);
+    const { json, status, text } = await http.postJson(form);
+    return mapResponse(json, batch.pieces, status, text);
   }
 
   function mapResponse(json: unknown, pieces: Piece[], status: number, body: string): RecognizedSegment[] {
@@ -111,13 +89,6 @@ export function createOpenAiRecognizer(opts: OpenAiRecognizerOptions): Recognize
   }
 
   // An API key must never reach a log line, even if the server echoes it back.
-  function scrub(s: string): string {
-    return opts.apiKey ? s.split(opts.apiKey).join("[redacted]") : s;
-  }
-  function excerpt(body: string): string {
-    const flat = scrub(body).replace(/\s+/g, " ").trim();
-    return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat || "(empty body)";
-  }
 
   return {
     name: "openai",

@@ -3,7 +3,7 @@
  * llama.cpp server, OpenAI) asking for JSON constrained by a JSON schema. Invalid or off-schema
  * output is retried once with a corrective message, since small local models slip occasionally.
  */
-import { redactUrl } from "../../net/redact-url.ts";
+import { createOpenAiHttp } from "../openai-http.ts";
 
 export interface ChatMessage {
   role: "system" | "user" | "assistant";
@@ -54,26 +54,17 @@ function reasonOf(e: unknown): string {
 
 export function createChatClient(opts: ChatClientOptions): ChatClient {
   const endpoint = chatCompletionsUrl(opts.url);
-  const shownUrl = redactUrl(endpoint);
-  const doFetch = opts.fetch ?? globalThis.fetch;
+  const http = createOpenAiHttp({
+    endpoint,
+    apiKey: opts.apiKey,
+    timeoutMs: opts.timeoutMs ?? 120_000,
+    fetch: opts.fetch,
+    label: "chat",
+  });
   const model = opts.model ?? "default";
-  const timeoutMs = opts.timeoutMs ?? 120_000;
-
-  function scrub(s: string): string {
-    return opts.apiKey ? s.split(opts.apiKey).join("[redacted]") : s;
-  }
-  function excerpt(body: string): string {
-    const flat = scrub(body).replace(/\s+/g, " ").trim();
-    return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat || "(empty body)";
-  }
 
   /** One round trip; returns the assistant's message content (possibly empty). */
   async function call(messages: ChatMessage[], schema: JsonSchemaSpec<unknown>): Promise<string> {
-    const headers: Record<string, string> = {
-      "content-type": "application/json",
-      accept: "application/json",
-    };
-    if (opts.apiKey) headers.authorization = `Bearer ${opts.apiKey}`;
     const body = JSON.stringify({
       model,
       messages,
@@ -83,30 +74,7 @@ export function createChatClient(opts: ChatClientOptions): ChatClient {
         json_schema: { name: schema.name, strict: true, schema: schema.jsonSchema },
       },
     });
-    let res: Response;
-    let text: string;
-    try {
-      res = await doFetch(endpoint, {
-        method: "POST",
-        headers,
-        body,
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      text = await res.text();
-    } catch (e) {
-      const why =
-        e instanceof Error && e.name === "TimeoutError" ? `timed out after ${timeoutMs} ms` : String(e);
-      throw new Error(`chat request to ${shownUrl} failed: ${scrub(why)}`, { cause: e });
-    }
-    if (!res.ok) throw new Error(`chat server ${shownUrl} answered HTTP ${res.status}: ${excerpt(text)}`);
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new Error(
-        `chat server ${shownUrl} sent a non-JSON response (HTTP ${res.status}): ${excerpt(text)}`,
-      );
-    }
+    const { json } = await http.postJson(body, { "content-type": "application/json" });
     const content = (json as { choices?: { message?: { content?: unknown } }[] } | null)?.choices?.[0]
       ?.message?.content;
     return typeof content === "string" ? content : "";
@@ -135,7 +103,7 @@ export function createChatClient(opts: ChatClientOptions): ChatClient {
         }
       }
       throw new Error(
-        `model "${model}" at ${shownUrl} returned invalid output twice for schema "${schema.name}": ${scrub(lastReason)}`,
+        `model "${model}" at ${http.shownUrl} returned invalid output twice for schema "${schema.name}": ${http.scrub(lastReason)}`,
       );
     },
   };
