@@ -4,6 +4,7 @@
  */
 import path from "node:path";
 import { z } from "zod";
+import { classifyAddress } from "./net/ip-ranges.ts";
 
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 const list = z
@@ -22,7 +23,13 @@ const optionalString = z
 
 export const configSchema = z.object({
   PORT: int(8080),
-  HOST: z.string().default("0.0.0.0"),
+  /** loopback by default: without API_KEYS, transcripts must not be reachable from the network */
+  HOST: z.string().trim().min(1).default("127.0.0.1"),
+  /** serve a non-loopback HOST without API_KEYS anyway (logged as a warning) */
+  ALLOW_UNAUTHENTICATED: z
+    .enum(["true", "false", "1", "0", ""], { error: "must be true or false" })
+    .default("false")
+    .transform((v) => v === "true" || v === "1"),
   DATA_DIR: z.string().default("./data"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   API_KEYS: list,
@@ -59,12 +66,38 @@ export type Config = z.infer<typeof configSchema> & { dataDir: string };
 
 export class ConfigError extends Error {}
 
+/** True when HOST only accepts connections from this machine. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  if (h === "localhost") return true;
+  try {
+    return classifyAddress(h) === "loopback";
+  } catch {
+    return false;
+  }
+}
+
+/** A server reachable from the network must require API keys, unless the operator says otherwise. */
+function checkExposure(c: z.infer<typeof configSchema>): string | null {
+  if (c.API_KEYS.length > 0 || c.ALLOW_UNAUTHENTICATED || isLoopbackHost(c.HOST)) return null;
+  return (
+    `HOST: ${c.HOST} would expose transcripts to the network without authentication. ` +
+    "Set API_KEYS=<key>[,<key>…] (clients send the header apikey), bind a loopback HOST such as " +
+    "127.0.0.1, or set ALLOW_UNAUTHENTICATED=true if something in front of this server authenticates"
+  );
+}
+
+/** True when the server is reachable from the network with no API keys (allowed, but worth a warning). */
+export const isExposedWithoutAuth = (c: Config) => c.API_KEYS.length === 0 && !isLoopbackHost(c.HOST);
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = configSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
   }
+  const exposure = checkExposure(parsed.data);
+  if (exposure) throw new ConfigError(`invalid configuration:\n  ${exposure}`);
   return { ...parsed.data, dataDir: path.resolve(parsed.data.DATA_DIR) };
 }
 

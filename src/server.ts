@@ -7,7 +7,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import pino, { type Logger } from "pino";
 import { buildApp } from "./app.ts";
-import type { Config } from "./config.ts";
+import { isExposedWithoutAuth, type Config } from "./config.ts";
 import { createJobRunner } from "./core/job-runner.ts";
 import { createSummaryHandler } from "./core/summary-job.ts";
 import { createTranscriptionHandler } from "./core/transcription-job.ts";
@@ -64,6 +64,12 @@ export function policiesFromConfig(config: Config): (name: string) => RetryPolic
 
 export async function startServer(config: Config, opts: ServerOptions = {}) {
   const logger = opts.logger ?? createLogger(config);
+  if (isExposedWithoutAuth(config)) {
+    logger.warn(
+      { host: config.HOST },
+      "ALLOW_UNAUTHENTICATED=true: the API is reachable from the network without API keys",
+    );
+  }
   mkdirSync(config.dataDir, { recursive: true });
   const store = openSqliteStore(path.join(config.dataDir, "callscribe.sqlite"));
   const blobs = createBlobStore(path.join(config.dataDir, "audio"));
@@ -131,6 +137,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
     maxQueuedJobs: config.MAX_QUEUED_JOBS,
     inlineTimeoutMs: config.INLINE_TIMEOUT_MS,
     checkCallbackUrl: (url) => guard.check(url),
+    recognizer,
     onRedeliver: () => delivery.kick(),
     metrics,
   });

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { concatPcm, sayPcm, silence, tempDir, writeWav } from "./helpers/audio.ts";
 import { readMultipart } from "./helpers/multipart.ts";
+import { captureLogs } from "./helpers/logs.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
 import { e001Shape, s001Shape } from "./helpers/shapes.ts";
 
@@ -20,6 +21,8 @@ describe("ASR_URL: OpenAI-compatible transcription backend", () => {
   let tmp: ReturnType<typeof tempDir>;
   let call: string;
   let fail = false;
+  let whisperUrl = "";
+  const logs = captureLogs();
   const requests: Array<{ auth: string | undefined; fields: Record<string, string>; bytes: number }> = [];
 
   before(async () => {
@@ -51,11 +54,11 @@ describe("ASR_URL: OpenAI-compatible transcription backend", () => {
       concatPcm(agent, silence((len - agent.length) / 16000)),
       concatPcm(user, silence((len - user.length) / 16000)),
     ]);
-    server = await startTestServer({
-      ASR_URL: `http://127.0.0.1:${(whisper.address() as AddressInfo).port}`,
-      ASR_API_KEY: "sk-test-123",
-      ASR_MODEL: "whisper-large-v3",
-    });
+    whisperUrl = `http://127.0.0.1:${(whisper.address() as AddressInfo).port}`;
+    server = await startTestServer(
+      { ASR_URL: whisperUrl, ASR_API_KEY: "sk-test-123", ASR_MODEL: "whisper-large-v3" },
+      { logger: logs.logger },
+    );
   });
   after(async () => {
     await server.cleanup();
@@ -95,14 +98,24 @@ describe("ASR_URL: OpenAI-compatible transcription backend", () => {
     assert.ok(items[1]!.time_start >= 2 && items[1]!.time_start < 3.2, `user starts ${items[1]!.time_start}`);
   });
 
-  it("a failing backend is 502 inference_failed inline, without the API key in the message", async () => {
+  it("a failing backend is 502 inference_failed inline: no backend URL, body or key in the answer", async () => {
     fail = true;
     const { status, body } = await post();
     fail = false;
     assert.equal(status, 502);
     const e = e001Shape.parse(body);
     assert.equal(e.error_code, "inference_failed");
-    assert.match(e.error, /500/);
-    assert.ok(!e.error.includes("sk-test-123"));
+    assert.equal(
+      e.error,
+      "speech recognition failed: the recognizer did not return a usable result (details are in the server log)",
+    );
+    const shown =
+      JSON.stringify(body) +
+      JSON.stringify(await (await fetch(`${server.url}/transcribe/${e.request_id}`)).json());
+    for (const internal of [whisperUrl, "model exploded", "sk-test-123", "HTTP 500"]) {
+      assert.ok(!shown.includes(internal), `"${internal}" leaked to the caller`);
+    }
+    assert.match(logs.text(), /model exploded/, "the operator still sees the backend's answer");
+    assert.ok(!logs.text().includes("sk-test-123"), "the key is not logged");
   });
 });

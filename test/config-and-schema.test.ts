@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { fromFormFields, parseTranscribeFields } from "../src/api/call/transcribe-schema.ts";
+import { checkLanguage, fromFormFields, parseTranscribeFields } from "../src/api/call/transcribe-schema.ts";
 import { ConfigError, loadConfig, redactConfig } from "../src/config.ts";
 import { AppError } from "../src/core/errors.ts";
 
@@ -66,12 +66,72 @@ describe("transcribe request fields", () => {
     assert.throws(bad({ callback_policy: "forever" }), isField("callback_policy"));
     assert.throws(bad({ summarize: true }), isField("callback_url"));
   });
-  it("reads multipart string fields", () => {
-    assert.deepEqual(fromFormFields({ speaker_aliases: '["A","B"]', call_uuid: "x" }).speaker_aliases, [
-      "A",
-      "B",
-    ]);
-    assert.deepEqual(fromFormFields({ speaker_aliases: "A, B" }).speaker_aliases, ["A", "B"]);
-    assert.equal(fromFormFields({ summarize: "true" }).summarize, true);
+  it("reads multipart string fields: speaker_aliases as JSON, summarize as true/false", () => {
+    const form = (f: Record<string, string>) => () =>
+      parseTranscribeFields(fromFormFields({ call_uuid: "x", ...f }));
+    assert.deepEqual(form({ speaker_aliases: '["A","B"]' })().speakerAliases, ["A", "B"]);
+    const format = (e: unknown) =>
+      e instanceof AppError &&
+      e.code === "invalid_field" &&
+      e.message === 'speaker_aliases must be a JSON array of non-empty strings, e.g. ["Agent","User"]';
+    for (const bad of ["A, B", "Agent", '"Agent"', '["A",""]', "[1,2]", '{"a":1}']) {
+      assert.throws(form({ speaker_aliases: bad }), format, bad);
+    }
+    assert.throws(() => parseTranscribeFields({ call_uuid: "x", speaker_aliases: ["A", 3] }), format);
+    const cb = { callback_url: "https://hooks.example/cb" };
+    assert.equal(form({ ...cb, summarize: "true" })().summarize, true);
+    assert.equal(form({ summarize: "false" })().summarize, false);
+    assert.equal(parseTranscribeFields({ call_uuid: "x", ...cb, summarize: true }).summarize, true);
+    for (const bad of ["yes", "1", "on", "TRUE "]) {
+      assert.throws(
+        form({ summarize: bad }),
+        (e: unknown) => e instanceof AppError && e.field === "summarize",
+        bad,
+      );
+    }
+    assert.throws(
+      () => parseTranscribeFields({ call_uuid: "x", summarize: 1 }),
+      /summarize must be true or false/,
+    );
+  });
+
+  it("refuses unknown fields, suggesting near misses; accepts AssemblyAI's names", () => {
+    const unknown = (input: object, pattern: RegExp) =>
+      assert.throws(
+        () => parseTranscribeFields({ call_uuid: "x", ...input }),
+        (e: unknown) => e instanceof AppError && e.code === "unknown_field" && pattern.test(e.message),
+      );
+    unknown({ callbak_url: "https://h.example/" }, /"callbak_url" \(did you mean callback_url\?\)/);
+    unknown({ Speaker_Aliases: ["a"] }, /did you mean speaker_aliases\?/);
+    unknown({ colour: "red" }, /^unknown field "colour"; accepted: /);
+    const f = parseTranscribeFields({
+      call_uuid: "x",
+      audio_url: "https://audio.example/a.wav",
+      webhook_url: "https://hooks.example/cb",
+      language_code: "en-GB",
+    });
+    assert.deepEqual(
+      [f.uri, f.callbackUrl, f.lang],
+      ["https://audio.example/a.wav", "https://hooks.example/cb", "en-GB"],
+    );
+    assert.throws(
+      () =>
+        parseTranscribeFields({
+          call_uuid: "x",
+          callback_url: "https://a.example/",
+          webhook_url: "https://b.example/",
+        }),
+      (e: unknown) => e instanceof AppError && e.code === "conflicting_fields" && e.field === "webhook_url",
+    );
+  });
+
+  it("refuses languages the recognizer cannot do, unless it takes any", () => {
+    assert.doesNotThrow(() => checkLanguage("en-US", ["en"], "pocketsphinx"));
+    assert.doesNotThrow(() => checkLanguage("fr", null, "openai"));
+    assert.throws(
+      () => checkLanguage("fr", ["en"], "pocketsphinx"),
+      (e: unknown) =>
+        e instanceof AppError && e.code === "unsupported_language" && /supported: en\b/.test(e.message),
+    );
   });
 });

@@ -176,17 +176,190 @@ describe("delivery engine", () => {
 
     const window = { since: new Date(t0 - 30_000).toISOString(), until: new Date(t0).toISOString() };
     const dry = await postJson(`${server.url}/deliveries/recover`, { ...window, dry_run: true });
-    assert.deepEqual(dry.body, { dry_run: true, count: 2 });
+    assert.deepEqual(
+      { ...dry.body, delivery_ids: new Set(dry.body.delivery_ids) },
+      {
+        dry_run: true,
+        matched: 2,
+        has_more: false,
+        delivery_ids: new Set(inWindow.map((d) => d.deliveryId)),
+      },
+    );
     rx.setScript([200]);
     const before = rx.received.length;
     const res = await postJson(`${server.url}/deliveries/recover`, window);
     assert.equal(res.status, 202);
     assert.deepEqual(new Set(res.body.delivery_ids), new Set(inWindow.map((d) => d.deliveryId)));
+    assert.equal(res.body.restarted, 2);
     for (const d of inWindow) await settled(server, d.deliveryId, "delivered");
     assert.equal((await delivery(server, early.deliveryId)).state, "abandoned");
     assert.equal(rx.received.length - before, 2);
     const bad = await postJson(`${server.url}/deliveries/recover`, { since: "yesterday" });
     assert.equal(bad.status, 400);
+    assert.equal(bad.body.error_code, "invalid_field");
+    const unbounded = await postJson(`${server.url}/deliveries/recover`, { dry_run: true });
+    assert.equal(unbounded.status, 400, "a recovery must say where its window starts");
+    assert.deepEqual([unbounded.body.error_code, unbounded.body.field], ["missing_field", "since"]);
+  });
+
+  it("recover can be limited to one receiver (host or url_prefix) and says when more remain", async () => {
+    const a = await receiver([410]);
+    const b = await receiver([410]);
+    const t0 = Date.now() - 20 * 86_400_000;
+    const ofA = [1, 2, 3].map((i) => enqueueDelivery(server.store, `${a.url}/a`, { now: t0 + i }));
+    const ofB = [1, 2].map((i) => enqueueDelivery(server.store, `${b.url}/b/x`, { now: t0 + i }));
+    const ids = async (ps: Promise<{ deliveryId: string }>[]) =>
+      (await Promise.all(ps)).map((d) => d.deliveryId);
+    const [idsA, idsB] = [await ids(ofA), await ids(ofB)];
+    server.delivery.kick();
+    for (const id of [...idsA, ...idsB]) await settled(server, id, "abandoned");
+    const since = new Date(t0).toISOString();
+    const until = new Date(t0 + 1000).toISOString();
+    const recover = (extra: object) =>
+      postJson(`${server.url}/deliveries/recover`, { since, until, ...extra });
+
+    const byHost = await recover({ host: new URL(a.url).host, dry_run: true });
+    assert.deepEqual([byHost.body.matched, byHost.body.has_more], [3, false]);
+    assert.deepEqual(new Set(byHost.body.delivery_ids), new Set(idsA));
+    const byPrefix = await recover({ url_prefix: `${b.url}/b/`, dry_run: true });
+    assert.deepEqual(new Set(byPrefix.body.delivery_ids), new Set(idsB));
+    const none = await recover({ url_prefix: `${b.url}/other`, dry_run: true });
+    assert.equal(none.body.matched, 0);
+
+    a.setScript([200]);
+    const first = await recover({ host: new URL(a.url).host, limit: 2 });
+    assert.equal(first.status, 202);
+    assert.deepEqual([first.body.matched, first.body.restarted, first.body.has_more], [2, 2, true]);
+    for (const id of first.body.delivery_ids) await settled(server, id, "delivered");
+    const rest = await recover({ host: new URL(a.url).host, limit: 2 });
+    assert.deepEqual([rest.body.matched, rest.body.has_more], [1, false]);
+    await settled(server, rest.body.delivery_ids[0], "delivered");
+    for (const id of idsB) assert.equal((await delivery(server, id)).state, "abandoned", "B untouched");
+    assert.equal(b.received.length, 2, "B got only its original attempts");
+  });
+
+  it("redelivery to a new URL does not carry the old auth header unless asked to", async () => {
+    const old = await receiver([410]);
+    const { deliveryId } = await enqueueDelivery(server.store, `${old.url}/h`, {
+      authHeader: { name: "X-Hook-Token", value: "s3cret-old" },
+    });
+    server.delivery.kick();
+    await settled(server, deliveryId, "abandoned");
+    assert.equal(old.received[0]!.headers["x-hook-token"], "s3cret-old");
+
+    const moveTo = async (url: string, extra: object = {}) => {
+      const res = await postJson(`${server.url}/deliveries/${deliveryId}/redeliver`, { url, ...extra });
+      assert.equal(res.status, 202, JSON.stringify(res.body));
+      return res.body;
+    };
+    const plain = await receiver([200]);
+    const moved = await moveTo(`${plain.url}/new`);
+    assert.equal(moved.auth_header, null, "the view says the header was dropped");
+    const [got] = await plain.waitFor(1);
+    assert.equal(got!.headers["x-hook-token"], undefined);
+    await settled(server, deliveryId, "delivered");
+
+    const kept = await receiver([200]);
+    const refused = await postJson(`${server.url}/deliveries/${deliveryId}/redeliver`, {
+      url: `${kept.url}/k`,
+      keep_auth_header: true,
+      auth_header_name: "X-Other",
+      auth_header_value: "v",
+    });
+    assert.deepEqual([refused.status, refused.body.error_code], [400, "conflicting_fields"]);
+    // once dropped it is gone: "keep" keeps what the delivery has now
+    await moveTo(`${kept.url}/k`, { keep_auth_header: true });
+    const [k] = await kept.waitFor(1);
+    assert.equal(k!.headers["x-hook-token"], undefined);
+    await settled(server, deliveryId, "delivered");
+
+    const fresh = await receiver([200]);
+    const given = await moveTo(`${fresh.url}/f`, {
+      auth_header_name: "X-Hook-Token",
+      auth_header_value: "s3cret-new",
+    });
+    assert.deepEqual(given.auth_header, { name: "X-Hook-Token", value: "[redacted]" });
+    const [f] = await fresh.waitFor(1);
+    assert.equal(f!.headers["x-hook-token"], "s3cret-new");
+    await settled(server, deliveryId, "delivered");
+
+    const again = await receiver([200]);
+    await moveTo(`${again.url}/g`, { keep_auth_header: true });
+    const [g] = await again.waitFor(1);
+    assert.equal(g!.headers["x-hook-token"], "s3cret-new", "keep_auth_header keeps it on a new host");
+    await settled(server, deliveryId, "delivered");
+    // the same URL again is not a move: the header stays
+    await moveTo(`${again.url}/g`);
+    await again.waitFor(2);
+    assert.equal(again.received[1]!.headers["x-hook-token"], "s3cret-new");
+    await settled(server, deliveryId, "delivered");
+  });
+
+  it("a password in the callback URL is sent as Basic auth and shown nowhere", async () => {
+    const rx = await receiver([500, 200]);
+    const withPassword = rx.url.replace("http://", "http://hookuser:pa55w0rd-xyz@");
+    const { jobId, deliveryId } = await enqueueDelivery(server.store, `${withPassword}/h?tenant=acme`);
+    server.delivery.kick();
+    await settled(server, deliveryId, "delivered");
+    const expected = `Basic ${Buffer.from("hookuser:pa55w0rd-xyz").toString("base64")}`;
+    assert.deepEqual(
+      rx.received.map((r) => [r.headers.authorization, r.path]),
+      [
+        [expected, "/h?tenant=acme"],
+        [expected, "/h?tenant=acme"],
+      ],
+    );
+    const shown = [
+      await getJson(`${server.url}/deliveries?limit=1000`),
+      await getJson(`${server.url}/deliveries/${deliveryId}`),
+      await getJson(`${server.url}/transcribe/${jobId}`),
+      await getJson(`${server.url}/events?limit=1000`),
+    ].map((j) => JSON.stringify(j));
+    for (const text of shown) assert.ok(!text.includes("pa55w0rd-xyz"), text.slice(0, 300));
+    const one = await getJson(`${server.url}/deliveries/${deliveryId}`);
+    assert.equal(one.url, `${rx.url.replace("http://", "http://hookuser:***@")}/h?tenant=acme`);
+  });
+
+  it("every delivery names its event in x-callscribe-event; the body is untouched", async () => {
+    const rx = await receiver([200]);
+    const { jobId, deliveryId } = await enqueueDelivery(server.store, `${rx.url}/h`, {
+      now: 1_700_000_000_000,
+    });
+    server.delivery.kick();
+    await settled(server, deliveryId, "delivered");
+    assert.equal(rx.received[0]!.headers["x-callscribe-event"], "transcriptDelivered");
+    assert.deepEqual(JSON.parse(rx.received[0]!.body), {
+      status: "S001",
+      request_id: jobId,
+      call_uuid: `c-${jobId}`,
+      enqueued_at: 1_700_000_000_000,
+    });
+  });
+
+  it("the events feed can start at a time (since) instead of a cursor", async () => {
+    const rx = await receiver([200]);
+    const t0 = Date.now() - 30 * 86_400_000;
+    const [d1, d2, d3] = [
+      await enqueueDelivery(server.store, `${rx.url}/e`, { now: t0 }),
+      await enqueueDelivery(server.store, `${rx.url}/e`, { now: t0 + 1000 }),
+      await enqueueDelivery(server.store, `${rx.url}/e`, { now: t0 + 2000 }),
+    ];
+    const res = await getJson(`${server.url}/events?limit=2&since=${new Date(t0 + 500).toISOString()}`);
+    assert.deepEqual(
+      res.events.map((e: Json) => e.delivery_id),
+      [d2!.deliveryId, d3!.deliveryId],
+    );
+    const next = await getJson(`${server.url}/events?limit=2&after=${res.next_cursor}`);
+    assert.ok(!next.events.some((e: Json) => [d1, d2, d3].some((d) => d!.deliveryId === e.delivery_id)));
+    const both = await fetch(
+      `${server.url}/events?since=${new Date(t0).toISOString()}&after=${res.next_cursor}`,
+    );
+    assert.equal(both.status, 400);
+    assert.equal(((await both.json()) as Json).error_code, "conflicting_fields");
+    const bad = await fetch(`${server.url}/events?since=last-tuesday`);
+    assert.equal(((await bad.json()) as Json).error_code, "invalid_field");
+    server.delivery.kick();
+    for (const d of [d1, d2, d3]) await settled(server, d!.deliveryId, "delivered");
   });
 
   it("the events feed pages through every webhook body exactly once with a stable cursor", async () => {

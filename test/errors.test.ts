@@ -141,7 +141,7 @@ describe("bad input", () => {
     });
     assert.equal(status, 413);
     assert.match(body.error, /request body is too large/);
-    assert.equal(body.error_code, "bad_request");
+    assert.equal(body.error_code, "body_too_large");
   });
 
   it("upload that is not audio → 415 with a clear message", async () => {
@@ -165,12 +165,19 @@ describe("bad input", () => {
     assert.equal(text.status, 415);
   });
 
-  it("uri on a private network is refused before connecting", async () => {
-    lookups.length = 0;
-    const { status, body } = await postJson(server, { call_uuid: "x", uri: "http://intranet.test/call.wav" });
-    assert.equal(status, 400);
-    assert.match(body.error, /refused to connect to 10\.20\.30\.40 \(private address\)/);
-    assert.deepEqual(lookups, ["intranet.test"]);
+  it("uri on a private network is refused before connecting, inline or with a callback", async () => {
+    for (const extra of [{}, { callback_url: `${rx.url}/h` }]) {
+      lookups.length = 0;
+      const { status, body } = await postJson(server, {
+        call_uuid: "x",
+        uri: "http://intranet.test/call.wav",
+        ...extra,
+      });
+      assert.equal(status, 400);
+      assert.deepEqual([body.error_code, body.field], ["url_not_allowed", "uri"]);
+      assert.match(body.error, /refused to connect to 10\.20\.30\.40 \(private address\)/);
+      assert.deepEqual(lookups, ["intranet.test"]);
+    }
   });
 
   it("callback_url on a private or metadata address → 400", async () => {
@@ -180,14 +187,13 @@ describe("bad input", () => {
       callback_url: "http://metadata.test/latest",
     });
     assert.equal(status, 400);
-    assert.equal(body.field, "callback_url");
+    assert.deepEqual([body.error_code, body.field], ["url_not_allowed", "callback_url"]);
     assert.match(body.error, /169\.254\.169\.254/);
   });
 
   it("with a callback, failures arrive as E001 webhooks saying what went wrong", async () => {
     const cases: Array<[Json, RegExp, string]> = [
       [{ uri: `${filesUrl}/missing.wav` }, /HTTP 404/, "audio_fetch_failed"],
-      [{ uri: "http://intranet.test/a.wav" }, /private address/, "audio_fetch_failed"],
       [{ uri: `${filesUrl}/notes.txt` }, /not decodable audio/, "unsupported_audio"],
     ];
     for (const [i, [fields, pattern, code]] of cases.entries()) {
@@ -218,14 +224,15 @@ describe("private-network guard with an empty allow-list", () => {
     try {
       const uri = await postJson(server, { call_uuid: "x", uri: `${rx.url}/a.wav` });
       assert.equal(uri.status, 400);
+      assert.equal(uri.body.error_code, "url_not_allowed");
       assert.match(uri.body.error, /refused to connect to 127\.0\.0\.1 \(loopback address\)/);
-      const cb = await postJson(server, {
-        call_uuid: "x",
-        uri: `${rx.url}/a.wav`,
-        callback_url: `${rx.url}/h`,
-      });
+      const cb = await postForm(
+        server,
+        { call_uuid: "x", callback_url: `${rx.url}/h` },
+        { bytes: Buffer.from("RIFF"), name: "a.wav" },
+      );
       assert.equal(cb.status, 400);
-      assert.equal(cb.body.field, "callback_url");
+      assert.deepEqual([cb.body.error_code, cb.body.field], ["url_not_allowed", "callback_url"]);
       assert.equal(rx.received.length, 0, "nothing reached the loopback receiver");
     } finally {
       await server.cleanup();

@@ -12,6 +12,7 @@ import { after, before, describe, it } from "node:test";
 import { z } from "zod";
 import { concatPcm, sayPcm, silence, tempDir, writeWav } from "./helpers/audio.ts";
 import { startReceiver, type Receiver } from "./helpers/receiver.ts";
+import { captureLogs } from "./helpers/logs.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
 import { e001Shape, s001Shape } from "./helpers/shapes.ts";
 import { SCRIPTED_CALLS, asPlainText } from "./fixtures/scripted-calls.ts";
@@ -76,6 +77,7 @@ describe("POST /summarize", () => {
     assert.equal(status, 200, JSON.stringify(body));
     const parsed = summaryS001.parse(body);
     assert.equal(parsed.call_uuid, "s-1");
+    assert.equal(parsed.data.request_id, parsed.data.msg_id, "a summary of items carries its own id");
     assert.equal(parsed.data.summaries[0]!.topic, "Billing Issue");
     assert.match(parsed.data.summaries[0]!.summary.toLowerCase(), /refund/);
     const view = (await (await fetch(`${server.url}/summarize/${parsed.data.request_id}`)).json()) as Json;
@@ -109,17 +111,23 @@ describe("POST /summarize", () => {
     const [hit] = await rx.waitFor(1);
     const body = summaryS001.parse(hit!.json);
     assert.equal(body.call_uuid, "s-3");
-    assert.equal(body.data.request_id, res.body.request_id);
+    assert.equal(body.data.request_id, t.request_id, "the transcription's request_id, as in the seed");
+    assert.equal(body.data.msg_id, res.body.request_id, "msg_id names the summary message (its job)");
+    assert.equal(hit!.headers["x-callscribe-event"], "summaryDelivered");
     assert.equal(hit!.path, "/summary?x=1");
+    const view = (await (await fetch(`${server.url}/summarize/${res.body.request_id}`)).json()) as Json;
+    assert.deepEqual(view.result, body, "GET /summarize shows the body that was delivered");
   });
 
   it("rejects wrong source combinations and unknown or unfinished transcriptions", async () => {
     const none = await post(server, "/summarize", { call_uuid: "x" });
     assert.equal(none.status, 400);
     assert.match(none.body.error, /exactly one of request_id, transcript or text/);
+    assert.equal(none.body.error_code, "missing_field");
     const both = await post(server, "/summarize", { call_uuid: "x", text: "hi", transcript: [] });
     assert.equal(both.status, 400);
     assert.match(both.body.error, /not transcript and text/);
+    assert.equal(both.body.error_code, "conflicting_fields");
     const noUuid = await post(server, "/summarize", { text: "hi" });
     assert.equal(noUuid.status, 400);
     assert.equal(noUuid.body.field, "call_uuid");
@@ -139,6 +147,7 @@ describe("POST /summarize", () => {
     const busy = await post(server, "/summarize", { call_uuid: "x", request_id: accepted.request_id });
     assert.equal(busy.status, 409);
     assert.match(busy.body.error, /still (queued|processing)/);
+    assert.equal(busy.body.error_code, "transcription_not_ready");
 
     const bad = new FormData();
     bad.append("call_uuid", "bad");
@@ -149,6 +158,7 @@ describe("POST /summarize", () => {
     const res = await post(server, "/summarize", { call_uuid: "x", request_id: failed.request_id });
     assert.equal(res.status, 409);
     assert.match(res.body.error, /failed/);
+    assert.equal(res.body.error_code, "transcription_failed");
   });
 
   it("summarize: true on /transcribe delivers transcriptDelivered then summaryDelivered", async () => {
@@ -168,7 +178,12 @@ describe("POST /summarize", () => {
       assert.equal(transcript.request_id, accepted.request_id);
       assert.equal(transcript.call_uuid, "both-1");
       assert.equal(summary.call_uuid, "both-1");
-      assert.notEqual(summary.data.request_id, accepted.request_id, "the summary is its own request");
+      assert.equal(summary.data.request_id, accepted.request_id, "the transcription's request_id");
+      assert.notEqual(summary.data.msg_id, accepted.request_id, "msg_id names the summary message");
+      assert.deepEqual(
+        [first!.headers["x-callscribe-event"], second!.headers["x-callscribe-event"]],
+        ["transcriptDelivered", "summaryDelivered"],
+      );
       assert.equal(summary.data.summaries[0]!.topic, "Billing Issue");
     } finally {
       await hooks.close();
@@ -177,7 +192,7 @@ describe("POST /summarize", () => {
 });
 
 describe("LLM summary backend", () => {
-  it("invalid JSON twice → E001 summaryDelivered with a clear error", async () => {
+  it("invalid JSON twice → E001 summaryDelivered with a fixed sentence; the details only in the log", async () => {
     let calls = 0;
     const llm = http.createServer((req, res) => {
       req.resume();
@@ -192,10 +207,12 @@ describe("LLM summary backend", () => {
     });
     await new Promise<void>((r) => llm.listen(0, "127.0.0.1", r));
     const rx = await startReceiver([200]);
-    const server = await startTestServer({
-      LLM_URL: `http://127.0.0.1:${(llm.address() as AddressInfo).port}`,
-      LLM_MODEL: "test-model",
-    });
+    const llmUrl = `http://127.0.0.1:${(llm.address() as AddressInfo).port}`;
+    const logs = captureLogs();
+    const server = await startTestServer(
+      { LLM_URL: llmUrl, LLM_MODEL: "test-model" },
+      { logger: logs.logger },
+    );
     try {
       const res = await post(server, "/summarize", {
         call_uuid: "llm-1",
@@ -208,7 +225,17 @@ describe("LLM summary backend", () => {
       assert.equal(body.call_uuid, "llm-1");
       assert.equal(body.request_id, res.body.request_id);
       assert.equal(body.error_code, "summary_failed");
-      assert.match(body.error, /invalid/i);
+      assert.equal(
+        body.error,
+        "the summary could not be produced: the summarization engine failed (details are in the server log)",
+      );
+      const shown = JSON.stringify(
+        await (await fetch(`${server.url}/summarize/${res.body.request_id}`)).json(),
+      );
+      for (const internal of [llmUrl, "127.0.0.1", "test-model", "schema"]) {
+        assert.ok(!hit!.body.includes(internal) && !shown.includes(internal), `"${internal}" leaked`);
+      }
+      assert.match(logs.text(), /returned invalid output twice/, "the operator still sees why");
       assert.ok(calls >= 2, `the model was asked again once (${calls} calls)`);
     } finally {
       await server.cleanup();

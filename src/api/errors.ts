@@ -1,18 +1,29 @@
-/** Maps everything a route can throw to a JSON error body with a clear message. */
+/** Maps everything a route can throw to a JSON error body with a clear message and a specific code. */
 import type { FastifyError, FastifyInstance } from "fastify";
-import { AppError } from "../core/errors.ts";
+import { AppError, type ErrorCode } from "../core/errors.ts";
 import { errorResponseBody } from "../core/payloads.ts";
 
-const fastifyMessages: Record<string, string> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: "request body is not valid JSON",
-  FST_ERR_CTP_EMPTY_JSON_BODY: "request body is empty; send a JSON object",
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: "Content-Type must be application/json or multipart/form-data",
-  FST_ERR_CTP_BODY_TOO_LARGE:
-    "request body is too large (JSON bodies are limited to 1 MB; upload audio as multipart)",
-  FST_INVALID_MULTIPART_CONTENT_TYPE: "Content-Type must be application/json or multipart/form-data",
-  FST_FILES_LIMIT: "send exactly one file part",
-  FST_PARTS_LIMIT: "too many multipart parts",
-  FST_FIELDS_LIMIT: "too many multipart fields",
+/** Fastify's and @fastify/multipart's own errors, as this API names them. */
+const fastifyErrors: Record<string, { code: ErrorCode; message: string; status?: number }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: "invalid_json", message: "request body is not valid JSON" },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: "invalid_json", message: "request body is empty; send a JSON object" },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: "unsupported_media_type",
+    message: "Content-Type must be application/json or multipart/form-data",
+  },
+  FST_INVALID_MULTIPART_CONTENT_TYPE: {
+    code: "unsupported_media_type",
+    message: "Content-Type must be application/json or multipart/form-data",
+    status: 415,
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    code: "body_too_large",
+    message: "request body is too large (JSON bodies are limited to 1 MB; upload audio as multipart)",
+  },
+  FST_FILES_LIMIT: { code: "invalid_multipart", message: "send exactly one file part", status: 400 },
+  FST_PARTS_LIMIT: { code: "invalid_multipart", message: "too many multipart parts", status: 400 },
+  FST_FIELDS_LIMIT: { code: "invalid_multipart", message: "too many multipart fields", status: 400 },
+  FST_PROTO_VIOLATION: { code: "invalid_multipart", message: "forbidden multipart field name", status: 400 },
 };
 
 /** Pure: any error → AppError with the status a caller should see. */
@@ -24,21 +35,25 @@ export function toHttpError(err: unknown, maxUploadMb: number): AppError {
       field: "file",
     });
   }
-  if (fe?.code === "FST_ERR_CTP_INVALID_JSON_BODY" || (err instanceof SyntaxError && fe.statusCode === 400)) {
-    return new AppError("bad_request", fastifyMessages.FST_ERR_CTP_INVALID_JSON_BODY!);
+  const known = fe?.code ? fastifyErrors[fe.code] : undefined;
+  if (known) return new AppError(known.code, known.message, { httpStatus: known.status ?? fe.statusCode });
+  if (err instanceof SyntaxError && fe.statusCode === 400) {
+    return new AppError("invalid_json", fastifyErrors.FST_ERR_CTP_INVALID_JSON_BODY!.message);
   }
   const status = typeof fe?.statusCode === "number" ? fe.statusCode : 500;
   if (status >= 400 && status < 500) {
-    const message = (fe.code && fastifyMessages[fe.code]) || fe.message || "bad request";
-    return new AppError("bad_request", message, { httpStatus: status });
+    return new AppError("invalid_field", fe.message || "bad request", { httpStatus: status });
   }
-  return new AppError("internal", "internal server error");
+  return new AppError("internal", "internal server error", { cause: err });
 }
 
 export function registerErrorHandling(app: FastifyInstance, maxUploadMb: number): void {
   app.setErrorHandler((err, req, reply) => {
     const e = toHttpError(err, maxUploadMb);
-    if (e.httpStatus >= 500) req.log.error({ err }, "request failed");
+    // Only our own faults deserve a stack; overload and failed backends are conditions, not bugs.
+    if (e.code === "internal") req.log.error({ err }, "request failed");
+    else if (e.httpStatus >= 500) req.log.warn({ errorCode: e.code }, e.message);
+    if (e.retryAfterS !== undefined) void reply.header("retry-after", String(e.retryAfterS));
     void reply.status(e.httpStatus).send(errorResponseBody(e));
   });
   app.setNotFoundHandler((req, reply) => {

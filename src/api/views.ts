@@ -1,9 +1,11 @@
 /**
- * Read-side JSON for jobs and deliveries. Pure. The auth header value never leaves through here.
+ * Read-side JSON for jobs and deliveries. Pure. The auth header value and any password in a
+ * callback URL never leave through here.
  */
 import { summarySuccessBody, type SummaryResult } from "../core/summary-job.ts";
 import { webhookId } from "../delivery/worker.ts";
 import { failureBody, successBody, type Transcript } from "../core/payloads.ts";
+import { hidePassword } from "../net/redact-url.ts";
 import type { AttemptRow, DeliveryRow, JobRow } from "../store/types.ts";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -28,7 +30,7 @@ export function deliveryView(d: DeliveryRow, attempts: AttemptRow[]) {
     request_id: d.jobId,
     event: d.event,
     webhook_id: webhookId(d),
-    url: d.url,
+    url: hidePassword(d.url),
     policy: d.policy,
     state: d.state,
     webhook_status_code: d.lastStatusCode,

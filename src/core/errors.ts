@@ -1,35 +1,40 @@
 /**
  * One error type for everything the server reports to a caller. `code` is the machine-readable
- * `error_code` of SPEC.md section 1; `httpStatus` is what inline mode answers with.
+ * `error_code` of SPEC.md section 1 (a closed set, documented in the README, so clients can
+ * branch on it); `httpStatus` is what a synchronous answer uses.
  */
-export type ErrorCode =
-  | "bad_request"
-  | "unauthorized"
-  | "not_found"
-  | "conflict"
-  | "audio_fetch_failed"
-  | "unsupported_audio"
-  | "audio_too_large"
-  | "inference_failed"
-  | "summary_failed"
-  | "timeout"
-  | "overloaded"
-  | "internal";
-
-const defaultStatus: Record<ErrorCode, number> = {
-  bad_request: 400,
+const defaultStatus = {
+  // the request itself
+  invalid_json: 400,
+  missing_field: 400,
+  invalid_field: 400,
+  unknown_field: 400,
+  conflicting_fields: 400,
+  invalid_multipart: 400,
+  unsupported_language: 400,
+  url_not_allowed: 400,
+  unsupported_media_type: 415,
+  body_too_large: 413,
   unauthorized: 401,
   not_found: 404,
-  conflict: 409,
+  transcription_not_ready: 409,
+  transcription_failed: 409,
+  delivery_in_flight: 409,
+  // the audio and the engines (also the `error_code` of E001 webhooks)
   audio_fetch_failed: 400,
-  unsupported_audio: 415,
   audio_too_large: 413,
+  unsupported_audio: 415,
   inference_failed: 502,
   summary_failed: 502,
   timeout: 504,
-  overloaded: 503,
+  // the server
+  queue_full: 503,
   internal: 500,
-};
+} as const;
+
+export type ErrorCode = keyof typeof defaultStatus;
+
+export const errorCodes = Object.keys(defaultStatus) as ErrorCode[];
 
 export function statusForCode(code: string): number {
   return (defaultStatus as Record<string, number>)[code] ?? 500;
@@ -37,22 +42,37 @@ export function statusForCode(code: string): number {
 
 export class AppError extends Error {
   readonly httpStatus: number;
+  readonly field: string | undefined;
+  /** seconds a client should wait before retrying (sent as `Retry-After`) */
+  readonly retryAfterS: number | undefined;
   constructor(
     readonly code: ErrorCode,
     message: string,
-    opts: { httpStatus?: number; field?: string; cause?: unknown } = {},
+    opts: { httpStatus?: number; field?: string; cause?: unknown; retryAfterS?: number } = {},
   ) {
     super(message, { cause: opts.cause });
     this.name = "AppError";
     this.httpStatus = opts.httpStatus ?? defaultStatus[code];
     this.field = opts.field;
+    this.retryAfterS = opts.retryAfterS;
   }
-  readonly field: string | undefined;
 }
 
-/** Wraps anything thrown into an AppError without losing a message a caller can act on. */
+/**
+ * What a caller is told when an engine or the server itself fails. The underlying error can name
+ * internal backend URLs or echo a backend's raw answer, so it goes to the log (as the `cause`),
+ * never into a response or a webhook.
+ */
+const publicMessages: Partial<Record<ErrorCode, string>> = {
+  inference_failed:
+    "speech recognition failed: the recognizer did not return a usable result (details are in the server log)",
+  summary_failed:
+    "the summary could not be produced: the summarization engine failed (details are in the server log)",
+  internal: "internal error (details are in the server log)",
+};
+
+/** An AppError as it is; anything else as `fallback` with a fixed public message and the error as cause. */
 export function toAppError(err: unknown, fallback: ErrorCode = "internal"): AppError {
   if (err instanceof AppError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  return new AppError(fallback, message, { cause: err });
+  return new AppError(fallback, publicMessages[fallback] ?? publicMessages.internal!, { cause: err });
 }

@@ -3,7 +3,6 @@
  * items or plain text), run the summarizer and the tagger, and finish with a `summaryDelivered`
  * callback (S001 with `data.summaries`, `data.request_id`, `data.msg_id`; E001 on failure).
  */
-import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { Summarizer, SummarySource, TopicSummary } from "../engines/summarize/types.ts";
 import type { Tagger, Tags } from "../engines/tag/types.ts";
@@ -33,6 +32,13 @@ export interface SummaryResult {
   summary: Summary;
   tags: Tags;
 }
+
+/**
+ * The `request_id` a summary's webhook carries (as in the seed examples): the transcription's when
+ * it summarizes one, else the summary job's own id. `msg_id` is always the summary job's id.
+ */
+export const subjectId = (summaryJobId: string, src: SummarySourceParam): string =>
+  src.kind === "request" ? src.requestId : summaryJobId;
 
 export function summarySuccessBody(callUuid: string, data: Summary) {
   return { status: "S001" as const, call_uuid: callUuid, data };
@@ -73,19 +79,14 @@ export function createSummaryHandler(deps: {
         deps.summarizer.summarize(source),
         deps.tagger.tag(source),
       ]);
-      const summary: Summary = { summaries, request_id: job.id, msg_id: randomUUID() };
+      const summary: Summary = { summaries, request_id: subjectId(job.id, p.source), msg_id: job.id };
       outcome = { status: "succeeded", result: { summary, tags } satisfies SummaryResult };
       body = summarySuccessBody(job.callUuid, summary);
     } catch (err) {
-      const e = publicError(
-        err instanceof AppError
-          ? err
-          : new AppError("summary_failed", String((err as Error)?.message ?? err)),
-        job.id,
-      );
-      deps.logger.warn({ err, requestId: job.id }, "summary failed");
+      const e = publicError(err, job.id, "summary_failed");
+      deps.logger.warn({ err, requestId: job.id, errorCode: e.code }, "summary failed");
       outcome = { status: "failed", errorCode: e.code, errorMessage: e.message };
-      body = failureBody({ requestId: job.id, callUuid: job.callUuid }, e);
+      body = failureBody({ requestId: subjectId(job.id, p.source), callUuid: job.callUuid }, e);
     }
     await deps.store.finishJob(
       job.id,

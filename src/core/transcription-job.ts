@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { Transcript } from "./payloads.ts";
 import { failureBody, successBody } from "./payloads.ts";
-import { AppError, toAppError } from "./errors.ts";
+import { AppError, toAppError, type ErrorCode } from "./errors.ts";
 import type { TranscribeRequest } from "../pipeline/transcribe.ts";
 import type { BlobStore } from "../store/blobs.ts";
 import type { JobOutcome, JobRow, NewJob, Store } from "../store/types.ts";
@@ -31,13 +31,22 @@ export interface TranscriptionJobDeps {
   now?: () => number;
 }
 
-/** Errors a caller can act on keep their message; anything else is reported without internals. */
-export function publicError(err: unknown, requestId: string): AppError {
-  const e = toAppError(err);
+/**
+ * Errors a caller can act on keep their message; anything else becomes `fallback` with a fixed
+ * message (the details stay in the log).
+ */
+export function publicError(err: unknown, requestId: string, fallback: ErrorCode = "internal"): AppError {
+  const e = toAppError(err, fallback);
   return e.code === "internal"
-    ? new AppError("internal", `internal error while processing request ${requestId}`)
+    ? new AppError(
+        "internal",
+        `internal error while processing request ${requestId} (details are in the server log)`,
+      )
     : e;
 }
+
+/** Failures caused by the submitted audio itself: the request is refused, so its bytes are not kept. */
+const refusedInput = new Set<string>(["audio_fetch_failed", "audio_too_large", "unsupported_audio"]);
 
 /** The summary job queued with the transcript's outcome when the caller asked for `summarize`. */
 function summaryFollowUp(job: JobRow, p: TranscriptionParams, now: number): NewJob {
@@ -85,5 +94,8 @@ export function createTranscriptionHandler(deps: TranscriptionJobDeps) {
       now(),
       p.summarize ? summaryFollowUp(job, p, now()) : null,
     );
+    if (outcome.status === "failed" && refusedInput.has(outcome.errorCode) && job.audioName) {
+      await deps.blobs.remove(job.audioName);
+    }
   };
 }

@@ -42,9 +42,22 @@ const hostAnswered = (o: { statusCode: number | null }) =>
 /** Stable across retries and redeliveries of the same event (Standard Webhooks `webhook-id`). */
 export const webhookId = (d: DeliveryRow) => `msg_${d.id}`;
 
+/** Names the event of every delivery, so receivers need not sniff bodies. */
+export const EVENT_HEADER = "x-callscribe-event";
+
+/** `https://user:pass@host/…` means HTTP Basic auth, as in curl; the HTTP client would drop it silently. */
+export function basicAuthOf(url: string): Record<string, string> {
+  const u = new URL(url);
+  if (!u.username && !u.password) return {};
+  const creds = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
+  return { authorization: `Basic ${Buffer.from(creds).toString("base64")}` };
+}
+
 export function deliveryHeaders(d: DeliveryRow, attemptNo: number, keys: Buffer[], now: number) {
   return {
+    ...basicAuthOf(d.url),
     ...(d.authHeaderName && d.authHeaderValue ? { [d.authHeaderName]: d.authHeaderValue } : {}),
+    [EVENT_HEADER]: d.event,
     ...signatureHeaders(keys, webhookId(d), Math.floor(now / 1000), d.body),
     "webhook-attempt": String(attemptNo),
   };

@@ -10,3 +10,15 @@ export function redactUrl(url: string): string {
     return "(invalid url)";
   }
 }
+
+/** A URL as shown to API users and operators: everything kept but a password (`user:***@host`). */
+export function hidePassword(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.password) return url;
+    u.password = "***";
+    return u.toString();
+  } catch {
+    return "(invalid url)";
+  }
+}

@@ -148,12 +148,22 @@ export function openSqliteStore(file: string): Store {
     events: db.prepare(`SELECT *, rowid AS seq FROM deliveries WHERE rowid > ? ORDER BY rowid LIMIT ?`),
     find: db.prepare(
       `SELECT *, rowid AS seq FROM deliveries
-       WHERE state = @state AND created_at >= @since AND created_at < @until ORDER BY rowid LIMIT @limit`,
+       WHERE state = @state AND created_at >= @since AND created_at < @until
+         AND (@host IS NULL OR host = @host)
+         AND (@prefix IS NULL OR substr(url, 1, length(@prefix)) = @prefix)
+       ORDER BY rowid LIMIT @limit`,
     ),
+    // index deliveries_created: the first delivery in time order, then the feed continues by seq
+    seqSince: db.prepare(
+      `SELECT rowid AS seq FROM deliveries WHERE created_at >= ? ORDER BY created_at, rowid LIMIT 1`,
+    ),
+    maxSeq: db.prepare(`SELECT coalesce(max(rowid), 0) AS seq FROM deliveries`),
     attempts: db.prepare(`SELECT * FROM delivery_attempts WHERE delivery_id = ? ORDER BY id`),
     restart: db.prepare(
       `UPDATE deliveries SET state = 'pending', series = series + 1, attempts_in_series = 0,
-         next_attempt_at = @now, updated_at = @now, url = coalesce(@url, url), host = coalesce(@host, host)
+         next_attempt_at = @now, updated_at = @now, url = coalesce(@url, url), host = coalesce(@host, host),
+         auth_header_name = CASE WHEN @setAuth THEN @authName ELSE auth_header_name END,
+         auth_header_value = CASE WHEN @setAuth THEN @authValue ELSE auth_header_value END
        WHERE id = @id AND state <> 'delivering'
        RETURNING *, rowid AS seq`,
     ),
@@ -294,9 +304,17 @@ export function openSqliteStore(file: string): Store {
     async attemptsFor(deliveryId) {
       return (q.attempts.all(deliveryId) as Row[]).map(attemptFromRow);
     },
-    async restartDelivery(id, now, newUrl) {
-      const r = q.restart.get({ id, now, url: newUrl ?? null, host: newUrl ? hostOf(newUrl) : null }) as
-        Row | undefined;
+    async restartDelivery(id, now, change = {}) {
+      const { url, authHeader } = change;
+      const r = q.restart.get({
+        id,
+        now,
+        url: url ?? null,
+        host: url ? hostOf(url) : null,
+        setAuth: authHeader === undefined ? 0 : 1,
+        authName: authHeader?.name ?? null,
+        authValue: authHeader?.value ?? null,
+      }) as Row | undefined;
       return r ? deliveryFromRow(r) : null;
     },
     async countDeliveries(state) {
@@ -305,8 +323,19 @@ export function openSqliteStore(file: string): Store {
     async listEvents(after, limit) {
       return (q.events.all(after, limit) as Row[]).map(deliveryFromRow);
     },
-    async findDeliveries({ since, until, state, limit }) {
-      const rows = q.find.all({ state, since: since ?? 0, until: until ?? Number.MAX_SAFE_INTEGER, limit });
+    async eventSeqBefore(since) {
+      const first = q.seqSince.get(since) as Row | undefined;
+      return first ? Number(first.seq) - 1 : Number((q.maxSeq.get() as Row).seq);
+    },
+    async findDeliveries({ since, until, state, host, urlPrefix, limit }) {
+      const rows = q.find.all({
+        state,
+        since: since ?? 0,
+        until: until ?? Number.MAX_SAFE_INTEGER,
+        host: host ?? null,
+        prefix: urlPrefix ?? null,
+        limit,
+      });
       return (rows as Row[]).map(deliveryFromRow);
     },
     async close() {

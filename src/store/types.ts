@@ -107,6 +107,11 @@ export interface DeliveryUpdate {
   nextAttemptAt: number | null;
 }
 
+export interface DeliveryChange {
+  url?: string | undefined;
+  authHeader?: { name: string; value: string } | null | undefined;
+}
+
 export interface ClaimOptions {
   lane?: "first" | "retry";
   perHost?: number;
@@ -152,19 +157,26 @@ export interface Store {
   countDeliveries(state: DeliveryState): Promise<number>;
   /** events feed: deliveries with seq > `after`, in seq order */
   listEvents(after: number, limit: number): Promise<DeliveryRow[]>;
-  /** deliveries created in [since, until) in a state, oldest first (recovery) */
+  /** the events-feed position just before the first delivery created at or after `since` */
+  eventSeqBefore(since: number): Promise<number>;
+  /** deliveries created in [since, until) in a state, optionally of one host or URL prefix, oldest first (recovery) */
   findDeliveries(filter: {
-    since?: number;
-    until?: number;
+    since?: number | undefined;
+    until?: number | undefined;
     state: DeliveryState;
+    host?: string | undefined;
+    urlPrefix?: string | undefined;
     limit: number;
   }): Promise<DeliveryRow[]>;
   getDelivery(id: string): Promise<DeliveryRow | null>;
   listDeliveries(filter: { state?: DeliveryState; limit: number }): Promise<DeliveryRow[]>;
   deliveriesForJob(jobId: string): Promise<DeliveryRow[]>;
   attemptsFor(deliveryId: string): Promise<AttemptRow[]>;
-  /** A new attempt series for a delivery not currently in flight (optionally to a new URL); null if unknown or in flight. */
-  restartDelivery(id: string, now: number, newUrl?: string): Promise<DeliveryRow | null>;
+  /**
+   * A new attempt series for a delivery not currently in flight, optionally to a new URL and with
+   * a new auth header (`null` removes it; `undefined` keeps it); null if unknown or in flight.
+   */
+  restartDelivery(id: string, now: number, change?: DeliveryChange): Promise<DeliveryRow | null>;
 
   close(): Promise<void>;
 }

@@ -8,7 +8,7 @@ import type { Store } from "../../src/store/types.ts";
 export async function enqueueDelivery(
   store: Store,
   url: string,
-  opts: { policy?: string; body?: object; now?: number } = {},
+  opts: { policy?: string; body?: object; now?: number; authHeader?: { name: string; value: string } } = {},
 ): Promise<{ jobId: string; deliveryId: string }> {
   const jobId = randomUUID();
   const deliveryId = randomUUID();
@@ -30,8 +30,8 @@ export async function enqueueDelivery(
       event: "transcriptDelivered",
       url,
       policy: opts.policy ?? "makimoto",
-      authHeaderName: null,
-      authHeaderValue: null,
+      authHeaderName: opts.authHeader?.name ?? null,
+      authHeaderValue: opts.authHeader?.value ?? null,
       body: JSON.stringify(body),
     },
     now,

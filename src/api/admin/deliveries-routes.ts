@@ -6,34 +6,50 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { AppError } from "../../core/errors.ts";
-import type { Store } from "../../store/types.ts";
+import type { DeliveryRow } from "../../store/types.ts";
+import { headerName, headerValue, httpUrl } from "../call/transcribe-schema.ts";
+import { vetUrl, type CallApiDeps } from "../call/jobs.ts";
+import { parseInput } from "../validation.ts";
 import { deliveryView, eventView } from "../views.ts";
+
+const query = { what: "query string" };
 
 const listQuery = z.object({
   state: z.enum(["pending", "delivering", "delivered", "abandoned"]).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
-const httpUrl = z
-  .string()
-  .url()
-  .refine((u) => /^https?:\/\//i.test(u), "must be an http or https URL");
+const redeliverBody = z.object({
+  url: httpUrl("url").optional(),
+  auth_header_name: headerName.optional(),
+  auth_header_value: headerValue.optional(),
+  keep_auth_header: z.boolean().optional(),
+});
 
-const redeliverBody = z.object({ url: httpUrl.optional() }).strict();
+const isoTime = (field: string) =>
+  z.iso
+    .datetime({ offset: true, error: `${field} must be an ISO 8601 time such as 2026-11-26T09:00:00Z` })
+    .transform((s) => Date.parse(s));
 
-const isoTime = z.iso.datetime({ offset: true }).transform((s) => Date.parse(s));
-const recoverBody = z
-  .object({
-    since: isoTime.optional(),
-    until: isoTime.optional(),
-    state: z.enum(["abandoned", "delivered"]).default("abandoned"),
-    dry_run: z.boolean().default(false),
-    limit: z.number().int().min(1).max(10_000).default(1000),
-  })
-  .strict();
+const recoverBody = z.object({
+  since: isoTime("since"),
+  until: isoTime("until").optional(),
+  state: z.enum(["abandoned", "delivered"]).default("abandoned"),
+  host: z
+    .string()
+    .trim()
+    .min(1)
+    .max(300)
+    .transform((h) => h.toLowerCase())
+    .optional(),
+  url_prefix: httpUrl("url_prefix").optional(),
+  dry_run: z.boolean().default(false),
+  limit: z.number().int().min(1).max(10_000).default(1000),
+});
 
 const eventsQuery = z.object({
   after: z.string().optional(),
+  since: isoTime("since").optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
@@ -42,82 +58,104 @@ export const encodeCursor = (seq: number) => Buffer.from(`seq:${seq}`).toString(
 export function decodeCursor(cursor: string | undefined): number {
   if (!cursor) return 0;
   const m = /^seq:(\d+)$/.exec(Buffer.from(cursor, "base64url").toString("utf8"));
-  if (!m) throw new AppError("bad_request", "after: not a cursor returned by this API", { field: "after" });
+  if (!m) throw new AppError("invalid_field", "after: not a cursor returned by this API", { field: "after" });
   return Number(m[1]);
 }
 
-function parse<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
-  const r = schema.safeParse(input ?? {});
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  const field = String(issue.path[0] ?? "body");
-  throw new AppError("bad_request", `${field}: ${issue.message}`, { field });
+type AuthChange = { name: string; value: string } | null | undefined;
+
+/**
+ * What a redelivery does to the custom auth header: one supplied replaces it; a new URL drops it
+ * (a secret meant for one receiver must not follow the body elsewhere) unless `keep_auth_header`.
+ * `undefined` means unchanged. Pure.
+ */
+export function redeliveryAuth(existing: DeliveryRow, body: z.infer<typeof redeliverBody>): AuthChange {
+  const { auth_header_name: name, auth_header_value: value, keep_auth_header: keep } = body;
+  if ((name === undefined) !== (value === undefined)) {
+    const missing = name === undefined ? "auth_header_name" : "auth_header_value";
+    throw new AppError("missing_field", `${missing} is required when the other auth header field is set`, {
+      field: missing,
+    });
+  }
+  if (name !== undefined && value !== undefined) {
+    if (keep) {
+      throw new AppError("conflicting_fields", "send auth_header_name/value or keep_auth_header, not both", {
+        field: "keep_auth_header",
+      });
+    }
+    return { name, value };
+  }
+  const moved = body.url !== undefined && body.url !== existing.url;
+  return moved && !keep ? null : undefined;
 }
 
-export interface AdminDeps {
-  store: Store;
-  onRedeliver(): void;
-  /** rejects when a URL may not be reached (SSRF guard) */
-  checkCallbackUrl(url: URL): Promise<void>;
-}
+export type AdminDeps = Pick<CallApiDeps, "store" | "checkCallbackUrl"> & { onRedeliver(): void };
 
 export function registerDeliveryRoutes(app: FastifyInstance, deps: AdminDeps): void {
   const { store } = deps;
-  const view = async (id: string) => {
+  const view = async (d: DeliveryRow) => deliveryView(d, await store.attemptsFor(d.id));
+  const find = async (id: string) => {
     const d = await store.getDelivery(id);
-    return d ? deliveryView(d, await store.attemptsFor(d.id)) : null;
+    if (!d) throw new AppError("not_found", `no delivery with id ${id}`);
+    return d;
   };
 
   app.get("/deliveries", async (req) => {
-    const q = parse(listQuery, req.query);
-    const rows = await store.listDeliveries(q);
-    return {
-      deliveries: await Promise.all(rows.map(async (d) => deliveryView(d, await store.attemptsFor(d.id)))),
-    };
+    const q = parseInput(listQuery, req.query, query);
+    return { deliveries: await Promise.all((await store.listDeliveries(q)).map(view)) };
   });
 
-  app.get<{ Params: { id: string } }>("/deliveries/:id", async (req) => {
-    const v = await view(req.params.id);
-    if (!v) throw new AppError("not_found", `no delivery with id ${req.params.id}`);
-    return v;
-  });
+  app.get<{ Params: { id: string } }>("/deliveries/:id", async (req) => view(await find(req.params.id)));
 
   app.post<{ Params: { id: string } }>("/deliveries/:id/redeliver", async (req, reply) => {
-    const body = parse(redeliverBody, req.body);
-    const existing = await store.getDelivery(req.params.id);
-    if (!existing) throw new AppError("not_found", `no delivery with id ${req.params.id}`);
-    if (body.url) {
-      try {
-        await deps.checkCallbackUrl(new URL(body.url));
-      } catch (err) {
-        throw new AppError("bad_request", `url is not allowed: ${(err as Error).message}`, { field: "url" });
-      }
+    const body = parseInput(redeliverBody, req.body ?? {});
+    const existing = await find(req.params.id);
+    const authHeader = redeliveryAuth(existing, body);
+    await vetUrl(deps, body.url, "url");
+    const restarted = await store.restartDelivery(existing.id, Date.now(), { url: body.url, authHeader });
+    if (!restarted) {
+      throw new AppError("delivery_in_flight", "the delivery is being sent right now; try again shortly");
     }
-    const restarted = await store.restartDelivery(existing.id, Date.now(), body.url);
-    if (!restarted) throw new AppError("conflict", "the delivery is being sent right now; try again shortly");
     deps.onRedeliver();
-    return reply.status(202).send(await view(restarted.id));
+    return reply.status(202).send(await view(restarted));
   });
 
   app.post("/deliveries/recover", async (req, reply) => {
-    const body = parse(recoverBody, req.body);
-    const found = await store.findDeliveries(body);
-    if (body.dry_run) return { dry_run: true, count: found.length };
+    const body = parseInput(recoverBody, req.body ?? {});
+    const found = await store.findDeliveries({
+      since: body.since,
+      until: body.until,
+      state: body.state,
+      host: body.host,
+      urlPrefix: body.url_prefix,
+      limit: body.limit + 1,
+    });
+    const matched = found.slice(0, body.limit);
+    const page = { matched: matched.length, has_more: found.length > body.limit };
+    if (body.dry_run) return { dry_run: true, ...page, delivery_ids: matched.map((d) => d.id) };
     const restarted: string[] = [];
-    for (const d of found) {
+    for (const d of matched) {
       if (await store.restartDelivery(d.id, Date.now())) restarted.push(d.id);
     }
     if (restarted.length) deps.onRedeliver();
-    return reply.status(202).send({ dry_run: false, count: restarted.length, delivery_ids: restarted });
+    return reply
+      .status(202)
+      .send({ dry_run: false, ...page, restarted: restarted.length, delivery_ids: restarted });
   });
 
   app.get("/events", async (req) => {
-    const q = parse(eventsQuery, req.query);
-    const rows = await store.listEvents(decodeCursor(q.after), q.limit);
+    const q = parseInput(eventsQuery, req.query, query);
+    if (q.after !== undefined && q.since !== undefined) {
+      throw new AppError("conflicting_fields", "send after (a cursor) or since (a time), not both", {
+        field: "since",
+      });
+    }
+    const after = q.since !== undefined ? await store.eventSeqBefore(q.since) : decodeCursor(q.after);
+    const rows = await store.listEvents(after, q.limit);
     const last = rows.at(-1);
     return {
       events: rows.map((d) => eventView(d, encodeCursor(d.seq))),
-      next_cursor: last ? encodeCursor(last.seq) : (q.after ?? null),
+      next_cursor: last ? encodeCursor(last.seq) : after > 0 ? encodeCursor(after) : (q.after ?? null),
     };
   });
 }

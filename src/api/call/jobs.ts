@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { AppError, statusForCode } from "../../core/errors.ts";
+import { EgressBlockedError } from "../../net/egress.ts";
 import type { JobRunner } from "../../core/job-runner.ts";
 import { acceptedBody, errorResponseBody } from "../../core/payloads.ts";
 import type { BlobStore } from "../../store/blobs.ts";
@@ -15,27 +16,53 @@ export interface CallApiDeps {
   store: Store;
   blobs: BlobStore;
   runner: JobRunner;
-  /** rejects when a callback URL may not be reached (SSRF guard) */
+  /** rejects when a URL may not be reached (SSRF guard) */
   checkCallbackUrl(url: URL): Promise<void>;
+  /** languages the active recognizer can do (null: any) and its name, for refusing others up front */
+  recognizer: { name: string; languages: readonly string[] | null };
   maxQueuedJobs: number;
   inlineTimeoutMs: number;
 }
 
 const nouns: Record<JobKind, string> = { transcription: "transcription", summary: "summary" };
 
-export async function vetCallbackUrl(deps: CallApiDeps, url: string | undefined, field = "callback_url") {
+/**
+ * Refuses a URL the egress guard would refuse (private, loopback, metadata addresses) before
+ * anything is accepted. With `dnsFailureIsFine`, a name that does not resolve right now passes:
+ * the fetch reports it later (it may resolve by then).
+ */
+export async function vetUrl(
+  deps: Pick<CallApiDeps, "checkCallbackUrl">,
+  url: string | undefined,
+  field: string,
+  dnsFailureIsFine = false,
+) {
   if (!url) return;
   try {
     await deps.checkCallbackUrl(new URL(url));
   } catch (err) {
-    throw new AppError("bad_request", `${field} is not allowed: ${(err as Error).message}`, { field });
+    if (err instanceof EgressBlockedError) {
+      throw new AppError("url_not_allowed", `${field} is not allowed: ${err.message}`, { field });
+    }
+    if (dnsFailureIsFine) return;
+    throw new AppError("invalid_field", `${field} cannot be used: ${(err as Error).message}`, { field });
   }
 }
 
-export async function ensureQueueRoom(deps: CallApiDeps) {
-  if ((await deps.store.countJobs("queued")) >= deps.maxQueuedJobs) {
-    throw new AppError("overloaded", "the server is busy (job queue is full); retry later");
-  }
+/** Seconds a client is told to wait when the queue is full. */
+export const QUEUE_FULL_RETRY_AFTER_S = 10;
+
+/** Route hook: refuse work when the queue is full, before the body (an upload) is read. */
+export function queueRoomHook(deps: CallApiDeps) {
+  return async () => {
+    if ((await deps.store.countJobs("queued")) >= deps.maxQueuedJobs) {
+      throw new AppError(
+        "queue_full",
+        `the server is busy (${deps.maxQueuedJobs} jobs are queued); retry in ${QUEUE_FULL_RETRY_AFTER_S} s`,
+        { retryAfterS: QUEUE_FULL_RETRY_AFTER_S },
+      );
+    }
+  };
 }
 
 export async function createJob(deps: CallApiDeps, job: Omit<NewJob, "now">): Promise<void> {

@@ -8,15 +8,16 @@ import { z } from "zod";
 import { AppError } from "../../core/errors.ts";
 import type { SummaryParams, SummarySourceParam } from "../../core/summary-job.ts";
 import type { Store } from "../../store/types.ts";
+import { parseInput } from "../validation.ts";
 import {
   createJob,
-  ensureQueueRoom,
+  queueRoomHook,
   registerReadRoute,
   respondWithJob,
-  vetCallbackUrl,
+  vetUrl,
   type CallApiDeps,
 } from "./jobs.ts";
-import { callbackFields, firstIssue, normaliseCallback, requireObject } from "./transcribe-schema.ts";
+import { callbackAliases, callbackFields, normaliseCallback } from "./transcribe-schema.ts";
 
 const item = z.object({
   text: z.string(),
@@ -26,32 +27,27 @@ const item = z.object({
   speaker_alias: z.string().default("Speaker 0"),
 });
 
-export const summarizeSchema = z
-  .object({
-    ...callbackFields,
-    request_id: z.string().trim().min(1).max(128).optional(),
-    transcript: z
-      .array(item, { error: "transcript must be an array of transcript items" })
-      .max(20_000)
-      .optional(),
-    text: z.string().max(1_000_000).optional(),
-  })
-  .strip();
+export const summarizeSchema = z.object({
+  ...callbackFields,
+  request_id: z.string().trim().min(1).max(128).optional(),
+  transcript: z
+    .array(item, { error: "transcript must be an array of transcript items" })
+    .max(20_000)
+    .optional(),
+  text: z.string().max(1_000_000).optional(),
+});
 
 export function parseSummarize(input: unknown) {
-  requireObject(input);
-  const r = summarizeSchema.safeParse(input);
-  if (!r.success) throw firstIssue(r.error);
-  const f = r.data;
+  const f = parseInput(summarizeSchema, input, { aliases: callbackAliases });
   const given = (["request_id", "transcript", "text"] as const).filter((k) => f[k] !== undefined);
   if (given.length !== 1) {
-    throw new AppError(
-      "bad_request",
-      given.length === 0
-        ? "missing source: send exactly one of request_id, transcript or text"
-        : `send exactly one source, not ${given.join(" and ")}`,
-      { field: given[1] ?? "request_id" },
-    );
+    throw given.length === 0
+      ? new AppError("missing_field", "missing source: send exactly one of request_id, transcript or text", {
+          field: "request_id",
+        })
+      : new AppError("conflicting_fields", `send exactly one source, not ${given.join(" and ")}`, {
+          field: given[1],
+        });
   }
   const source: SummarySourceParam =
     f.request_id !== undefined
@@ -73,30 +69,25 @@ async function checkSourceJob(store: Store, source: SummarySourceParam): Promise
   }
   if (job.status === "queued" || job.status === "processing") {
     throw new AppError(
-      "conflict",
+      "transcription_not_ready",
       `transcription ${source.requestId} is still ${job.status}; retry when it has finished`,
-      {
-        field: "request_id",
-      },
+      { field: "request_id" },
     );
   }
   if (job.status === "failed") {
     throw new AppError(
-      "conflict",
+      "transcription_failed",
       `transcription ${source.requestId} failed, so there is nothing to summarize`,
-      {
-        field: "request_id",
-      },
+      { field: "request_id" },
     );
   }
 }
 
 export function registerSummarizeRoutes(app: FastifyInstance, deps: CallApiDeps): void {
-  app.post("/summarize", async (req, reply) => {
+  app.post("/summarize", { onRequest: queueRoomHook(deps) }, async (req, reply) => {
     const f = parseSummarize(req.body);
     await checkSourceJob(deps.store, f.source);
-    await vetCallbackUrl(deps, f.callbackUrl);
-    await ensureQueueRoom(deps);
+    await vetUrl(deps, f.callbackUrl, "callback_url");
     const params: SummaryParams = {
       callUuid: f.callUuid,
       callbackUrl: f.callbackUrl ?? null,

@@ -9,34 +9,35 @@ import type { TranscriptionParams } from "../../core/transcription-job.ts";
 import { safeExtension } from "../../store/blobs.ts";
 import {
   createJob,
-  ensureQueueRoom,
+  queueRoomHook,
   registerReadRoute,
   respondWithJob,
-  vetCallbackUrl,
+  vetUrl,
   type CallApiDeps,
 } from "./jobs.ts";
-import { fromFormFields, parseTranscribeFields } from "./transcribe-schema.ts";
+import { checkLanguage, fromFormFields, parseTranscribeFields } from "./transcribe-schema.ts";
 import { receiveMultipart, type Upload } from "./upload.ts";
 
 export type { CallApiDeps };
 
 export function registerTranscribeRoutes(app: FastifyInstance, deps: CallApiDeps): void {
-  app.post("/transcribe", async (req, reply) => {
+  app.post("/transcribe", { onRequest: queueRoomHook(deps) }, async (req, reply) => {
     const upload: Upload | null = req.isMultipart() ? await receiveMultipart(req, deps.blobs) : null;
     let created = false;
     try {
       const fields = parseTranscribeFields(upload ? fromFormFields(upload.fields) : req.body);
       if (Boolean(fields.uri) === Boolean(upload?.file)) {
-        throw new AppError(
-          "bad_request",
-          fields.uri
-            ? "send either uri or file, not both"
-            : "missing audio: send uri (JSON or form field) or a multipart file part named file",
-          { field: "uri" },
-        );
+        throw fields.uri
+          ? new AppError("conflicting_fields", "send either uri or file, not both", { field: "uri" })
+          : new AppError(
+              "missing_field",
+              "missing audio: send uri (JSON or form field) or a multipart file part named file",
+              { field: "uri" },
+            );
       }
-      await vetCallbackUrl(deps, fields.callbackUrl);
-      await ensureQueueRoom(deps);
+      checkLanguage(fields.lang, deps.recognizer.languages, deps.recognizer.name);
+      await vetUrl(deps, fields.uri, "uri", true);
+      await vetUrl(deps, fields.callbackUrl, "callback_url");
 
       const audioName =
         upload?.file?.name ??

@@ -4,8 +4,10 @@
  */
 import { z } from "zod";
 import { AppError } from "../../core/errors.ts";
+import { EVENT_HEADER } from "../../delivery/worker.ts";
+import { parseInput } from "../validation.ts";
 
-const httpUrl = (field: string) =>
+export const httpUrl = (field: string) =>
   z
     .string()
     .trim()
@@ -22,15 +24,16 @@ const httpUrl = (field: string) =>
 const HEADER_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
 const RESERVED_HEADERS = new Set([
   "host", "content-type", "content-length", "transfer-encoding", "connection", "user-agent",
-  "keep-alive", "upgrade", "te", "trailer", "expect",
+  "keep-alive", "upgrade", "te", "trailer", "expect", EVENT_HEADER, "webhook-id", "webhook-timestamp",
+  "webhook-signature", "webhook-attempt",
 ]); // prettier-ignore
 
-const headerName = z
+export const headerName = z
   .string()
   .trim()
   .regex(HEADER_TOKEN, "must be a valid HTTP header name")
   .refine((h) => !RESERVED_HEADERS.has(h.toLowerCase()), "is a header the server sets itself");
-const headerValue = z
+export const headerValue = z
   .string()
   .max(8192)
   .refine((v) => !/[\r\n\0]/.test(v), "must not contain line breaks");
@@ -38,14 +41,12 @@ const headerValue = z
 /** Fields every Call API submission shares: who the call is and where (and how) to call back. */
 export const callbackFields = {
   call_uuid: z
-    .union([z.string(), z.number()], { error: "call_uuid is required" })
+    .union([z.string(), z.number()], { error: "call_uuid must be a string" })
     .transform(String)
     .pipe(z.string().trim().min(1, "call_uuid must not be empty").max(256)),
   callback_url: httpUrl("callback_url").optional(),
   callback_auth_header_name: headerName.optional(),
   callback_auth_header_value: headerValue.optional(),
-  webhook_auth_header_name: headerName.optional(),
-  webhook_auth_header_value: headerValue.optional(),
   callback_policy: z
     .enum(["makimoto", "assemblyai", "standard"], {
       error: "callback_policy must be one of makimoto, assemblyai, standard",
@@ -53,19 +54,34 @@ export const callbackFields = {
     .optional(),
 };
 
-export const transcribeFieldsSchema = z
-  .object({
-    ...callbackFields,
-    uri: httpUrl("uri").optional(),
-    lang: z
-      .string()
-      .trim()
-      .regex(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?$/, "lang must be a language code such as en or en-US")
-      .default("en"),
-    speaker_aliases: z.array(z.string().trim().min(1).max(100)).max(32).optional(),
-    summarize: z.boolean().optional(),
-  })
-  .strip();
+/** AssemblyAI's names for the same things. */
+export const callbackAliases = {
+  webhook_url: "callback_url",
+  webhook_auth_header_name: "callback_auth_header_name",
+  webhook_auth_header_value: "callback_auth_header_value",
+};
+const transcribeAliases = { ...callbackAliases, audio_url: "uri", language_code: "lang" };
+
+const ALIASES_FORMAT = 'speaker_aliases must be a JSON array of non-empty strings, e.g. ["Agent","User"]';
+const aliasName = z.string({ error: ALIASES_FORMAT }).trim().min(1, ALIASES_FORMAT).max(100, ALIASES_FORMAT);
+
+/** `true`/`false`, as JSON booleans or as those strings (form fields are strings). */
+export const strictBoolean = (field: string) =>
+  z
+    .union([z.boolean(), z.enum(["true", "false"])], { error: `${field} must be true or false` })
+    .transform((v) => v === true || v === "true");
+
+export const transcribeFieldsSchema = z.object({
+  ...callbackFields,
+  uri: httpUrl("uri").optional(),
+  lang: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?$/, "lang must be a language code such as en or en-US")
+    .default("en"),
+  speaker_aliases: z.array(aliasName, { error: ALIASES_FORMAT }).max(32, ALIASES_FORMAT).optional(),
+  summarize: strictBoolean("summarize").optional(),
+});
 
 export interface CallbackFields {
   callUuid: string;
@@ -81,37 +97,21 @@ export interface TranscribeFields extends CallbackFields {
   summarize: boolean;
 }
 
-export function requireObject(input: unknown): void {
-  if (typeof input !== "object" || input === null || Array.isArray(input)) {
-    throw new AppError("bad_request", "request body must be a JSON object");
-  }
-}
-
-/** The first schema issue as a 400 naming its field. */
-export function firstIssue(error: z.ZodError): AppError {
-  const issue = error.issues[0]!;
-  const field = String(issue.path[0] ?? "body");
-  const msg = issue.message.startsWith(field) ? issue.message : `${field}: ${issue.message}`;
-  return new AppError("bad_request", msg, { field });
-}
-
 type ParsedCallback = {
   call_uuid: string;
   callback_url?: string | undefined;
   callback_auth_header_name?: string | undefined;
   callback_auth_header_value?: string | undefined;
-  webhook_auth_header_name?: string | undefined;
-  webhook_auth_header_value?: string | undefined;
   callback_policy?: string | undefined;
 };
 
-/** Resolves the webhook_* aliases and checks the auth header comes as a name/value pair. */
+/** Checks the auth header comes as a name/value pair. */
 export function normaliseCallback(f: ParsedCallback): CallbackFields {
-  const name = f.callback_auth_header_name ?? f.webhook_auth_header_name;
-  const value = f.callback_auth_header_value ?? f.webhook_auth_header_value;
+  const name = f.callback_auth_header_name;
+  const value = f.callback_auth_header_value;
   if ((name === undefined) !== (value === undefined)) {
     const missing = name === undefined ? "callback_auth_header_name" : "callback_auth_header_value";
-    throw new AppError("bad_request", `${missing} is required when the other auth header field is set`, {
+    throw new AppError("missing_field", `${missing} is required when the other auth header field is set`, {
       field: missing,
     });
   }
@@ -125,13 +125,10 @@ export function normaliseCallback(f: ParsedCallback): CallbackFields {
 
 /** Validates and normalises; throws a 400 AppError naming the first bad field. */
 export function parseTranscribeFields(input: unknown): TranscribeFields {
-  requireObject(input);
-  const r = transcribeFieldsSchema.safeParse(input);
-  if (!r.success) throw firstIssue(r.error);
-  const f = r.data;
+  const f = parseInput(transcribeFieldsSchema, input, { aliases: transcribeAliases });
   if (f.summarize && !f.callback_url) {
     throw new AppError(
-      "bad_request",
+      "missing_field",
       "callback_url is required with summarize: true (the summary is a webhook)",
       {
         field: "callback_url",
@@ -147,23 +144,31 @@ export function parseTranscribeFields(input: unknown): TranscribeFields {
   };
 }
 
-/** Multipart fields are strings: parse arrays and booleans the way callers send them. */
+/**
+ * Multipart fields are strings: `speaker_aliases` holds JSON (left as the raw string when it is not
+ * JSON, so the schema reports the expected format); `summarize` stays "true"/"false".
+ */
 export function fromFormFields(fields: Record<string, string>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...fields };
-  const aliases = fields.speaker_aliases;
-  if (aliases !== undefined) {
-    out.speaker_aliases = aliases.trim().startsWith("[")
-      ? safeJson(aliases, "speaker_aliases")
-      : aliases.split(",").map((s) => s.trim());
+  if (fields.speaker_aliases !== undefined) {
+    try {
+      out.speaker_aliases = JSON.parse(fields.speaker_aliases);
+    } catch {
+      /* not JSON: the schema names the expected format */
+    }
   }
-  if (fields.summarize !== undefined) out.summarize = /^(true|1|yes)$/i.test(fields.summarize.trim());
   return out;
 }
 
-function safeJson(s: string, field: string): unknown {
-  try {
-    return JSON.parse(s);
-  } catch {
-    throw new AppError("bad_request", `${field} must be a JSON array or a comma-separated list`, { field });
-  }
+/** The recognizer's languages, if it is picky: a request in another language is refused up front. */
+export function checkLanguage(lang: string, supported: readonly string[] | null, engine: string): void {
+  if (supported === null) return;
+  const primary = lang.toLowerCase().split(/[-_]/)[0]!;
+  if (supported.includes(primary)) return;
+  throw new AppError(
+    "unsupported_language",
+    `lang "${lang}" is not supported by the ${engine} recognizer; supported: ${supported.join(", ")} ` +
+      "(set ASR_URL to a Whisper server for other languages)",
+    { field: "lang" },
+  );
 }

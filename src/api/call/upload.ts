@@ -23,14 +23,15 @@ export async function receiveMultipart(req: FastifyRequest, blobs: BlobStore): P
       }
       if (part.fieldname !== "file") {
         throw new AppError(
-          "bad_request",
+          "unknown_field",
           `unexpected file part "${part.fieldname}"; send the audio as "file"`,
           {
             field: part.fieldname,
           },
         );
       }
-      if (upload.file) throw new AppError("bad_request", "send exactly one file part", { field: "file" });
+      if (upload.file)
+        throw new AppError("invalid_multipart", "send exactly one file part", { field: "file" });
       const name = blobs.newName(safeExtension(part.filename));
       upload.file = { name, filename: part.filename || null, bytes: 0 };
       const out = createWriteStream(blobs.pathOf(name));
@@ -40,6 +41,20 @@ export async function receiveMultipart(req: FastifyRequest, blobs: BlobStore): P
     return upload;
   } catch (err) {
     if (upload.file) await blobs.remove(upload.file.name);
-    throw err;
+    throw asMultipartError(err);
   }
+}
+
+/**
+ * The parser's own errors (no boundary, a truncated body, a malformed part header) are the
+ * client's fault: 400. Errors with a `syscall` come from the disk and stay server errors; our own
+ * and Fastify's coded errors (size limits) keep their meaning.
+ */
+export function asMultipartError(err: unknown): unknown {
+  if (err instanceof AppError) return err;
+  const e = err as { code?: unknown; syscall?: unknown; message?: unknown };
+  if (typeof e?.syscall === "string" || (typeof e?.code === "string" && e.code.startsWith("FST_")))
+    return err;
+  const why = typeof e?.message === "string" ? e.message : String(err);
+  return new AppError("invalid_multipart", `malformed multipart/form-data body: ${why}`, { cause: err });
 }

@@ -92,6 +92,7 @@ export function createOpenAiRecognizer(opts: OpenAiRecognizerOptions): Recognize
 
   return {
     name: "openai",
+    languages: null,
     async recognize(input: RecognizeInput): Promise<RecognizedSegment[]> {
       const out: RecognizedSegment[] = [];
       // One request at a time: a local whisper server gains nothing from parallel calls.

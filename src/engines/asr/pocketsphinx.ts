@@ -316,6 +316,8 @@ export function createPocketsphinxRecognizer(opts: PocketsphinxOptions = {}): Re
 
   return {
     name: "pocketsphinx",
+    // the Debian package ships the US English acoustic model and dictionary only
+    languages: ["en"],
     // input.lang is not used: the only model installed is US English.
     async recognize(input: RecognizeInput): Promise<RecognizedSegment[]> {
       if (pool.closed) throw new Error("recognizer is closed");

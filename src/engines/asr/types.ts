@@ -23,6 +23,8 @@ export interface RecognizeInput {
 
 export interface Recognizer {
   readonly name: string;
+  /** language codes (ISO 639-1) it can recognize; null when it takes any (the backend decides) */
+  readonly languages: readonly string[] | null;
   /** Returns segments with times in seconds from the start of the channel, sorted by start. */
   recognize(input: RecognizeInput): Promise<RecognizedSegment[]>;
   close(): Promise<void>;
