@@ -98,6 +98,18 @@ describe("ASR_URL: OpenAI-compatible transcription backend", () => {
     assert.ok(items[1]!.time_start >= 2 && items[1]!.time_start < 3.2, `user starts ${items[1]!.time_start}`);
   });
 
+  it("passes any lang through to the backend (no embedded-language check)", async () => {
+    const form = new FormData();
+    form.append("call_uuid", "asr-fr");
+    form.append("lang", "fr");
+    form.append("file", new Blob([readFileSync(call)]), "call.wav");
+    const before = requests.length;
+    const res = await fetch(`${server.url}/transcribe`, { method: "POST", body: form });
+    assert.equal(res.status, 200);
+    assert.ok(requests.length > before);
+    assert.ok(requests.slice(before).every((r) => r.fields.language === "fr"));
+  });
+
   it("a failing backend is 502 inference_failed inline: no backend URL, body or key in the answer", async () => {
     fail = true;
     const { status, body } = await post();

@@ -258,6 +258,45 @@ describe("strict Call API", () => {
   });
 });
 
+describe("a password in callback_url", () => {
+  it("is used for Basic auth and never shown: not in answers, GET /transcribe, /deliveries, /events or logs", async () => {
+    const rx = await startReceiver([200]);
+    const logs = captureLogs("trace");
+    const server = await startTestServer({ LOG_LEVEL: "trace" }, { logger: logs.logger });
+    try {
+      const secret = "hunter2-pw";
+      const callback = `${rx.url.replace("http://", `http://ops:${secret}@`)}/calls?tenant=acme`;
+      const res = await post(server, "/transcribe", {
+        call_uuid: "pw-1",
+        uri: `${rx.url}/missing.wav`,
+        callback_url: callback,
+      });
+      assert.equal(res.status, 202);
+      const hits = await rx.waitFor(2); // the audio fetch (an empty body: not audio), then the E001 webhook
+      const hook = hits.find((h) => h.path.startsWith("/calls"))!;
+      assert.equal(hook.headers.authorization, `Basic ${Buffer.from(`ops:${secret}`).toString("base64")}`);
+      const id = res.body.request_id as string;
+      const view = await poll(async () => {
+        const v = (await (await fetch(`${server.url}/transcribe/${id}`)).json()) as Json;
+        return v.callback?.state === "delivered" ? v : null;
+      });
+      assert.equal(view.callback.url, `${rx.url.replace("http://", "http://ops:***@")}/calls?tenant=acme`);
+      const shown = [
+        JSON.stringify(res.body),
+        JSON.stringify(view),
+        await (await fetch(`${server.url}/deliveries`)).text(),
+        await (await fetch(`${server.url}/events`)).text(),
+        logs.text(),
+      ];
+      assert.ok(logs.lines.length > 5, "the server did log");
+      for (const text of shown) assert.ok(!text.includes(secret), text.slice(0, 200));
+    } finally {
+      await server.cleanup();
+      await rx.close();
+    }
+  });
+});
+
 describe("a full queue", () => {
   it("answers 503 queue_full with Retry-After, before reading the upload, logged at warn without a stack", async () => {
     // a URI that never answers keeps the only worker busy; the next job waits in the queue
