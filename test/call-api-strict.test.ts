@@ -3,14 +3,14 @@
  * on; and nothing of a refused request stays on disk. End to end over loopback HTTP.
  */
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import net from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { sayPcm, tempDir, writeWav } from "./helpers/audio.ts";
 import { captureLogs } from "./helpers/logs.ts";
+import { startBadInputRig, type BadInputRig } from "./helpers/bad-input-rig.ts";
 import { startReceiver, type Receiver } from "./helpers/receiver.ts";
 import { poll, startTestServer, type TestServer } from "./helpers/server.ts";
 
@@ -64,32 +64,18 @@ const expectError = (
 };
 
 describe("strict Call API", () => {
+  let rig: BadInputRig;
   let server: TestServer;
   let rx: Receiver;
-  let tmp: ReturnType<typeof tempDir>;
   let wav: Buffer;
-  let files: http.Server;
   let filesUrl: string;
   const audioFiles = () => readdirSync(join(server.dataDir, "audio"));
 
   before(async () => {
-    tmp = tempDir();
-    wav = readFileSync(writeWav(join(tmp.dir, "hi.wav"), sayPcm("Hello there.")));
-    files = http.createServer((req, res) => {
-      if (req.url === "/notes.txt") res.writeHead(200).end("plain text, not audio\n".repeat(100));
-      else res.writeHead(404).end();
-    });
-    await new Promise<void>((r) => files.listen(0, "127.0.0.1", r));
-    filesUrl = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
-    rx = await startReceiver([200]);
-    server = await startTestServer({ MAX_UPLOAD_MB: "0.25" });
+    rig = await startBadInputRig();
+    ({ server, rx, filesUrl, wav } = rig);
   });
-  after(async () => {
-    await server.cleanup();
-    await rx.close();
-    files.close();
-    tmp.cleanup();
-  });
+  after(() => rig.close());
 
   it("unknown fields → 400 unknown_field naming the field, with a suggestion for near misses", async () => {
     const json = await post(server, "/transcribe", {

@@ -4,12 +4,10 @@
  * allow-list, and with a resolver stub for a test hostname (no connection is ever attempted).
  */
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync } from "node:fs";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { sayPcm, tempDir, writeWav } from "./helpers/audio.ts";
+import { startBadInputRig, type BadInputRig } from "./helpers/bad-input-rig.ts";
 import { startReceiver, type Receiver } from "./helpers/receiver.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
 import { e001Shape } from "./helpers/shapes.ts";
@@ -50,31 +48,17 @@ async function postForm(
 }
 
 describe("bad input", () => {
+  let rig: BadInputRig;
   let server: TestServer;
-  let tmp: ReturnType<typeof tempDir>;
-  let files: http.Server;
   let filesUrl: string;
   let wav: Buffer;
   let rx: Receiver;
 
   before(async () => {
-    tmp = tempDir();
-    wav = readFileSync(writeWav(join(tmp.dir, "hi.wav"), sayPcm("Hello there.")));
-    files = http.createServer((req, res) => {
-      if (req.url === "/notes.txt") res.writeHead(200).end("plain text, not audio\n".repeat(100));
-      else res.writeHead(404, "Not Found").end();
-    });
-    await new Promise<void>((r) => files.listen(0, "127.0.0.1", r));
-    filesUrl = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
-    rx = await startReceiver([200]);
-    server = await startTestServer({ MAX_UPLOAD_MB: "0.25" }, { resolve: stubResolve });
+    rig = await startBadInputRig({ resolve: stubResolve });
+    ({ server, rx, filesUrl, wav } = rig);
   });
-  after(async () => {
-    await server.cleanup();
-    await rx.close();
-    files.close();
-    tmp.cleanup();
-  });
+  after(() => rig.close());
 
   it("malformed JSON → 400", async () => {
     const { status, body } = await postJson(server, null, "{not json");
