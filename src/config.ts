@@ -60,6 +60,30 @@ export const configSchema = z.object({
   LLM_MODEL: optionalString,
   /** extra topics/keywords for the embedded summarizer and tagger (JSON) */
   SUMMARY_TAXONOMY_JSON: optionalString,
+  /** postgres://… selects the Postgres store (several processes, several machines) */
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+      .optional(),
+  ),
+  /** Postgres schema for the tables (created if missing) */
+  DATABASE_SCHEMA: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier")
+      .optional(),
+  ),
+  /** NORMAL survives a process crash; FULL also survives power loss (slower commits) */
+  SQLITE_SYNCHRONOUS: z.enum(["NORMAL", "FULL"]).default("NORMAL"),
+  /** a job claimed this many times without finishing fails with worker_lost */
+  JOB_MAX_ATTEMPTS: int(3, 1),
+  /** how long a claimed job stays a worker's without a heartbeat */
+  JOB_LEASE_MS: int(60_000, 1000),
+  /** how often workers look for work when no notification comes, and inline waits re-check */
+  POLL_MS: int(1000, 10),
+  /** names this process in leases (default: host name, pid and a random suffix) */
+  WORKER_ID: optionalString,
 });
 
 export type Config = z.infer<typeof configSchema> & { dataDir: string };

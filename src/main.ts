@@ -1,27 +1,40 @@
-/** Entry point: `npm start`. */
+/** Entry point: `npm start [-- --role api|worker|all]`. */
+import { parseArgs } from "node:util";
 import { ConfigError, loadConfig, redactConfig } from "./config.ts";
-import { startServer } from "./server.ts";
+import { startServer, type Role } from "./server.ts";
+
+const roles: readonly Role[] = ["api", "worker", "all"];
+
+function parseRole(argv: string[]): Role {
+  const { values } = parseArgs({ args: argv, options: { role: { type: "string", default: "all" } } });
+  const role = values.role as Role;
+  if (!roles.includes(role))
+    throw new ConfigError(`--role must be one of ${roles.join(", ")}, not ${values.role}`);
+  return role;
+}
 
 async function main() {
-  let config;
+  let server;
   try {
-    config = loadConfig();
+    const role = parseRole(process.argv.slice(2));
+    const config = loadConfig();
+    server = await startServer(config, { role });
+    server.logger.info({ config: redactConfig(config), port: server.port }, "callscribe listening");
   } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
+    if (err instanceof ConfigError || (err as { code?: string })?.code?.startsWith("ERR_PARSE_ARGS")) {
+      console.error((err as Error).message);
       process.exit(2);
     }
     throw err;
   }
-  const server = await startServer(config);
-  server.logger.info({ config: redactConfig(config), port: server.port }, "callscribe listening");
+  const running = server;
   for (const sig of ["SIGINT", "SIGTERM"] as const) {
     process.once(sig, () => {
-      server.logger.info({ signal: sig }, "shutting down");
-      server.stop().then(
+      running.logger.info({ signal: sig }, "shutting down");
+      running.stop().then(
         () => process.exit(0),
         (err: unknown) => {
-          server.logger.error({ err }, "shutdown failed");
+          running.logger.error({ err }, "shutdown failed");
           process.exit(1);
         },
       );

@@ -7,7 +7,9 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import pino, { type Logger } from "pino";
 import { buildApp } from "./app.ts";
-import { isExposedWithoutAuth, type Config } from "./config.ts";
+import { randomBytes } from "node:crypto";
+import os from "node:os";
+import { ConfigError, isExposedWithoutAuth, type Config } from "./config.ts";
 import { createJobRunner } from "./core/job-runner.ts";
 import { createSummaryHandler } from "./core/summary-job.ts";
 import { createTranscriptionHandler } from "./core/transcription-job.ts";
@@ -23,12 +25,16 @@ import { fetchToFile } from "./pipeline/fetch-audio.ts";
 import { transcribeFile } from "./pipeline/transcribe.ts";
 import { createVad } from "./pipeline/vad.ts";
 import { createBlobStore } from "./store/blobs.ts";
+import { openPostgresStore, type PostgresStore } from "./store/postgres.ts";
 import { openSqliteStore } from "./store/sqlite.ts";
+import type { Store } from "./store/types.ts";
 
 export interface ServerOptions {
   logger?: Logger;
   /** test hook: DNS resolver used by the egress guard */
   resolve?: Resolver;
+  /** api: HTTP only; worker: jobs and deliveries only; all (default): both */
+  role?: Role;
 }
 
 export function createLogger(config: Config): Logger {
@@ -62,8 +68,26 @@ export function policiesFromConfig(config: Config): (name: string) => RetryPolic
   return (name) => scaled[name] ?? fallback;
 }
 
+export type Role = "api" | "worker" | "all";
+
+/** The store DATABASE_URL names (Postgres), else SQLite under DATA_DIR. */
+async function openStore(config: Config): Promise<{ store: Store; shared: boolean; pg?: PostgresStore }> {
+  if (config.DATABASE_URL) {
+    const pg = await openPostgresStore(config.DATABASE_URL, { schema: config.DATABASE_SCHEMA });
+    return { store: pg, shared: true, pg };
+  }
+  const file = path.join(config.dataDir, "callscribe.sqlite");
+  return { store: openSqliteStore(file, { synchronous: config.SQLITE_SYNCHRONOUS }), shared: false };
+}
+
 export async function startServer(config: Config, opts: ServerOptions = {}) {
+  const role: Role = opts.role ?? "all";
   const logger = opts.logger ?? createLogger(config);
+  if (role !== "all" && !config.DATABASE_URL) {
+    throw new ConfigError(
+      `--role ${role} needs DATABASE_URL (Postgres): with SQLite one process does everything (--role all)`,
+    );
+  }
   if (isExposedWithoutAuth(config)) {
     logger.warn(
       { host: config.HOST },
@@ -71,18 +95,20 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
     );
   }
   mkdirSync(config.dataDir, { recursive: true });
-  const store = openSqliteStore(path.join(config.dataDir, "callscribe.sqlite"));
+  const { store, shared, pg } = await openStore(config);
+  const workerId = config.WORKER_ID ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
   const blobs = createBlobStore(path.join(config.dataDir, "audio"));
   const guard = createEgressGuard({ allow: config.NETWORK_ALLOWLIST, resolve: opts.resolve });
   const recognizer = createRecognizer(config);
   const vad = createVad();
   const maxUploadBytes = Math.floor(config.MAX_UPLOAD_MB * 1048576);
+  const policyFor = policiesFromConfig(config);
 
   const metrics = createMetrics(store);
   const delivery = createDeliveryWorker({
     store,
     send: createWebhookSender(guard.dispatcher),
-    policyFor: policiesFromConfig(config),
+    policyFor,
     concurrency: config.DELIVERY_CONCURRENCY,
     perHost: config.DELIVERY_PER_HOST_CONCURRENCY,
     circuit: {
@@ -91,9 +117,13 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
       maxCooldownMs: 10 * config.CIRCUIT_COOLDOWN_MS * config.DELIVERY_TIME_SCALE,
     },
     signingKeys: parseSigningSecrets(config.WEBHOOK_SIGNING_SECRET),
+    workerId,
+    // an attempt may take the longest policy timeout; the record is written just after
+    leaseMs: 2 * Math.max(...Object.keys(presets).map((n) => policyFor(n).timeoutMs)) + 5000,
     logger,
     metrics,
   });
+  const jobContext = { workerId, maxAttempts: config.JOB_MAX_ATTEMPTS };
   const { summarizer, tagger } = createTextEngines(config);
   const summarize = createSummaryHandler({
     store,
@@ -101,12 +131,14 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
     tagger,
     logger,
     defaultPolicy: config.DELIVERY_POLICY,
+    ...jobContext,
   });
   const transcribe = createTranscriptionHandler({
     store,
     blobs,
     logger,
     defaultPolicy: config.DELIVERY_POLICY,
+    ...jobContext,
     fetchAudio: async (uri, dest) => {
       await fetchToFile(uri, dest, {
         dispatcher: guard.dispatcher,
@@ -120,47 +152,80 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
     store,
     concurrency: config.JOB_CONCURRENCY,
     logger,
+    workerId,
+    leaseMs: config.JOB_LEASE_MS,
+    pollMs: config.POLL_MS,
     // a finished job may have queued a callback: let the delivery worker look now
     handle: async (job) => {
       await (job.kind === "summary" ? summarize(job) : transcribe(job));
       delivery.kick();
     },
   });
+  const working = role !== "api";
+  const serving = role !== "worker";
 
-  const app = await buildApp({
-    logger,
-    store,
-    blobs,
-    runner,
-    apiKeys: config.API_KEYS,
-    maxUploadBytes,
-    maxQueuedJobs: config.MAX_QUEUED_JOBS,
-    inlineTimeoutMs: config.INLINE_TIMEOUT_MS,
-    checkCallbackUrl: (url) => guard.check(url),
-    recognizer,
-    onRedeliver: () => delivery.kick(),
-    metrics,
+  // Other processes announce new jobs, new deliveries and finished jobs (Postgres NOTIFY).
+  await pg?.subscribe((payload) => {
+    if (payload.startsWith("job:")) runner.finished(payload.slice(4));
+    else if (!working) return;
+    else if (payload === "jobs") runner.kick();
+    else if (payload === "deliveries") delivery.kick();
   });
 
-  const now = Date.now();
-  const requeued = await store.requeueInterruptedJobs(now);
-  const released = await store.releaseInterruptedDeliveries(now);
-  if (requeued || released) logger.info({ requeued, released }, "resumed work left by a previous process");
-  runner.start();
-  delivery.start();
-  await app.listen({ port: config.PORT, host: config.HOST });
+  const app = serving
+    ? await buildApp({
+        logger,
+        store,
+        blobs,
+        runner,
+        apiKeys: config.API_KEYS,
+        maxUploadBytes,
+        maxQueuedJobs: config.MAX_QUEUED_JOBS,
+        inlineTimeoutMs: config.INLINE_TIMEOUT_MS,
+        checkCallbackUrl: (url) => guard.check(url),
+        recognizer,
+        onRedeliver: () => delivery.kick(),
+        metrics,
+      })
+    : null;
+
+  let sweeper: NodeJS.Timeout | undefined;
+  if (working) {
+    // One process owns an SQLite file, so whatever it finds claimed was claimed by a dead process.
+    const resumed = await store.expireLeases(Date.now(), { all: !shared });
+    if (resumed.jobs || resumed.deliveries) logger.info(resumed, "resumed work left by a dead worker");
+    sweeper = setInterval(
+      () => {
+        store.expireLeases(Date.now()).then(
+          (r) => {
+            if (r.jobs) runner.kick();
+            if (r.deliveries) delivery.kick();
+            if (r.jobs || r.deliveries) logger.warn(r, "took over work whose lease expired");
+          },
+          (err: unknown) => logger.error({ err }, "lease sweep failed"),
+        );
+      },
+      Math.min(5000, config.JOB_LEASE_MS / 2),
+    );
+    sweeper.unref();
+    runner.start();
+    delivery.start();
+  }
+  if (app) await app.listen({ port: config.PORT, host: config.HOST });
+  logger.info({ role, workerId, store: shared ? "postgres" : "sqlite" }, "callscribe started");
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      await app.close();
+      clearInterval(sweeper);
+      await app?.close();
       await Promise.all([runner.stop(10_000), delivery.stop(10_000)]);
       await recognizer.close();
       await store.close();
       await guard.dispatcher.close();
     })());
 
-  const address = app.server.address();
+  const address = app?.server.address();
   const port = typeof address === "object" && address ? address.port : config.PORT;
-  return { app, store, port, logger, stop, delivery };
+  return { app, store, port, logger, stop, delivery, workerId };
 }

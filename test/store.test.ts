@@ -8,8 +8,10 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import Database from "better-sqlite3";
+import { openPostgresStore } from "../src/store/postgres.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
-import type { NewDelivery, Store } from "../src/store/types.ts";
+import { LeaseLostError, type Lease, type NewDelivery, type Store } from "../src/store/types.ts";
+import { dropSchema, freshSchema, PG_URL } from "./helpers/postgres.ts";
 
 const delivery = (id: string): NewDelivery => ({
   id,
@@ -21,14 +23,16 @@ const delivery = (id: string): NewDelivery => ({
   body: '{"status":"S001"}',
 });
 
-function storeContract(name: string, open: () => { store: Store; dispose(): void }) {
+type Opened = { store: Store; dispose(): Promise<void> | void };
+
+function storeContract(name: string, open: () => Promise<Opened>) {
   describe(`Store contract: ${name}`, () => {
     let store: Store;
-    let dispose: () => void;
-    beforeEach(() => ({ store, dispose } = open()));
+    let dispose: () => Promise<void> | void;
+    beforeEach(async () => ({ store, dispose } = await open()));
     afterEach(async () => {
       await store.close();
-      dispose();
+      await dispose();
     });
 
     const newJob = (id: string, now: number) =>
@@ -136,28 +140,203 @@ function storeContract(name: string, open: () => { store: Store; dispose(): void
       );
     });
 
-    it("start-up recovery requeues interrupted jobs and releases in-flight deliveries", async () => {
+    it("start-up recovery (all leases) requeues interrupted jobs and releases in-flight deliveries", async () => {
       await newJob("j1", 10);
       await newJob("j2", 10);
-      await store.claimNextJob(11);
+      await store.claimNextJob(11, A(1000));
       await store.finishJob("j2", { status: "succeeded", result: {} }, delivery("d2"), 12);
-      await store.claimDueDeliveries(12, 10);
-      assert.equal(await store.requeueInterruptedJobs(50), 1);
-      assert.equal(await store.releaseInterruptedDeliveries(50), 1);
+      await store.claimDueDeliveries(12, 10, { lease: A(1000) });
+      assert.deepEqual(await store.expireLeases(50), { jobs: 0, deliveries: 0 }, "leases still live");
+      assert.deepEqual(await store.expireLeases(50, { all: true }), { jobs: 1, deliveries: 1 });
       assert.equal((await store.getJob("j1"))?.status, "queued");
       const d = await store.getDelivery("d2");
       assert.equal(d?.state, "pending");
       assert.equal(d?.nextAttemptAt, 50);
     });
+
+    it("job leases: heartbeat, expiry, takeover; the old holder can neither renew nor finish", async () => {
+      await newJob("j1", 10);
+      const first = await store.claimNextJob(11, A(100));
+      assert.deepEqual([first?.id, first?.attempts], ["j1", 1]);
+      assert.equal(await store.extendJobLease("j1", A(200)), true);
+      assert.deepEqual(await store.expireLeases(150), { jobs: 0, deliveries: 0 }, "renewed lease holds");
+      assert.deepEqual(await store.expireLeases(250), { jobs: 1, deliveries: 0 });
+      const second = await store.claimNextJob(260, B(1000));
+      assert.deepEqual([second?.id, second?.attempts], ["j1", 2], "each claim counts");
+      assert.equal(await store.extendJobLease("j1", A(2000)), false);
+      await assert.rejects(
+        store.finishJob("j1", { status: "succeeded", result: {} }, delivery("dA"), 270, null, "A"),
+        LeaseLostError,
+      );
+      assert.equal((await store.deliveriesForJob("j1")).length, 0, "the stale finish wrote nothing");
+      await store.finishJob(
+        "j1",
+        { status: "succeeded", result: { by: "B" } },
+        delivery("dB"),
+        280,
+        null,
+        "B",
+      );
+      assert.deepEqual((await store.getJob("j1"))?.result, { by: "B" });
+    });
+
+    it("claims return routing columns only; the body is read separately", async () => {
+      await newJob("j1", 10);
+      await store.finishJob("j1", { status: "succeeded", result: {} }, delivery("d1"), 12);
+      const [claimed] = await store.claimDueDeliveries(12, 10, { lease: A(1000) });
+      assert.equal(claimed?.id, "d1");
+      assert.ok(!("body" in claimed!) && !("authHeaderValue" in claimed!));
+      assert.deepEqual(await store.deliveryContent("d1"), {
+        body: '{"status":"S001"}',
+        authHeaderName: "X-Token",
+        authHeaderValue: "secret",
+      });
+    });
+
+    it("an attempt by a worker that lost the delivery's lease is not recorded", async () => {
+      await newJob("j1", 10);
+      await store.finishJob("j1", { status: "succeeded", result: {} }, delivery("d1"), 12);
+      const [d] = await store.claimDueDeliveries(12, 10, { lease: A(100) });
+      await store.expireLeases(200);
+      await store.claimDueDeliveries(200, 10, { lease: B(1000) });
+      const attempt = (attemptNo: number) => ({
+        deliveryId: "d1",
+        series: d!.series,
+        attemptNo,
+        startedAt: 201,
+        latencyMs: 1,
+        statusCode: 200,
+        errorClass: null,
+        errorDetail: null,
+        urlHost: d!.host,
+        responseSnippet: null,
+      });
+      const done = { state: "delivered" as const, nextAttemptAt: null };
+      assert.equal(await store.recordAttempts([{ attempt: attempt(1), update: done }], 202, "A"), 0);
+      assert.equal((await store.getDelivery("d1"))?.state, "delivering");
+      assert.equal(await store.recordAttempts([{ attempt: attempt(1), update: done }], 203, "B"), 1);
+      assert.equal((await store.getDelivery("d1"))?.state, "delivered");
+      assert.equal((await store.attemptsFor("d1")).length, 1);
+    });
+
+    it("claims ignore pending rows that are not due, in either lane", async () => {
+      await newJob("j1", 10);
+      await store.finishJob("j1", { status: "succeeded", result: {} }, delivery("d1"), 1000);
+      assert.deepEqual(await store.claimDueDeliveries(999, 10, { lane: "first" }), []);
+      assert.equal(await store.nextDueAt({ lane: "first" }), 1000);
+      assert.equal(await store.nextDueAt({ lane: "retry" }), null);
+      const [d] = await store.claimDueDeliveries(1000, 10, { lane: "first", lease: A(5000) });
+      const retry = { state: "pending" as const, nextAttemptAt: 3000 };
+      await store.recordAttempts(
+        [
+          {
+            attempt: {
+              deliveryId: "d1",
+              series: d!.series,
+              attemptNo: 1,
+              startedAt: 1001,
+              latencyMs: 1,
+              statusCode: 500,
+              errorClass: "http_5xx",
+              errorDetail: null,
+              urlHost: d!.host,
+              responseSnippet: null,
+            },
+            update: retry,
+          },
+        ],
+        1002,
+        "A",
+      );
+      assert.deepEqual(await store.claimDueDeliveries(2999, 10, { lane: "retry" }), []);
+      assert.deepEqual(
+        await store.claimDueDeliveries(5000, 10, { lane: "first" }),
+        [],
+        "retries are not first attempts",
+      );
+      assert.equal(await store.nextDueAt({ lane: "retry" }), 3000);
+      assert.equal((await store.claimDueDeliveries(3000, 10, { lane: "retry" }))[0]?.id, "d1");
+    });
   });
 }
 
-storeContract("sqlite", () => {
+const A = (until: number): Lease => ({ workerId: "A", until });
+const B = (until: number): Lease => ({ workerId: "B", until });
+
+storeContract("sqlite", async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "callscribe-store-"));
   return {
     store: openSqliteStore(path.join(dir, "db.sqlite")),
     dispose: () => rmSync(dir, { recursive: true }),
   };
+});
+
+storeContract("postgres", async () => {
+  const schema = freshSchema();
+  return { store: await openPostgresStore(PG_URL, { schema }), dispose: () => dropSchema(schema) };
+});
+
+describe("postgres: shared by several workers", () => {
+  it("a host's cap holds across claimers; SKIP LOCKED never hands a row to two", async () => {
+    const schema = freshSchema();
+    const [s1, s2] = [
+      await openPostgresStore(PG_URL, { schema }),
+      await openPostgresStore(PG_URL, { schema }),
+    ];
+    try {
+      for (let i = 0; i < 6; i++) {
+        await s1.createJob({
+          id: `j${i}`,
+          kind: "transcription",
+          callUuid: "c",
+          params: {},
+          audioName: null,
+          now: 1,
+        });
+        await s1.finishJob(`j${i}`, { status: "succeeded", result: {} }, delivery(`d${i}`), 10);
+      }
+      const [a, b] = await Promise.all([
+        s1.claimDueDeliveries(10, 10, { perHost: 2, lease: A(1000) }),
+        s2.claimDueDeliveries(10, 10, { perHost: 2, lease: B(1000) }),
+      ]);
+      const ids = [...a, ...b].map((d) => d.id);
+      assert.equal(new Set(ids).size, ids.length, "no delivery claimed twice");
+      assert.ok(ids.length >= 2 && ids.length <= 4, `cap of 2 per host (soft under a race): ${ids.length}`);
+      assert.deepEqual(
+        await s1.claimDueDeliveries(10, 10, { perHost: 2, lease: A(1000) }),
+        [],
+        "host is at its cap",
+      );
+      const jobs = await Promise.all([s1.claimNextJob(20, A(1000)), s2.claimNextJob(20, B(1000))]);
+      assert.equal(jobs.filter(Boolean).length, 0, "finished jobs are not claimed");
+    } finally {
+      await s1.close();
+      await s2.close();
+      await dropSchema(schema);
+    }
+  });
+
+  it("announces finished jobs to other processes (LISTEN/NOTIFY)", async () => {
+    const schema = freshSchema();
+    const [s1, s2] = [
+      await openPostgresStore(PG_URL, { schema }),
+      await openPostgresStore(PG_URL, { schema }),
+    ];
+    try {
+      const heard: string[] = [];
+      await s2.subscribe((p) => heard.push(p));
+      await s1.createJob({ id: "n1", kind: "summary", callUuid: "c", params: {}, audioName: null, now: 1 });
+      await s1.claimNextJob(2, A(1000));
+      await s1.finishJob("n1", { status: "succeeded", result: {} }, delivery("dn"), 3, null, "A");
+      const deadline = Date.now() + 5000;
+      while (heard.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(heard, ["jobs", "deliveries", "job:n1"]);
+    } finally {
+      await s1.close();
+      await s2.close();
+      await dropSchema(schema);
+    }
+  });
 });
 
 describe("sqlite migrations", () => {
@@ -171,6 +350,7 @@ describe("sqlite migrations", () => {
     assert.deepEqual(db.prepare("SELECT version, name FROM schema_migrations").all(), [
       { version: 1, name: "001_init.sql" },
       { version: 2, name: "002_delivery_engine.sql" },
+      { version: 3, name: "003_leases.sql" },
     ]);
     db.close();
     rmSync(dir, { recursive: true });

@@ -27,6 +27,7 @@ const defaultStatus = {
   inference_failed: 502,
   summary_failed: 502,
   timeout: 504,
+  worker_lost: 500,
   // the server
   queue_full: 503,
   internal: 500,
@@ -70,6 +71,16 @@ const publicMessages: Partial<Record<ErrorCode, string>> = {
     "the summary could not be produced: the summarization engine failed (details are in the server log)",
   internal: "internal error (details are in the server log)",
 };
+
+/** Fails a job whose workers kept dying before finishing it (each claim is an attempt). */
+export function checkAttempts(job: { attempts: number }, maxAttempts: number): void {
+  if (job.attempts > maxAttempts) {
+    throw new AppError(
+      "worker_lost",
+      `processing stopped ${maxAttempts} times without finishing (the worker was lost each time); not retried again`,
+    );
+  }
+}
 
 /** An AppError as it is; anything else as `fallback` with a fixed public message and the error as cause. */
 export function toAppError(err: unknown, fallback: ErrorCode = "internal"): AppError {

@@ -8,7 +8,7 @@ import type { Summarizer, SummarySource, TopicSummary } from "../engines/summari
 import type { Tagger, Tags } from "../engines/tag/types.ts";
 import type { JobOutcome, JobRow, Store } from "../store/types.ts";
 import { callbackDelivery, type CallbackParams } from "./callback.ts";
-import { AppError } from "./errors.ts";
+import { AppError, checkAttempts } from "./errors.ts";
 import { failureBody, type Transcript, type TranscriptItem } from "./payloads.ts";
 import { publicError } from "./transcription-job.ts";
 
@@ -66,6 +66,8 @@ export function createSummaryHandler(deps: {
   tagger: Tagger;
   defaultPolicy: string;
   logger: Logger;
+  workerId: string;
+  maxAttempts: number;
   now?: () => number;
 }) {
   const now = deps.now ?? Date.now;
@@ -74,6 +76,7 @@ export function createSummaryHandler(deps: {
     let outcome: JobOutcome;
     let body: object;
     try {
+      checkAttempts(job, deps.maxAttempts);
       const source = await resolveSource(deps.store, p.source);
       const [summaries, tags] = await Promise.all([
         deps.summarizer.summarize(source),
@@ -93,6 +96,8 @@ export function createSummaryHandler(deps: {
       outcome,
       callbackDelivery(p, "summaryDelivered", body, deps.defaultPolicy),
       now(),
+      null,
+      deps.workerId,
     );
   };
 }

@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { Transcript } from "./payloads.ts";
 import { failureBody, successBody } from "./payloads.ts";
-import { AppError, toAppError, type ErrorCode } from "./errors.ts";
+import { AppError, checkAttempts, toAppError, type ErrorCode } from "./errors.ts";
 import type { TranscribeRequest } from "../pipeline/transcribe.ts";
 import type { BlobStore } from "../store/blobs.ts";
 import type { JobOutcome, JobRow, NewJob, Store } from "../store/types.ts";
@@ -28,6 +28,9 @@ export interface TranscriptionJobDeps {
   transcribe(req: TranscribeRequest): Promise<Transcript>;
   defaultPolicy: string;
   logger: Logger;
+  /** this process's id in job leases: the finish only counts while it holds the job */
+  workerId: string;
+  maxAttempts: number;
   now?: () => number;
 }
 
@@ -69,6 +72,7 @@ export function createTranscriptionHandler(deps: TranscriptionJobDeps) {
     let outcome: JobOutcome;
     let body: object;
     try {
+      checkAttempts(job, deps.maxAttempts);
       if (!job.audioName) throw new Error("job has no audio");
       const audioPath = deps.blobs.pathOf(job.audioName);
       if (p.source.kind === "uri") await deps.fetchAudio(p.source.uri, audioPath);
@@ -93,6 +97,7 @@ export function createTranscriptionHandler(deps: TranscriptionJobDeps) {
       delivery,
       now(),
       p.summarize ? summaryFollowUp(job, p, now()) : null,
+      deps.workerId,
     );
     if (outcome.status === "failed" && refusedInput.has(outcome.errorCode) && job.audioName) {
       await deps.blobs.remove(job.audioName);

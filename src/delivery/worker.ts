@@ -7,7 +7,7 @@
  */
 import type { Logger } from "pino";
 import type { Metrics } from "../metrics.ts";
-import type { DeliveryRow, DeliveryUpdate, NewAttempt, Store } from "../store/types.ts";
+import type { ClaimedDelivery, DeliveryRow, DeliveryUpdate, NewAttempt, Store } from "../store/types.ts";
 import { createPump, type Pump } from "../worker/pump.ts";
 import type { CircuitConfig } from "./circuit.ts";
 import { createGroupCommit } from "./group-commit.ts";
@@ -25,6 +25,10 @@ export interface DeliveryWorkerDeps {
   perHost: number;
   circuit: CircuitConfig;
   signingKeys: Buffer[];
+  /** names this process in delivery leases */
+  workerId: string;
+  /** how long a claimed delivery stays this worker's; longer than any policy's attempt timeout */
+  leaseMs: number;
   logger: Logger;
   metrics?: Metrics;
   now?: () => number;
@@ -68,12 +72,23 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   const log = deps.logger.child({ component: "delivery" });
   const gate = createHostGate(deps.perHost, deps.circuit);
   const record = createGroupCommit<{ attempt: NewAttempt; update: DeliveryUpdate }>({
-    write: (batch) => deps.store.recordAttempts(batch, now()),
+    write: async (batch) => {
+      const recorded = await deps.store.recordAttempts(batch, now(), deps.workerId);
+      if (recorded < batch.length) {
+        log.warn({ skipped: batch.length - recorded }, "attempts not recorded: their lease was taken over");
+      }
+    },
     maxBatch: 128,
     maxDelayMs: 5,
   });
 
-  const attempt = async (d: DeliveryRow) => {
+  const attempt = async (claimed: ClaimedDelivery) => {
+    const content = await deps.store.deliveryContent(claimed.id);
+    if (!content) {
+      gate.finished(claimed.host, true, now());
+      return;
+    }
+    const d: DeliveryRow = { ...claimed, ...content };
     const policy = deps.policyFor(d.policy);
     const attemptNo = d.attemptsInSeries + 1;
     const startedAt = now();
@@ -132,7 +147,12 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       concurrency: deps.concurrency,
       async claim(limit) {
         const t = (lastClaimAt = now());
-        const items = await deps.store.claimDueDeliveries(t, limit, { lane: name, ...gate.claimOptions(t) });
+        const lease = { workerId: deps.workerId, until: t + deps.leaseMs };
+        const items = await deps.store.claimDueDeliveries(t, limit, {
+          lane: name,
+          lease,
+          ...gate.claimOptions(t),
+        });
         for (const d of items) gate.started(d.host);
         return items;
       },

@@ -5,8 +5,10 @@
  */
 import Database from "better-sqlite3";
 import { loadMigrations, pendingMigrations } from "./migrate.ts";
+import { attemptFromRow, claimedFromRow, deliveryFromRow, jobFromRow, ROUTING_COLUMNS } from "./rows.ts";
 import type {
   AttemptRow,
+  ClaimedDelivery,
   ClaimOptions,
   DeliveryRow,
   DeliveryState,
@@ -19,72 +21,19 @@ import type {
   NewJob,
   Store,
 } from "./types.ts";
-import { hostOf } from "./types.ts";
+import { hostOf, LeaseLostError } from "./types.ts";
 
 type Row = Record<string, unknown>;
 
-const json = (v: unknown): unknown => (v == null ? null : JSON.parse(String(v)));
-
-export function jobFromRow(r: Row): JobRow {
-  return {
-    id: String(r.id),
-    kind: r.kind as JobRow["kind"],
-    status: r.status as JobStatus,
-    callUuid: String(r.call_uuid),
-    params: json(r.params),
-    audioName: (r.audio_name as string | null) ?? null,
-    result: json(r.result),
-    errorCode: (r.error_code as string | null) ?? null,
-    errorMessage: (r.error_message as string | null) ?? null,
-    createdAt: Number(r.created_at),
-    updatedAt: Number(r.updated_at),
-    startedAt: r.started_at == null ? null : Number(r.started_at),
-    finishedAt: r.finished_at == null ? null : Number(r.finished_at),
-  };
+export interface SqliteStoreOptions {
+  /** NORMAL (default) survives a process crash; FULL also survives power loss */
+  synchronous?: "NORMAL" | "FULL";
 }
 
-export function deliveryFromRow(r: Row): DeliveryRow {
-  return {
-    id: String(r.id),
-    seq: Number(r.seq),
-    jobId: String(r.job_id),
-    event: r.event as DeliveryRow["event"],
-    url: String(r.url),
-    host: String(r.host),
-    policy: String(r.policy),
-    authHeaderName: (r.auth_header_name as string | null) ?? null,
-    authHeaderValue: (r.auth_header_value as string | null) ?? null,
-    body: String(r.body),
-    state: r.state as DeliveryState,
-    series: Number(r.series),
-    attemptsInSeries: Number(r.attempts_in_series),
-    nextAttemptAt: r.next_attempt_at == null ? null : Number(r.next_attempt_at),
-    lastStatusCode: r.last_status_code == null ? null : Number(r.last_status_code),
-    createdAt: Number(r.created_at),
-    updatedAt: Number(r.updated_at),
-  };
-}
-
-export function attemptFromRow(r: Row): AttemptRow {
-  return {
-    id: Number(r.id),
-    deliveryId: String(r.delivery_id),
-    series: Number(r.series),
-    attemptNo: Number(r.attempt_no),
-    startedAt: Number(r.started_at),
-    latencyMs: Number(r.latency_ms),
-    statusCode: r.status_code == null ? null : Number(r.status_code),
-    errorClass: (r.error_class as AttemptRow["errorClass"]) ?? null,
-    errorDetail: (r.error_detail as string | null) ?? null,
-    urlHost: (r.url_host as string | null) ?? null,
-    responseSnippet: (r.response_snippet as string | null) ?? null,
-  };
-}
-
-export function openSqliteStore(file: string): Store {
+export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): Store {
   const db = new Database(file);
   db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = NORMAL");
+  db.pragma(`synchronous = ${opts.synchronous === "FULL" ? "FULL" : "NORMAL"}`);
   db.pragma("foreign_keys = ON");
   db.pragma("busy_timeout = 5000");
   db.pragma("wal_autocheckpoint = 10000");
@@ -98,18 +47,30 @@ export function openSqliteStore(file: string): Store {
     getJob: db.prepare(`SELECT * FROM jobs WHERE id = ?`),
     countJobs: db.prepare(`SELECT count(*) AS n FROM jobs WHERE status = ?`),
     claimJob: db.prepare(
-      `UPDATE jobs SET status = 'processing', started_at = @now, updated_at = @now
+      `UPDATE jobs SET status = 'processing', started_at = @now, updated_at = @now, attempts = attempts + 1,
+         locked_by = @workerId, locked_until = @until
        WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY created_at, rowid LIMIT 1)
        RETURNING *`,
     ),
+    extendJobLease: db.prepare(
+      `UPDATE jobs SET locked_until = @until
+       WHERE id = @id AND status = 'processing' AND locked_by = @workerId`,
+    ),
     finishJob: db.prepare(
       `UPDATE jobs SET status = @status, result = @result, error_code = @errorCode,
-         error_message = @errorMessage, finished_at = @now, updated_at = @now
-       WHERE id = @id`,
+         error_message = @errorMessage, finished_at = @now, updated_at = @now, locked_by = NULL, locked_until = NULL
+       WHERE id = @id AND (@workerId IS NULL OR (status = 'processing' AND locked_by = @workerId))`,
     ),
-    requeue: db.prepare(
-      `UPDATE jobs SET status = 'queued', started_at = NULL, updated_at = ? WHERE status = 'processing'`,
+    expireJobs: db.prepare(
+      `UPDATE jobs SET status = 'queued', started_at = NULL, updated_at = @now, locked_by = NULL, locked_until = NULL
+       WHERE status = 'processing' AND coalesce(locked_until, 0) < @cutoff`,
     ),
+    expireDeliveries: db.prepare(
+      `UPDATE deliveries SET state = 'pending', next_attempt_at = @now, updated_at = @now,
+         locked_by = NULL, locked_until = NULL
+       WHERE state = 'delivering' AND coalesce(locked_until, 0) < @cutoff`,
+    ),
+    content: db.prepare(`SELECT body, auth_header_name, auth_header_value FROM deliveries WHERE id = ?`),
     insertDelivery: db.prepare(
       `INSERT INTO deliveries (id, job_id, event, url, host, policy, auth_header_name, auth_header_value, body,
          state, next_attempt_at, created_at, updated_at)
@@ -119,8 +80,9 @@ export function openSqliteStore(file: string): Store {
     // Due rows in due order from hosts that may take more (index deliveries_due); the per-host
     // split happens in claimTx. Scanning a bounded window keeps a claim O(window), not O(queue).
     markDelivering: db.prepare(
-      `UPDATE deliveries SET state = 'delivering', updated_at = @now
-       WHERE rowid IN (SELECT value FROM json_each(@ids)) RETURNING *, rowid AS seq`,
+      `UPDATE deliveries SET state = 'delivering', updated_at = @now, locked_by = @workerId, locked_until = @until
+       WHERE rowid IN (SELECT value FROM json_each(@ids))
+       RETURNING ${ROUTING_COLUMNS}, rowid AS seq`,
     ),
     insertAttempt: db.prepare(
       `INSERT INTO delivery_attempts (delivery_id, series, attempt_no, started_at, latency_ms, status_code,
@@ -131,12 +93,9 @@ export function openSqliteStore(file: string): Store {
     updateDelivery: db.prepare(
       `UPDATE deliveries SET state = @state, next_attempt_at = @nextAttemptAt,
          attempts_in_series = @attemptNo, last_status_code = coalesce(@statusCode, last_status_code),
-         updated_at = @now
-       WHERE id = @id AND series = @series`,
-    ),
-    release: db.prepare(
-      `UPDATE deliveries SET state = 'pending', next_attempt_at = @now, updated_at = @now
-       WHERE state = 'delivering'`,
+         updated_at = @now, locked_by = NULL, locked_until = NULL
+       WHERE id = @id AND series = @series
+         AND (@workerId IS NULL OR (state = 'delivering' AND locked_by = @workerId))`,
     ),
     getDelivery: db.prepare(`SELECT *, rowid AS seq FROM deliveries WHERE id = ?`),
     listAll: db.prepare(`SELECT *, rowid AS seq FROM deliveries ORDER BY rowid DESC LIMIT ?`),
@@ -170,30 +129,37 @@ export function openSqliteStore(file: string): Store {
   };
 
   const finishTx = db.transaction(
-    (id: string, outcome: JobOutcome, delivery: NewDelivery | null, now: number, followUp: NewJob | null) => {
+    (
+      id: string,
+      outcome: JobOutcome,
+      delivery: NewDelivery | null,
+      now: number,
+      followUp: NewJob | null,
+      workerId: string | null,
+    ) => {
       const done = q.finishJob.run({
         id,
         now,
+        workerId,
         status: outcome.status,
         result: outcome.status === "succeeded" ? JSON.stringify(outcome.result) : null,
         errorCode: outcome.status === "failed" ? outcome.errorCode : null,
         errorMessage: outcome.status === "failed" ? outcome.errorMessage : null,
       });
-      if (done.changes !== 1) throw new Error(`job ${id} not found`);
+      if (done.changes !== 1) {
+        if (q.getJob.get(id)) throw new LeaseLostError(`job ${id}`);
+        throw new Error(`job ${id} not found`);
+      }
       if (delivery) q.insertDelivery.run({ ...delivery, host: hostOf(delivery.url), jobId: id, now });
       if (followUp) q.insertJob.run({ ...followUp, params: JSON.stringify(followUp.params) });
     },
   );
 
-  // One statement per lane so each is a range on the index deliveries_due
-  // (state, attempts_in_series, next_attempt_at, host): first attempts are `= 0`, already in due
-  // order, and the scan stops at the LIMIT (a lane-agnostic filter scanned every due row). Rows
-  // come back as arrays: building an object per row looked at cost more than the scan itself.
-  const laneSql = {
-    first: "attempts_in_series = 0",
-    retry: "attempts_in_series > 0",
-    any: "attempts_in_series >= 0",
-  };
+  // One statement per lane so each is a range on the partial index deliveries_due
+  // (lane, next_attempt_at, host) WHERE state = 'pending': rows come in due order and the scan
+  // stops at the LIMIT, whatever the number of pending rows not yet due. Rows come back as arrays:
+  // building an object per row looked at cost more than the scan itself.
+  const laneSql = { first: "lane = 0", retry: "lane = 1", any: "lane IN (0, 1)" };
   const perLane = <T>(build: (cond: string) => T) =>
     ({ first: build(laneSql.first), retry: build(laneSql.retry), any: build(laneSql.any) }) as const;
   const dueWindow = perLane((cond) =>
@@ -235,15 +201,24 @@ export function openSqliteStore(file: string): Store {
       if (ids.length === limit) break;
     }
     if (ids.length === 0) return [];
-    const claimed = (q.markDelivering.all({ now, ids: JSON.stringify(ids) }) as Row[]).map(deliveryFromRow);
+    const claimed = (
+      q.markDelivering.all({
+        now,
+        ids: JSON.stringify(ids),
+        workerId: opts.lease?.workerId ?? null,
+        until: opts.lease?.until ?? null,
+      }) as Row[]
+    ).map(claimedFromRow);
     return claimed.sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || a.seq - b.seq);
   });
 
+  // The decision is applied first: a worker whose lease lapsed changes nothing, and its attempt
+  // is not recorded (the worker that took the delivery over records its own).
   const attemptTx = db.transaction(
-    (batch: Array<{ attempt: NewAttempt; update: DeliveryUpdate }>, now: number) => {
+    (batch: Array<{ attempt: NewAttempt; update: DeliveryUpdate }>, now: number, workerId: string | null) => {
+      let recorded = 0;
       for (const { attempt: a, update: u } of batch) {
-        q.insertAttempt.run(a);
-        q.updateDelivery.run({
+        const applied = q.updateDelivery.run({
           id: a.deliveryId,
           series: a.series,
           attemptNo: a.attemptNo,
@@ -251,8 +226,13 @@ export function openSqliteStore(file: string): Store {
           state: u.state,
           nextAttemptAt: u.nextAttemptAt,
           now,
+          workerId,
         });
+        if (applied.changes === 0 && workerId !== null) continue;
+        q.insertAttempt.run(a);
+        recorded++;
       }
+      return recorded;
     },
   );
 
@@ -267,24 +247,41 @@ export function openSqliteStore(file: string): Store {
     async countJobs(status) {
       return Number((q.countJobs.get(status) as Row).n);
     },
-    async claimNextJob(now) {
-      const r = q.claimJob.get({ now }) as Row | undefined;
+    async claimNextJob(now, lease) {
+      const r = q.claimJob.get({ now, workerId: lease?.workerId ?? null, until: lease?.until ?? null }) as
+        Row | undefined;
       return r ? jobFromRow(r) : null;
     },
-    async finishJob(id, outcome, delivery, now, followUp = null) {
-      finishTx.immediate(id, outcome, delivery, now, followUp);
+    async extendJobLease(id, lease) {
+      return q.extendJobLease.run({ id, ...lease }).changes === 1;
     },
-    async requeueInterruptedJobs(now) {
-      return q.requeue.run(now).changes;
+    async finishJob(id, outcome, delivery, now, followUp = null, workerId) {
+      finishTx.immediate(id, outcome, delivery, now, followUp, workerId ?? null);
+    },
+    async expireLeases(now, opts = {}) {
+      const cutoff = opts.all ? Number.MAX_SAFE_INTEGER : now;
+      return db
+        .transaction(() => ({
+          jobs: q.expireJobs.run({ now, cutoff }).changes,
+          deliveries: q.expireDeliveries.run({ now, cutoff }).changes,
+        }))
+        .immediate();
     },
     async claimDueDeliveries(now, limit, opts = {}) {
       return claimTx.immediate(now, limit, opts);
     },
-    async recordAttempts(batch, now) {
-      attemptTx.immediate(batch, now);
+    async deliveryContent(id) {
+      const r = q.content.get(id) as Row | undefined;
+      return r
+        ? {
+            body: String(r.body),
+            authHeaderName: (r.auth_header_name as string | null) ?? null,
+            authHeaderValue: (r.auth_header_value as string | null) ?? null,
+          }
+        : null;
     },
-    async releaseInterruptedDeliveries(now) {
-      return q.release.run({ now }).changes;
+    async recordAttempts(batch, now, workerId) {
+      return attemptTx.immediate(batch, now, workerId ?? null);
     },
     async nextDueAt(opts = {}) {
       const t = (nextDue[opts.lane ?? "any"].get({ after: opts.after ?? -1 }) as Row).t;

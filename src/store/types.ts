@@ -35,6 +35,22 @@ export interface JobRow {
   updatedAt: number;
   startedAt: number | null;
   finishedAt: number | null;
+  /** how many times a worker has claimed it (a job whose workers keep dying fails: worker_lost) */
+  attempts: number;
+}
+
+/** A claim's lease: who holds the row and until when; an expired lease is reclaimed by any worker. */
+export interface Lease {
+  workerId: string;
+  until: number;
+}
+
+/** The lease holder no longer holds the row (it expired and another worker took it). */
+export class LeaseLostError extends Error {
+  constructor(what: string) {
+    super(`lease lost: ${what} was reclaimed by another worker`);
+    this.name = "LeaseLostError";
+  }
 }
 
 export interface NewJob {
@@ -73,6 +89,12 @@ export interface DeliveryRow {
   createdAt: number;
   updatedAt: number;
 }
+
+/** What a claim returns: ids and routing columns, never the body (read when sending). */
+export type ClaimedDelivery = Omit<DeliveryRow, "body" | "authHeaderName" | "authHeaderValue">;
+
+/** What the sender needs besides the routing columns. */
+export type DeliveryContent = Pick<DeliveryRow, "body" | "authHeaderName" | "authHeaderValue">;
 
 export interface NewDelivery {
   id: string;
@@ -114,6 +136,8 @@ export interface DeliveryChange {
 
 export interface ClaimOptions {
   lane?: "first" | "retry";
+  /** the claiming worker's lease on the rows; none: held until released by `expireLeases` */
+  lease?: Lease;
   perHost?: number;
   inFlight?: Record<string, number>;
   excludeHosts?: string[];
@@ -126,11 +150,14 @@ export interface Store {
   createJob(job: NewJob): Promise<void>;
   getJob(id: string): Promise<JobRow | null>;
   countJobs(status: JobStatus): Promise<number>;
-  /** queued → processing, oldest first; null when nothing is queued */
-  claimNextJob(now: number): Promise<JobRow | null>;
+  /** queued → processing under `lease`, oldest first, attempts + 1; null when nothing is queued */
+  claimNextJob(now: number, lease?: Lease): Promise<JobRow | null>;
+  /** Heartbeat: moves the lease on; false when the worker no longer holds it. */
+  extendJobLease(id: string, lease: Lease): Promise<boolean>;
   /**
    * Terminal state, the pending callback delivery and a follow-up job (e.g. the summary of a
-   * transcription), all in one transaction.
+   * transcription), all in one transaction. With `workerId`, only if that worker still holds the
+   * job's lease (else LeaseLostError and nothing is written).
    */
   finishJob(
     id: string,
@@ -138,20 +165,33 @@ export interface Store {
     delivery: NewDelivery | null,
     now: number,
     followUp?: NewJob | null,
+    workerId?: string,
   ): Promise<void>;
-  /** Start-up recovery for a single-process store: jobs left `processing` go back to `queued`. */
-  requeueInterruptedJobs(now: number): Promise<number>;
+  /**
+   * Jobs and deliveries whose lease ended before `now` become claimable again (queued / pending,
+   * due now). Workers run it periodically; with `all` every claim is released (a single-process
+   * store at start-up: whoever held them is dead).
+   */
+  expireLeases(now: number, opts?: { all?: boolean }): Promise<{ jobs: number; deliveries: number }>;
 
   /**
    * pending deliveries due at `now` → delivering, earliest first, at most `limit`, never more than
    * `perHost - inFlight[host]` for one host, none for `excludeHosts`; `lane` separates first
    * attempts from retries so new deliveries never wait behind a retry backlog.
    */
-  claimDueDeliveries(now: number, limit: number, opts?: ClaimOptions): Promise<DeliveryRow[]>;
-  /** Appends the attempt rows and applies the decisions, all in one transaction (group commit). */
-  recordAttempts(batch: Array<{ attempt: NewAttempt; update: DeliveryUpdate }>, now: number): Promise<void>;
-  /** Start-up recovery: deliveries left `delivering` by a dead process become due again. */
-  releaseInterruptedDeliveries(now: number): Promise<number>;
+  claimDueDeliveries(now: number, limit: number, opts?: ClaimOptions): Promise<ClaimedDelivery[]>;
+  /** The body and auth header of a delivery, read when it is sent. */
+  deliveryContent(id: string): Promise<DeliveryContent | null>;
+  /**
+   * Appends the attempt rows and applies the decisions, all in one transaction (group commit).
+   * With `workerId`, entries whose delivery that worker no longer holds are skipped (not recorded);
+   * returns how many were recorded.
+   */
+  recordAttempts(
+    batch: Array<{ attempt: NewAttempt; update: DeliveryUpdate }>,
+    now: number,
+    workerId?: string,
+  ): Promise<number>;
   /** earliest next_attempt_at among pending deliveries (optionally of one lane, only later than `after`) */
   nextDueAt(opts?: { lane?: ClaimOptions["lane"]; after?: number }): Promise<number | null>;
   countDeliveries(state: DeliveryState): Promise<number>;

@@ -1,0 +1,236 @@
+/**
+ * Every SQL statement of the Postgres store, each a pure builder returning `{text, values}`; the
+ * code that runs them is `postgres.ts`. Times are epoch ms (bigint).
+ */
+import type {
+  DeliveryChange,
+  DeliveryState,
+  JobOutcome,
+  Lease,
+  NewAttempt,
+  NewDelivery,
+  NewJob,
+} from "./types.ts";
+
+export interface Sql {
+  text: string;
+  values: unknown[];
+}
+
+const sql = (text: string, values: unknown[] = []): Sql => ({ text, values });
+
+/** Every delivery column but the body and the auth header: what a claim reads back. */
+const ROUTING =
+  "id, seq, job_id, event, url, host, policy, state, series, attempts_in_series, next_attempt_at, " +
+  "last_status_code, created_at, updated_at";
+
+export const insertJob = (j: NewJob) =>
+  sql(
+    `INSERT INTO jobs (id, kind, status, call_uuid, params, audio_name, created_at, updated_at)
+     VALUES ($1, $2, 'queued', $3, $4, $5, $6, $6)`,
+    [j.id, j.kind, j.callUuid, JSON.stringify(j.params), j.audioName, j.now],
+  );
+
+export const getJob = (id: string) => sql(`SELECT * FROM jobs WHERE id = $1`, [id]);
+
+export const countJobs = (status: string) =>
+  sql(`SELECT count(*)::int AS n FROM jobs WHERE status = $1`, [status]);
+
+/**
+ * The claim is one statement: the oldest queued job, skipping rows another worker is claiming
+ * (SKIP LOCKED), moved to processing under the caller's lease with its attempt counted.
+ */
+export const claimJob = (now: number, lease: Lease | undefined) =>
+  sql(
+    `UPDATE jobs SET status = 'processing', started_at = $1, updated_at = $1, attempts = attempts + 1,
+       locked_by = $2, locked_until = $3
+     WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+     RETURNING *`,
+    [now, lease?.workerId ?? null, lease?.until ?? null],
+  );
+
+export const extendJobLease = (id: string, lease: Lease) =>
+  sql(`UPDATE jobs SET locked_until = $3 WHERE id = $1 AND status = 'processing' AND locked_by = $2`, [
+    id,
+    lease.workerId,
+    lease.until,
+  ]);
+
+export const finishJob = (id: string, o: JobOutcome, now: number, workerId: string | null) =>
+  sql(
+    `UPDATE jobs SET status = $2, result = $3, error_code = $4, error_message = $5, finished_at = $6,
+       updated_at = $6, locked_by = NULL, locked_until = NULL
+     WHERE id = $1 AND ($7::text IS NULL OR (status = 'processing' AND locked_by = $7))`,
+    [
+      id,
+      o.status,
+      o.status === "succeeded" ? JSON.stringify(o.result) : null,
+      o.status === "failed" ? o.errorCode : null,
+      o.status === "failed" ? o.errorMessage : null,
+      now,
+      workerId,
+    ],
+  );
+
+/** Serialises delivery inserts so that `seq` order is commit order (the events-feed cursor never skips). */
+export const lockEventSequence = () => sql(`SELECT pg_advisory_xact_lock(7411001)`);
+
+export const insertDelivery = (d: NewDelivery, jobId: string, host: string, now: number) =>
+  sql(
+    `INSERT INTO deliveries (id, job_id, event, url, host, policy, auth_header_name, auth_header_value, body,
+       state, next_attempt_at, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $10, $10)`,
+    [d.id, jobId, d.event, d.url, host, d.policy, d.authHeaderName, d.authHeaderValue, d.body, now],
+  );
+
+export const expireJobs = (now: number, cutoff: number) =>
+  sql(
+    `UPDATE jobs SET status = 'queued', started_at = NULL, updated_at = $1, locked_by = NULL, locked_until = NULL
+     WHERE status = 'processing' AND coalesce(locked_until, 0) < $2`,
+    [now, cutoff],
+  );
+
+export const expireDeliveries = (now: number, cutoff: number) =>
+  sql(
+    `UPDATE deliveries SET state = 'pending', next_attempt_at = $1, updated_at = $1, locked_by = NULL,
+       locked_until = NULL
+     WHERE state = 'delivering' AND coalesce(locked_until, 0) < $2`,
+    [now, cutoff],
+  );
+
+const laneCond = { first: "lane = 0", retry: "lane = 1", any: "lane IN (0, 1)" } as const;
+export type Lane = keyof typeof laneCond;
+
+/**
+ * Due rows of one lane in due order (index deliveries_due), locked so no other worker takes them,
+ * skipping rows another worker holds; hosts whose circuit is open are left out.
+ */
+export const dueWindow = (lane: Lane, now: number, window: number, excludeHosts: string[]) =>
+  sql(
+    `SELECT id, host FROM deliveries
+     WHERE state = 'pending' AND ${laneCond[lane]} AND next_attempt_at <= $1 AND NOT (host = ANY($3::text[]))
+     ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+    [now, window, excludeHosts],
+  );
+
+/** Deliveries in flight per host, across every worker (the shared per-host cap). */
+export const inFlightByHost = (hosts: string[]) =>
+  sql(
+    `SELECT host, count(*)::int AS n FROM deliveries WHERE state = 'delivering' AND host = ANY($1::text[])
+     GROUP BY host`,
+    [hosts],
+  );
+
+export const markDelivering = (ids: string[], now: number, lease: Lease | undefined) =>
+  sql(
+    `UPDATE deliveries SET state = 'delivering', updated_at = $2, locked_by = $3, locked_until = $4
+     WHERE id = ANY($1::text[]) RETURNING ${ROUTING}`,
+    [ids, now, lease?.workerId ?? null, lease?.until ?? null],
+  );
+
+export const deliveryContent = (id: string) =>
+  sql(`SELECT body, auth_header_name, auth_header_value FROM deliveries WHERE id = $1`, [id]);
+
+export const applyAttempt = (
+  a: NewAttempt,
+  state: string,
+  nextAttemptAt: number | null,
+  now: number,
+  workerId: string | null,
+) =>
+  sql(
+    `UPDATE deliveries SET state = $3, next_attempt_at = $4, attempts_in_series = $5,
+       last_status_code = coalesce($6, last_status_code), updated_at = $7, locked_by = NULL, locked_until = NULL
+     WHERE id = $1 AND series = $2 AND ($8::text IS NULL OR (state = 'delivering' AND locked_by = $8))`,
+    [a.deliveryId, a.series, state, nextAttemptAt, a.attemptNo, a.statusCode, now, workerId],
+  );
+
+export const insertAttempt = (a: NewAttempt) =>
+  sql(
+    `INSERT INTO delivery_attempts (delivery_id, series, attempt_no, started_at, latency_ms, status_code,
+       error_class, error_detail, url_host, response_snippet)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    [
+      a.deliveryId,
+      a.series,
+      a.attemptNo,
+      a.startedAt,
+      a.latencyMs,
+      a.statusCode,
+      a.errorClass,
+      a.errorDetail,
+      a.urlHost,
+      a.responseSnippet,
+    ],
+  );
+
+export const nextDueAt = (lane: Lane, after: number) =>
+  sql(
+    `SELECT min(next_attempt_at) AS t FROM deliveries
+     WHERE state = 'pending' AND ${laneCond[lane]} AND next_attempt_at > $1`,
+    [after],
+  );
+
+export const countDeliveries = (state: DeliveryState) =>
+  sql(`SELECT count(*)::int AS n FROM deliveries WHERE state = $1`, [state]);
+
+export const listEvents = (after: number, limit: number) =>
+  sql(`SELECT * FROM deliveries WHERE seq > $1 ORDER BY seq LIMIT $2`, [after, limit]);
+
+export const eventSeqBefore = (since: number) =>
+  sql(
+    `SELECT coalesce((SELECT seq - 1 FROM deliveries WHERE created_at >= $1 ORDER BY created_at, seq LIMIT 1),
+       (SELECT coalesce(max(seq), 0) FROM deliveries)) AS seq`,
+    [since],
+  );
+
+export const findDeliveries = (f: {
+  since?: number | undefined;
+  until?: number | undefined;
+  state: DeliveryState;
+  host?: string | undefined;
+  urlPrefix?: string | undefined;
+  limit: number;
+}) =>
+  sql(
+    `SELECT * FROM deliveries
+     WHERE state = $1 AND created_at >= $2 AND created_at < $3
+       AND ($4::text IS NULL OR host = $4) AND ($5::text IS NULL OR left(url, length($5)) = $5)
+     ORDER BY seq LIMIT $6`,
+    [f.state, f.since ?? 0, f.until ?? Number.MAX_SAFE_INTEGER, f.host ?? null, f.urlPrefix ?? null, f.limit],
+  );
+
+export const getDelivery = (id: string) => sql(`SELECT * FROM deliveries WHERE id = $1`, [id]);
+
+export const listDeliveries = (state: DeliveryState | undefined, limit: number) =>
+  state
+    ? sql(`SELECT * FROM deliveries WHERE state = $1 ORDER BY seq DESC LIMIT $2`, [state, limit])
+    : sql(`SELECT * FROM deliveries ORDER BY seq DESC LIMIT $1`, [limit]);
+
+export const deliveriesForJob = (jobId: string) =>
+  sql(`SELECT * FROM deliveries WHERE job_id = $1 ORDER BY seq`, [jobId]);
+
+export const attemptsFor = (deliveryId: string) =>
+  sql(`SELECT * FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id`, [deliveryId]);
+
+export const restartDelivery = (id: string, now: number, change: DeliveryChange, host: string | null) =>
+  sql(
+    `UPDATE deliveries SET state = 'pending', series = series + 1, attempts_in_series = 0, next_attempt_at = $2,
+       updated_at = $2, url = coalesce($3, url), host = coalesce($4, host),
+       auth_header_name = CASE WHEN $5 THEN $6 ELSE auth_header_name END,
+       auth_header_value = CASE WHEN $5 THEN $7 ELSE auth_header_value END
+     WHERE id = $1 AND state <> 'delivering'
+     RETURNING *`,
+    [
+      id,
+      now,
+      change.url ?? null,
+      host,
+      change.authHeader !== undefined,
+      change.authHeader?.name ?? null,
+      change.authHeader?.value ?? null,
+    ],
+  );
+
+/** Wakes workers and inline waiters in other processes (LISTEN callscribe). */
+export const notify = (payload: string) => sql(`SELECT pg_notify('callscribe', $1)`, [payload]);

@@ -1,0 +1,238 @@
+/**
+ * Postgres implementation of `Store`: any number of api and worker processes on one database.
+ * Claims lock with `FOR UPDATE SKIP LOCKED`, rows carry leases, and changes are announced with
+ * `NOTIFY callscribe` so other processes wake without polling. The SQL is in `postgres-sql.ts`.
+ */
+import pg from "pg";
+import { loadMigrations, pendingMigrations } from "./migrate.ts";
+import * as Q from "./postgres-sql.ts";
+import { attemptFromRow, claimedFromRow, deliveryFromRow, jobFromRow, type Row } from "./rows.ts";
+import { hostOf, LeaseLostError, type ClaimOptions, type Store } from "./types.ts";
+
+export interface PostgresStoreOptions {
+  /** schema to use (created if missing); default `public` */
+  schema?: string | undefined;
+  poolSize?: number;
+}
+
+export interface PostgresStore extends Store {
+  /** Calls `listener` with each notification payload (`job:<id>`, `jobs`, `deliveries`). */
+  subscribe(listener: (payload: string) => void): Promise<void>;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export async function openPostgresStore(
+  url: string,
+  opts: PostgresStoreOptions = {},
+): Promise<PostgresStore> {
+  const schema = opts.schema ?? "public";
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name ${JSON.stringify(schema)}`);
+  const connection = { connectionString: url, options: `-c search_path=${schema}` };
+  const pool = new pg.Pool({ ...connection, max: opts.poolSize ?? 10 });
+  pool.on("error", () => {
+    /* an idle client died (server restart): the pool replaces it on next use */
+  });
+  await migrate(pool, schema);
+
+  const run = async (q: Q.Sql, client: pg.ClientBase | pg.Pool = pool) =>
+    (await client.query(q.text, q.values)).rows as Row[];
+  const one = async (q: Q.Sql, client?: pg.ClientBase | pg.Pool) => (await run(q, client))[0];
+  const tx = async <T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> => {
+    const c = await pool.connect();
+    try {
+      await c.query("BEGIN");
+      const out = await fn(c);
+      await c.query("COMMIT");
+      return out;
+    } catch (err) {
+      await c.query("ROLLBACK").catch(() => {});
+      throw err;
+    } finally {
+      c.release();
+    }
+  };
+  let listener: pg.Client | undefined;
+
+  return {
+    async createJob(job) {
+      await tx(async (c) => {
+        await run(Q.insertJob(job), c);
+        await run(Q.notify("jobs"), c);
+      });
+    },
+    async getJob(id) {
+      const r = await one(Q.getJob(id));
+      return r ? jobFromRow(r) : null;
+    },
+    async countJobs(status) {
+      return Number((await one(Q.countJobs(status)))!.n);
+    },
+    async claimNextJob(now, lease) {
+      const r = await one(Q.claimJob(now, lease));
+      return r ? jobFromRow(r) : null;
+    },
+    async extendJobLease(id, lease) {
+      return (await pool.query(Q.extendJobLease(id, lease))).rowCount === 1;
+    },
+    async finishJob(id, outcome, delivery, now, followUp = null, workerId) {
+      await tx(async (c) => {
+        const done = await c.query(Q.finishJob(id, outcome, now, workerId ?? null));
+        if (done.rowCount !== 1) {
+          if (await one(Q.getJob(id), c)) throw new LeaseLostError(`job ${id}`);
+          throw new Error(`job ${id} not found`);
+        }
+        if (delivery) {
+          await run(Q.lockEventSequence(), c);
+          await run(Q.insertDelivery(delivery, id, hostOf(delivery.url), now), c);
+          await run(Q.notify("deliveries"), c);
+        }
+        if (followUp) {
+          await run(Q.insertJob(followUp), c);
+          await run(Q.notify("jobs"), c);
+        }
+        await run(Q.notify(`job:${id}`), c);
+      });
+    },
+    async expireLeases(now, o = {}) {
+      const cutoff = o.all ? Number.MAX_SAFE_INTEGER : now;
+      const jobs = (await pool.query(Q.expireJobs(now, cutoff))).rowCount ?? 0;
+      const deliveries = (await pool.query(Q.expireDeliveries(now, cutoff))).rowCount ?? 0;
+      return { jobs, deliveries };
+    },
+
+    /**
+     * One transaction: lock a window of due rows (2× the batch) that no other worker is claiming,
+     * keep at most each host's free share (in-flight counts are read from the table, so the cap
+     * holds across workers), mark them delivering under the lease.
+     */
+    async claimDueDeliveries(now, limit, o: ClaimOptions = {}) {
+      return tx(async (c) => {
+        const rows = await run(Q.dueWindow(o.lane ?? "any", now, limit * 2, o.excludeHosts ?? []), c);
+        if (rows.length === 0) return [];
+        const hosts = [...new Set(rows.map((r) => String(r.host)))];
+        const used = new Map(
+          (await run(Q.inFlightByHost(hosts), c)).map((r) => [String(r.host), Number(r.n)]),
+        );
+        const perHost = o.perHost ?? limit;
+        const ids: string[] = [];
+        for (const r of rows) {
+          const host = String(r.host);
+          const n = used.get(host) ?? 0;
+          if (n >= perHost) continue;
+          used.set(host, n + 1);
+          ids.push(String(r.id));
+          if (ids.length === limit) break;
+        }
+        if (ids.length === 0) return [];
+        const claimed = (await run(Q.markDelivering(ids, now, o.lease), c)).map(claimedFromRow);
+        return claimed.sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || a.seq - b.seq);
+      });
+    },
+    async deliveryContent(id) {
+      const r = await one(Q.deliveryContent(id));
+      return r
+        ? {
+            body: String(r.body),
+            authHeaderName: (r.auth_header_name as string | null) ?? null,
+            authHeaderValue: (r.auth_header_value as string | null) ?? null,
+          }
+        : null;
+    },
+    async recordAttempts(batch, now, workerId) {
+      return tx(async (c) => {
+        let recorded = 0;
+        for (const { attempt, update } of batch) {
+          const applied = await c.query(
+            Q.applyAttempt(attempt, update.state, update.nextAttemptAt, now, workerId ?? null),
+          );
+          if (applied.rowCount === 0 && workerId !== undefined) continue;
+          await run(Q.insertAttempt(attempt), c);
+          recorded++;
+        }
+        return recorded;
+      });
+    },
+    async nextDueAt(o = {}) {
+      const t = (await one(Q.nextDueAt(o.lane ?? "any", o.after ?? -1)))!.t;
+      return t == null ? null : Number(t);
+    },
+    async countDeliveries(state) {
+      return Number((await one(Q.countDeliveries(state)))!.n);
+    },
+    async listEvents(after, limit) {
+      return (await run(Q.listEvents(after, limit))).map(deliveryFromRow);
+    },
+    async eventSeqBefore(since) {
+      return Number((await one(Q.eventSeqBefore(since)))!.seq);
+    },
+    async findDeliveries(filter) {
+      return (await run(Q.findDeliveries(filter))).map(deliveryFromRow);
+    },
+    async getDelivery(id) {
+      const r = await one(Q.getDelivery(id));
+      return r ? deliveryFromRow(r) : null;
+    },
+    async listDeliveries({ state, limit }) {
+      return (await run(Q.listDeliveries(state, limit))).map(deliveryFromRow);
+    },
+    async deliveriesForJob(jobId) {
+      return (await run(Q.deliveriesForJob(jobId))).map(deliveryFromRow);
+    },
+    async attemptsFor(deliveryId) {
+      return (await run(Q.attemptsFor(deliveryId))).map(attemptFromRow);
+    },
+    async restartDelivery(id, now, change = {}) {
+      return tx(async (c) => {
+        const r = await one(Q.restartDelivery(id, now, change, change.url ? hostOf(change.url) : null), c);
+        if (r) await run(Q.notify("deliveries"), c);
+        return r ? deliveryFromRow(r) : null;
+      });
+    },
+    async subscribe(fn) {
+      listener ??= new pg.Client(connection);
+      listener.on("notification", (n) => fn(n.payload ?? ""));
+      listener.on("error", () => {
+        /* notifications are an optimisation: pollers still find the work */
+      });
+      await listener.connect();
+      await listener.query("LISTEN callscribe");
+    },
+    async close() {
+      await listener?.end().catch(() => {});
+      await pool.end();
+    },
+  };
+}
+
+/** Applies pending migrations once, even with several processes starting together (advisory lock). */
+async function migrate(pool: pg.Pool, schema: string): Promise<void> {
+  const c = await pool.connect();
+  try {
+    await c.query("SELECT pg_advisory_lock(7411000)");
+    await c.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await c.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)`);
+    const applied = (await c.query("SELECT version FROM schema_migrations")).rows.map((r: Row) =>
+      Number(r.version),
+    );
+    for (const m of pendingMigrations(loadMigrations("postgres"), applied)) {
+      await c.query("BEGIN");
+      try {
+        await c.query(m.sql);
+        await c.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", [
+          m.version,
+          m.name,
+          Date.now(),
+        ]);
+        await c.query("COMMIT");
+      } catch (err) {
+        await c.query("ROLLBACK");
+        throw err;
+      }
+    }
+  } finally {
+    await c.query("SELECT pg_advisory_unlock(7411000)").catch(() => {});
+    c.release();
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Row → domain object mapping shared by both stores (SQLite returns numbers, Postgres bigints as
+ * strings and jsonb as objects; both go through Number() / json()).
+ */
+import type { AttemptRow, ClaimedDelivery, DeliveryRow, DeliveryState, JobRow, JobStatus } from "./types.ts";
+
+export type Row = Record<string, unknown>;
+
+/** Every column of a delivery but the body and the auth header (what a claim reads back). */
+export const ROUTING_COLUMNS =
+  "id, job_id, event, url, host, policy, state, series, attempts_in_series, next_attempt_at, " +
+  "last_status_code, created_at, updated_at";
+
+/** JSON columns: text in SQLite, already parsed (jsonb) in Postgres. */
+const json = (v: unknown): unknown => (v == null ? null : typeof v === "string" ? JSON.parse(v) : v);
+
+export function jobFromRow(r: Row): JobRow {
+  return {
+    id: String(r.id),
+    kind: r.kind as JobRow["kind"],
+    status: r.status as JobStatus,
+    callUuid: String(r.call_uuid),
+    params: json(r.params),
+    audioName: (r.audio_name as string | null) ?? null,
+    result: json(r.result),
+    errorCode: (r.error_code as string | null) ?? null,
+    errorMessage: (r.error_message as string | null) ?? null,
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+    startedAt: r.started_at == null ? null : Number(r.started_at),
+    finishedAt: r.finished_at == null ? null : Number(r.finished_at),
+    attempts: Number(r.attempts ?? 0),
+  };
+}
+
+export function deliveryFromRow(r: Row): DeliveryRow {
+  return {
+    ...claimedFromRow(r),
+    authHeaderName: (r.auth_header_name as string | null) ?? null,
+    authHeaderValue: (r.auth_header_value as string | null) ?? null,
+    body: String(r.body),
+  };
+}
+
+/** The routing columns of a delivery row (what a claim returns). */
+export function claimedFromRow(r: Row): ClaimedDelivery {
+  return {
+    id: String(r.id),
+    seq: Number(r.seq),
+    jobId: String(r.job_id),
+    event: r.event as DeliveryRow["event"],
+    url: String(r.url),
+    host: String(r.host),
+    policy: String(r.policy),
+    state: r.state as DeliveryState,
+    series: Number(r.series),
+    attemptsInSeries: Number(r.attempts_in_series),
+    nextAttemptAt: r.next_attempt_at == null ? null : Number(r.next_attempt_at),
+    lastStatusCode: r.last_status_code == null ? null : Number(r.last_status_code),
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+export function attemptFromRow(r: Row): AttemptRow {
+  return {
+    id: Number(r.id),
+    deliveryId: String(r.delivery_id),
+    series: Number(r.series),
+    attemptNo: Number(r.attempt_no),
+    startedAt: Number(r.started_at),
+    latencyMs: Number(r.latency_ms),
+    statusCode: r.status_code == null ? null : Number(r.status_code),
+    errorClass: (r.error_class as AttemptRow["errorClass"]) ?? null,
+    errorDetail: (r.error_detail as string | null) ?? null,
+    urlHost: (r.url_host as string | null) ?? null,
+    responseSnippet: (r.response_snippet as string | null) ?? null,
+  };
+}
