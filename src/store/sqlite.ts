@@ -7,15 +7,9 @@ import Database from "better-sqlite3";
 import { loadMigrations, pendingMigrations } from "./migrate.ts";
 import { attemptFromRow, claimedFromRow, deliveryFromRow, jobFromRow, ROUTING_COLUMNS } from "./rows.ts";
 import type {
-  AttemptRow,
-  ClaimedDelivery,
   ClaimOptions,
-  DeliveryRow,
-  DeliveryState,
   DeliveryUpdate,
   JobOutcome,
-  JobRow,
-  JobStatus,
   NewAttempt,
   NewDelivery,
   NewJob,
