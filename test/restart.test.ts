@@ -3,7 +3,7 @@
  * callback succeeded, and in the middle of a job; on restart the callback still arrives, once.
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
@@ -11,43 +11,11 @@ import { makeTwoChannelCall } from "./helpers/call.ts";
 import { sayPcm, tempDir, writeWav } from "./helpers/audio.ts";
 import { freePort } from "./helpers/net.ts";
 import { startReceiver, type Receiver } from "./helpers/receiver.ts";
+import { kill9, startProcess, submit, waitHealthy } from "./helpers/process.ts";
 import { poll } from "./helpers/server.ts";
 import { s001Shape } from "./helpers/shapes.ts";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-function startProcess(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-}
-
-async function waitHealthy(url: string) {
-  await poll(async () => {
-    try {
-      return (await fetch(`${url}/healthz`)).ok;
-    } catch {
-      return false;
-    }
-  }, 60_000);
-}
-
-function kill9(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    child.once("exit", () => resolve());
-    child.kill("SIGKILL");
-  });
-}
-
-async function submit(url: string, file: string, fields: Record<string, string>): Promise<Json> {
-  const form = new FormData();
-  for (const [k, v] of Object.entries(fields)) form.append(k, v);
-  form.append("file", new Blob([readFileSync(file)]), "call.wav");
-  const res = await fetch(`${url}/transcribe`, { method: "POST", body: form });
-  assert.equal(res.status, 202);
-  return (await res.json()) as Json;
-}
 
 describe("SIGKILL and restart", () => {
   let tmp: ReturnType<typeof tempDir>;

@@ -66,8 +66,14 @@ export function createJobRunner(deps: {
     },
     async handle(job) {
       const stopBeating = heartbeat(job);
+      const started = now();
+      log.info(
+        { requestId: job.id, kind: job.kind, attempt: job.attempts, workerId: deps.workerId },
+        "job started",
+      );
       try {
         await deps.handle(job);
+        log.info({ requestId: job.id, workerId: deps.workerId, ms: now() - started }, "job finished");
       } catch (err) {
         if (!(err instanceof LeaseLostError)) throw err;
         log.warn({ requestId: job.id }, "job finished after its lease was taken over; result discarded");

@@ -1,0 +1,55 @@
+/** The real server as a child process (`src/main.ts`, as `npm start` runs it), for crash tests. */
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { poll } from "./server.ts";
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** Starts `src/main.ts` with `args`; `onLine` receives each line it writes to stdout. */
+export function startProcess(
+  env: Record<string, string>,
+  args: string[] = [],
+  onLine?: (line: string) => void,
+): ChildProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", ...args], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", onLine ? "pipe" : "ignore", "inherit"],
+  });
+  if (onLine) {
+    let rest = "";
+    child.stdout!.on("data", (b: Buffer) => {
+      const lines = (rest + b.toString("utf8")).split("\n");
+      rest = lines.pop() ?? "";
+      lines.forEach(onLine);
+    });
+  }
+  return child;
+}
+
+export async function waitHealthy(url: string) {
+  await poll(async () => {
+    try {
+      return (await fetch(`${url}/healthz`)).ok;
+    } catch {
+      return false;
+    }
+  }, 60_000);
+}
+
+export function kill9(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once("exit", () => resolve());
+    child.kill("SIGKILL");
+  });
+}
+
+export async function submit(url: string, file: string, fields: Record<string, string>): Promise<Json> {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) form.append(k, v);
+  form.append("file", new Blob([readFileSync(file)]), "call.wav");
+  const res = await fetch(`${url}/transcribe`, { method: "POST", body: form });
+  assert.equal(res.status, 202);
+  return (await res.json()) as Json;
+}
