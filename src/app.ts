@@ -18,6 +18,7 @@ export interface AppDeps extends CallApiDeps {
   apiKeys: readonly string[];
   maxUploadBytes: number;
   onRedeliver(): void;
+  perHost: number;
   metrics: Metrics;
 }
 

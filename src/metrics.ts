@@ -49,6 +49,21 @@ export function createMetrics(store: Store, now: () => number = Date.now): Metri
       this.set(due === null ? 0 : Math.max(0, (now() - due) / 1000));
     },
   });
+  new Gauge({
+    name: "callscribe_circuit_state",
+    help: "Circuit breaker per receiver host: 0 closed, 1 half-open, 2 open (hosts with history only)",
+    labelNames: ["host"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const code = { closed: 0, half_open: 1, open: 2 } as const;
+      const t = now();
+      for (const c of await store.listCircuits()) {
+        const state = c.state === "open" && (c.openUntil ?? 0) <= t ? "half_open" : c.state;
+        this.set({ host: c.host }, code[state]);
+      }
+    },
+  });
   return {
     registry,
     attempt(result, latencyMs) {

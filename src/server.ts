@@ -185,6 +185,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
         checkCallbackUrl: (url) => guard.check(url),
         recognizer,
         onRedeliver: () => delivery.kick(),
+        perHost: config.DELIVERY_PER_HOST_CONCURRENCY,
         metrics,
       })
     : null;

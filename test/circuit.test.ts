@@ -29,26 +29,57 @@ describe("circuit breaker", () => {
     assert.deepEqual(c, { state: "open", until: 4000, cooldownMs: 4000 });
   });
 
-  it("the host gate caps in-flight requests per host and excludes open circuits", () => {
+  it("the host gate: a new host starts with a small window that grows on success and halves on failure", () => {
+    const gate = createHostGate(16, cfg); // initial window 1 (16 / 16)
+    assert.equal(gate.claimOptions(0).newHostFree, 1, "a host with no history gets one slot");
+    gate.started("a:1");
+    assert.deepEqual(gate.claimOptions(0), {
+      perHost: 16,
+      inFlight: { "a:1": 1 },
+      hostFree: {},
+      newHostFree: 1,
+      excludeHosts: ["a:1"],
+    });
+    for (let i = 0; i < 5; i++) {
+      gate.finished("a:1", true, 1);
+      gate.started("a:1");
+    }
+    assert.equal(gate.claimOptions(2).hostFree["a:1"], 5, "window 6 after 5 successes, 1 in flight");
+    gate.finished("a:1", false, 3);
+    assert.equal(gate.claimOptions(3).hostFree["a:1"], 3, "a failure halves the window");
+    for (let i = 0; i < 40; i++) gate.finished("a:1", true, 4);
+    assert.equal(gate.claimOptions(4).hostFree["a:1"], 16, "never above perHost");
+  });
+
+  it("the host gate excludes open circuits, lets one probe through half-open, and reports transitions", () => {
     const gate = createHostGate(2, cfg);
-    gate.started("a:1");
-    assert.deepEqual(gate.claimOptions(0), { perHost: 2, inFlight: { "a:1": 1 }, excludeHosts: [] });
-    gate.started("a:1");
-    assert.deepEqual(gate.claimOptions(0).excludeHosts, ["a:1"]);
+    const changes = [];
     for (let i = 0; i < 3; i++) {
       gate.started("b:1");
-      gate.finished("b:1", false, 10);
+      changes.push(gate.finished("b:1", false, 10));
     }
-    gate.finished("a:1", true, 10);
-    const opts = gate.claimOptions(20);
-    assert.deepEqual(opts.excludeHosts, ["b:1"]);
+    assert.deepEqual(changes.slice(0, 2), [null, null]);
+    assert.equal(changes[2]?.to.state, "open");
+    assert.deepEqual(gate.claimOptions(20).excludeHosts, ["b:1"]);
     assert.equal(gate.circuit("b:1", 20), "open");
     assert.equal(gate.nextReopenAt(20), 1010);
     assert.equal(gate.circuit("b:1", 1010), "half_open");
-    assert.deepEqual(
-      gate.claimOptions(1010).inFlight,
-      { "a:1": 1, "b:1": 1 },
-      "half-open host gets one slot",
+    assert.equal(gate.claimOptions(1010).hostFree["b:1"], 1, "half-open host gets one probe");
+    gate.started("b:1");
+    assert.deepEqual(gate.finished("b:1", true, 1020)?.to, closed);
+  });
+
+  it("the host gate adopts circuits other workers recorded later than its own change", () => {
+    const gate = createHostGate(8, cfg);
+    gate.sync(
+      [{ host: "c:1", circuit: { state: "open", until: 5000, cooldownMs: 1000 }, updatedAt: 100 }],
+      200,
     );
+    assert.equal(gate.circuit("c:1", 200), "open");
+    assert.deepEqual(gate.claimOptions(200).excludeHosts, ["c:1"]);
+    gate.sync([{ host: "c:1", circuit: closed, updatedAt: 50 }], 300);
+    assert.equal(gate.circuit("c:1", 300), "open", "an older record does not override");
+    gate.sync([{ host: "c:1", circuit: closed, updatedAt: 400 }], 500);
+    assert.equal(gate.circuit("c:1", 500), "closed");
   });
 });

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { enqueueDelivery } from "./helpers/enqueue.ts";
+import { captureLogs } from "./helpers/logs.ts";
 import { startReceiver, type Receiver } from "./helpers/receiver.ts";
 import { poll, startTestServer, type TestServer } from "./helpers/server.ts";
 
@@ -25,7 +26,7 @@ describe("per-host isolation", () => {
       DELIVERY_RETRY_BASE_MS: "500",
       DELIVERY_PER_HOST_CONCURRENCY: "4",
       DELIVERY_CONCURRENCY: "16",
-      CIRCUIT_FAILURE_THRESHOLD: "4",
+      CIRCUIT_FAILURE_THRESHOLD: "2",
       CIRCUIT_COOLDOWN_MS: "60000",
     });
   });
@@ -58,7 +59,7 @@ describe("per-host isolation", () => {
 
     const dh = `127.0.0.1:${dead.port}`;
     assert.ok(dead.received.length <= 8, `dead host got at most its share, saw ${dead.received.length}`);
-    assert.equal(server.delivery.gate.circuit(dh, Date.now()), "open");
+    await poll(async () => server.delivery.gate.circuit(dh, Date.now()) === "open", 15_000);
     const pending = await poll(async () => {
       const n = await server.store.countDeliveries("pending");
       return n >= 100 ? n : null;
@@ -66,5 +67,115 @@ describe("per-host isolation", () => {
     assert.ok(pending >= 100, `dead host's deliveries wait in the queue (${pending})`);
     const abandoned = await server.store.countDeliveries("abandoned");
     assert.equal(abandoned, 0, "no attempts burnt while the circuit is open");
+  });
+});
+
+describe("receivers that never answer, with the default slots", () => {
+  it("two hung hosts hold a few slots each; a healthy host is served from its first attempt on", async () => {
+    const hung = [await startReceiver(["hang"]), await startReceiver(["hang"])];
+    const healthy = await startReceiver([200]);
+    const server = await startTestServer({ DELIVERY_TIMEOUT_MS: "30000" }); // 128 per lane, 64 per host
+    try {
+      for (let i = 0; i < 150; i++) for (const h of hung) await enqueueDelivery(server.store, `${h.url}/x`);
+      server.delivery.kick();
+      await poll(async () => hung.every((h) => h.received.length > 0), 5000);
+      const enqueuedAt = new Map<string, number>();
+      for (let i = 0; i < 40; i++) {
+        const { jobId } = await enqueueDelivery(server.store, `${healthy.url}/ok`);
+        enqueuedAt.set(jobId, Date.now());
+        server.delivery.kick();
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      await healthy.waitFor(40, 10_000);
+      const latencies = healthy.received.map(
+        (r) => r.at - enqueuedAt.get((r.json as { request_id: string }).request_id)!,
+      );
+      const p99 = percentile(latencies, 99);
+      console.log(
+        `healthy beside two hung hosts: p99 ${p99} ms; hung hosts hold ${hung.map((h) => h.received.length)}`,
+      );
+      assert.ok(p99 < 1000, `healthy p99 ${p99} ms`);
+      for (const h of hung)
+        assert.ok(h.received.length <= 4, `a hung host holds its small window (${h.received.length})`);
+    } finally {
+      await server.cleanup();
+      await Promise.all([...hung, healthy].map((r) => r.close()));
+    }
+  });
+});
+
+describe("held deliveries", () => {
+  type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const getJson = async (url: string) => (await (await fetch(url)).json()) as Json;
+
+  it("say why (circuit_open, host_busy) in GET /deliveries, /metrics and the log; now:true sends one anyway", async () => {
+    const failing = await startReceiver([500]);
+    const logs = captureLogs("info");
+    const server = await startTestServer(
+      { CIRCUIT_FAILURE_THRESHOLD: "2", CIRCUIT_COOLDOWN_MS: "60000", DELIVERY_RETRY_BASE_MS: "50" },
+      { logger: logs.logger },
+    );
+    const host = `127.0.0.1:${failing.port}`;
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++)
+        ids.push((await enqueueDelivery(server.store, `${failing.url}/h`)).deliveryId);
+      server.delivery.kick();
+      await poll(async () => logs.lines.some((l) => l.msg === "circuit opened" && l.host === host), 10_000);
+      const held = await poll(async () => {
+        const list = (await getJson(`${server.url}/deliveries?state=pending`)).deliveries as Json[];
+        const mine = list.filter((d) => ids.includes(d.id) && d.held_reason);
+        return mine.length > 0 ? mine : null;
+      });
+      for (const d of held) {
+        assert.equal(d.held_reason, "circuit_open");
+        assert.ok(Date.parse(d.held_until) > Date.now() + 30_000, "held until the cool-down ends");
+      }
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      assert.match(
+        metrics,
+        new RegExp(`callscribe_circuit_state\\{host="${host.replace(/\./g, "\\.")}"\\} 2`),
+      );
+
+      failing.setScript([200]);
+      const before = failing.received.length;
+      const res = await fetch(`${server.url}/deliveries/${held[0]!.id}/redeliver`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ now: true }),
+      });
+      assert.equal(res.status, 202);
+      await poll(
+        async () => (await getJson(`${server.url}/deliveries/${held[0]!.id}`)).state === "delivered",
+      );
+      assert.equal(failing.received.length, before + 1, "exactly one attempt went past the open circuit");
+      await poll(async () => logs.lines.some((l) => l.msg === "circuit closed" && l.host === host));
+    } finally {
+      await server.cleanup();
+      await failing.close();
+    }
+  });
+
+  it("a host at its cap holds the rest as host_busy", async () => {
+    const slow = await startReceiver(["hang"]);
+    const server = await startTestServer({
+      DELIVERY_PER_HOST_CONCURRENCY: "1",
+      DELIVERY_TIMEOUT_MS: "20000",
+    });
+    try {
+      const a = await enqueueDelivery(server.store, `${slow.url}/a`);
+      const b = await enqueueDelivery(server.store, `${slow.url}/b`);
+      server.delivery.kick();
+      await slow.waitFor(1);
+      const views = (await getJson(`${server.url}/deliveries`)).deliveries as Json[];
+      const waiting = views.find(
+        (d) => [a.deliveryId, b.deliveryId].includes(d.id) && d.state === "pending",
+      )!;
+      assert.equal(waiting.held_reason, "host_busy");
+      assert.equal(waiting.held_until, null);
+    } finally {
+      await server.cleanup();
+      await slow.close();
+    }
   });
 });

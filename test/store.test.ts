@@ -351,6 +351,7 @@ describe("sqlite migrations", () => {
       { version: 1, name: "001_init.sql" },
       { version: 2, name: "002_delivery_engine.sql" },
       { version: 3, name: "003_leases.sql" },
+      { version: 4, name: "004_shared_circuits.sql" },
     ]);
     db.close();
     rmSync(dir, { recursive: true });

@@ -6,7 +6,7 @@ import { summarySuccessBody, type SummaryResult } from "../core/summary-job.ts";
 import { webhookId } from "../delivery/worker.ts";
 import { failureBody, successBody, type Transcript } from "../core/payloads.ts";
 import { hidePassword } from "../net/redact-url.ts";
-import type { AttemptRow, DeliveryRow, JobRow } from "../store/types.ts";
+import type { AttemptRow, DeliveryRow, JobRow, StoredCircuit } from "../store/types.ts";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -24,7 +24,30 @@ export function attemptView(a: AttemptRow) {
   };
 }
 
-export function deliveryView(d: DeliveryRow, attempts: AttemptRow[]) {
+/** Why a due delivery is not being sent right now, if it is held. */
+export interface Hold {
+  reason: "circuit_open" | "host_busy";
+  /** when the host's circuit lets a probe through (circuit_open); null: when a slot frees */
+  until: number | null;
+}
+
+/** Pure: a pending, due delivery is held by its host's open circuit or by the host's full cap. */
+export function holdOf(
+  d: Pick<DeliveryRow, "state" | "nextAttemptAt">,
+  circuit: Pick<StoredCircuit, "state" | "openUntil"> | undefined,
+  inFlight: number,
+  perHost: number,
+  now: number,
+): Hold | null {
+  if (d.state !== "pending" || d.nextAttemptAt === null || d.nextAttemptAt > now) return null;
+  if (circuit && circuit.state !== "closed") {
+    return { reason: "circuit_open", until: Math.max(now, circuit.openUntil ?? now) };
+  }
+  if (inFlight >= perHost) return { reason: "host_busy", until: null };
+  return null;
+}
+
+export function deliveryView(d: DeliveryRow, attempts: AttemptRow[], hold: Hold | null = null) {
   return {
     id: d.id,
     request_id: d.jobId,
@@ -38,6 +61,8 @@ export function deliveryView(d: DeliveryRow, attempts: AttemptRow[]) {
     series: d.series,
     attempts_in_series: d.attemptsInSeries,
     next_attempt_at: d.state === "pending" ? iso(d.nextAttemptAt) : null,
+    held_reason: hold?.reason ?? null,
+    held_until: hold ? iso(hold.until) : null,
     created_at: iso(d.createdAt),
     updated_at: iso(d.updatedAt),
     attempts: attempts.map(attemptView),

@@ -3,6 +3,8 @@
  * `open` refuses work until its cool-down ends, then lets one probe through (`half_open`); the
  * probe's result closes the circuit or re-opens it with a doubled cool-down (capped).
  */
+import type { StoredCircuit } from "../store/types.ts";
+
 export type Circuit =
   | { state: "closed"; failures: number }
   | { state: "open"; until: number; cooldownMs: number }
@@ -39,4 +41,22 @@ export function allowance(c: Circuit, now: number, perHost: number, inFlight: nu
   if (s.state === "open") return 0;
   if (s.state === "half_open") return inFlight === 0 ? 1 : 0;
   return Math.max(0, perHost - inFlight);
+}
+
+/** The circuit as the store keeps it (shared by every worker). */
+export function toStored(host: string, c: Circuit, now: number): StoredCircuit {
+  return {
+    host,
+    state: c.state,
+    failures: c.state === "closed" ? c.failures : 0,
+    openUntil: c.state === "open" ? c.until : null,
+    cooldownMs: c.state === "closed" ? null : c.cooldownMs,
+    updatedAt: now,
+  };
+}
+
+export function fromStored(s: StoredCircuit): Circuit {
+  if (s.state === "open") return { state: "open", until: s.openUntil ?? 0, cooldownMs: s.cooldownMs ?? 0 };
+  if (s.state === "half_open") return { state: "half_open", cooldownMs: s.cooldownMs ?? 0 };
+  return { state: "closed", failures: s.failures };
 }

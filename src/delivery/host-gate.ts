@@ -1,37 +1,81 @@
 /**
- * Isolation between receivers: per-host in-flight counts and circuit breakers, turned into the
- * claim options the store understands. A dead or slow host can hold at most `perHost` slots, and
- * while its circuit is open its deliveries wait in the database without burning attempts.
+ * Isolation between receivers, turned into the claim options the store understands:
+ * - a window per host (slow start): a host this worker has no history with gets a few slots, each
+ *   success adds one, each failure halves it; so receivers that hang hold only a few slots each
+ *   until their circuit opens, and a healthy host ramps up to `perHost` within a few round trips;
+ * - a circuit breaker per host: while open its deliveries wait in the database without spending
+ *   attempts. Circuit state is shared through the store (`sync`) so every worker holds the host.
  */
 import type { ClaimOptions } from "../store/types.ts";
-import { allowance, closed, current, onResult, type Circuit, type CircuitConfig } from "./circuit.ts";
+import { closed, current, onResult, type Circuit, type CircuitConfig } from "./circuit.ts";
 
 export interface HostGate {
-  claimOptions(now: number): Required<Pick<ClaimOptions, "perHost" | "inFlight" | "excludeHosts">>;
+  claimOptions(
+    now: number,
+  ): Required<Pick<ClaimOptions, "perHost" | "inFlight" | "hostFree" | "newHostFree" | "excludeHosts">>;
   /** earliest time an open circuit lets a probe through */
   nextReopenAt(now: number): number | null;
   started(host: string): void;
-  finished(host: string, ok: boolean, now: number): void;
+  /** records an outcome; returns the circuit transition it caused, if any */
+  finished(host: string, ok: boolean, now: number): { from: Circuit; to: Circuit } | null;
   circuit(host: string, now: number): Circuit["state"];
+  /** adopts circuits other workers recorded after this worker's own last change for that host */
+  sync(shared: readonly SharedCircuit[], now: number): void;
+}
+
+export interface SharedCircuit {
+  host: string;
+  circuit: Circuit;
+  updatedAt: number;
+}
+
+interface Entry {
+  inFlight: number;
+  circuit: Circuit;
+  /** when this worker last changed the circuit */
+  changedAt: number;
+  window: number;
+  lastActive: number;
+}
+
+const IDLE_FORGET_MS = 5 * 60_000;
+
+/** Slots a host may have in flight from this worker, from its circuit and its window. */
+export function hostCap(c: Circuit, window: number, inFlight: number, now: number): number {
+  const s = current(c, now);
+  if (s.state === "open") return 0;
+  if (s.state === "half_open") return inFlight === 0 ? 1 : 0;
+  return window;
 }
 
 export function createHostGate(perHost: number, cfg: CircuitConfig): HostGate {
-  const hosts = new Map<string, { inFlight: number; circuit: Circuit }>();
-  const entry = (host: string) => {
+  const initialWindow = Math.max(1, Math.ceil(perHost / 16));
+  const hosts = new Map<string, Entry>();
+  const entry = (host: string, now = Date.now()) => {
     let e = hosts.get(host);
-    if (!e) hosts.set(host, (e = { inFlight: 0, circuit: closed }));
+    if (!e) {
+      e = { inFlight: 0, circuit: closed, changedAt: 0, window: initialWindow, lastActive: now };
+      hosts.set(host, e);
+    }
     return e;
   };
   return {
     claimOptions(now) {
       const inFlight: Record<string, number> = {};
+      const hostFree: Record<string, number> = {};
       const excludeHosts: string[] = [];
       for (const [host, e] of hosts) {
-        const free = allowance(e.circuit, now, perHost, e.inFlight);
+        const idle = e.inFlight === 0 && e.circuit.state === "closed" && e.circuit.failures === 0;
+        if (idle && now - e.lastActive > IDLE_FORGET_MS) {
+          hosts.delete(host);
+          continue;
+        }
+        const free = Math.max(0, hostCap(e.circuit, e.window, e.inFlight, now) - e.inFlight);
         if (free === 0) excludeHosts.push(host);
-        else if (free < perHost) inFlight[host] = perHost - free;
+        else hostFree[host] = free;
+        if (e.inFlight > 0) inFlight[host] = e.inFlight;
       }
-      return { perHost, inFlight, excludeHosts };
+      return { perHost, inFlight, hostFree, newHostFree: initialWindow, excludeHosts };
     },
     nextReopenAt(now) {
       let t: number | null = null;
@@ -45,11 +89,27 @@ export function createHostGate(perHost: number, cfg: CircuitConfig): HostGate {
       entry(host).inFlight++;
     },
     finished(host, ok, now) {
-      const e = entry(host);
-      e.inFlight--;
-      e.circuit = onResult(current(e.circuit, now), ok, now, cfg);
-      if (e.inFlight === 0 && e.circuit.state === "closed" && e.circuit.failures === 0) hosts.delete(host);
+      const e = entry(host, now);
+      e.inFlight = Math.max(0, e.inFlight - 1);
+      e.lastActive = now;
+      e.window = ok ? Math.min(perHost, e.window + 1) : Math.max(1, Math.floor(e.window / 2));
+      const from = current(e.circuit, now);
+      e.circuit = onResult(from, ok, now, cfg);
+      if (from.state === e.circuit.state) return null;
+      e.changedAt = now;
+      return { from, to: e.circuit };
     },
     circuit: (host, now) => current(hosts.get(host)?.circuit ?? closed, now).state,
+    sync(shared, now) {
+      for (const s of shared) {
+        const e = hosts.get(s.host);
+        if (!e && s.circuit.state === "closed") continue;
+        const mine = e ?? entry(s.host, now);
+        if (s.updatedAt > mine.changedAt) {
+          mine.circuit = s.circuit;
+          mine.changedAt = s.updatedAt;
+        }
+      }
+    },
   };
 }

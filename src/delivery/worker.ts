@@ -9,7 +9,7 @@ import type { Logger } from "pino";
 import type { Metrics } from "../metrics.ts";
 import type { ClaimedDelivery, DeliveryRow, DeliveryUpdate, NewAttempt, Store } from "../store/types.ts";
 import { createPump, type Pump } from "../worker/pump.ts";
-import type { CircuitConfig } from "./circuit.ts";
+import { fromStored, toStored, type CircuitConfig } from "./circuit.ts";
 import { createGroupCommit } from "./group-commit.ts";
 import { createHostGate, type HostGate } from "./host-gate.ts";
 import { decide, type RetryPolicy } from "./policy.ts";
@@ -82,10 +82,36 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
     maxDelayMs: 5,
   });
 
+  /** Feeds the gate; a circuit that opens or closes is logged and shared with other workers. */
+  const noteResult = (host: string, ok: boolean) => {
+    const t = now();
+    const change = gate.finished(host, ok, t);
+    if (!change) return;
+    const { to } = change;
+    if (to.state === "open") log.warn({ host, until: new Date(to.until).toISOString() }, "circuit opened");
+    else if (to.state === "closed") log.info({ host }, "circuit closed");
+    deps.store
+      .saveCircuit(toStored(host, to, t))
+      .catch((err: unknown) => log.error({ err, host }, "could not record the circuit state"));
+  };
+
+  /** Adopts circuits other workers changed (at most once a second). */
+  let syncedAt = 0;
+  const syncCircuits = async (t: number) => {
+    if (t - syncedAt < 1000) return;
+    const since = syncedAt - 1000;
+    syncedAt = t;
+    const shared = await deps.store.listCircuits(since);
+    gate.sync(
+      shared.map((s) => ({ host: s.host, circuit: fromStored(s), updatedAt: s.updatedAt })),
+      t,
+    );
+  };
+
   const attempt = async (claimed: ClaimedDelivery) => {
     const content = await deps.store.deliveryContent(claimed.id);
     if (!content) {
-      gate.finished(claimed.host, true, now());
+      noteResult(claimed.host, true);
       return;
     }
     const d: DeliveryRow = { ...claimed, ...content };
@@ -101,7 +127,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
         timeoutMs: policy.timeoutMs,
       });
     } finally {
-      gate.finished(d.host, outcome ? hostAnswered(outcome) : false, now());
+      noteResult(d.host, outcome ? hostAnswered(outcome) : false);
     }
     const decision = decide(outcome, attemptNo, policy, now(), deps.rand);
     await record({
@@ -147,6 +173,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       concurrency: deps.concurrency,
       async claim(limit) {
         const t = (lastClaimAt = now());
+        await syncCircuits(t);
         const lease = { workerId: deps.workerId, until: t + deps.leaseMs };
         const items = await deps.store.claimDueDeliveries(t, limit, {
           lane: name,

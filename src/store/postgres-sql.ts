@@ -3,6 +3,7 @@
  * code that runs them is `postgres.ts`. Times are epoch ms (bigint).
  */
 import type {
+  StoredCircuit,
   DeliveryChange,
   DeliveryState,
   JobOutcome,
@@ -107,8 +108,9 @@ export type Lane = keyof typeof laneCond;
  */
 export const dueWindow = (lane: Lane, now: number, window: number, excludeHosts: string[]) =>
   sql(
-    `SELECT id, host FROM deliveries
-     WHERE state = 'pending' AND ${laneCond[lane]} AND next_attempt_at <= $1 AND NOT (host = ANY($3::text[]))
+    `SELECT id, host, force_send FROM deliveries
+     WHERE state = 'pending' AND ${laneCond[lane]} AND next_attempt_at <= $1
+       AND (NOT (host = ANY($3::text[])) OR force_send)
      ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
     [now, window, excludeHosts],
   );
@@ -140,7 +142,8 @@ export const applyAttempt = (
 ) =>
   sql(
     `UPDATE deliveries SET state = $3, next_attempt_at = $4, attempts_in_series = $5,
-       last_status_code = coalesce($6, last_status_code), updated_at = $7, locked_by = NULL, locked_until = NULL
+       last_status_code = coalesce($6, last_status_code), updated_at = $7, locked_by = NULL, locked_until = NULL,
+       force_send = false
      WHERE id = $1 AND series = $2 AND ($8::text IS NULL OR (state = 'delivering' AND locked_by = $8))`,
     [a.deliveryId, a.series, state, nextAttemptAt, a.attemptNo, a.statusCode, now, workerId],
   );
@@ -218,7 +221,7 @@ export const restartDelivery = (id: string, now: number, change: DeliveryChange,
     `UPDATE deliveries SET state = 'pending', series = series + 1, attempts_in_series = 0, next_attempt_at = $2,
        updated_at = $2, url = coalesce($3, url), host = coalesce($4, host),
        auth_header_name = CASE WHEN $5 THEN $6 ELSE auth_header_name END,
-       auth_header_value = CASE WHEN $5 THEN $7 ELSE auth_header_value END
+       auth_header_value = CASE WHEN $5 THEN $7 ELSE auth_header_value END, force_send = $8
      WHERE id = $1 AND state <> 'delivering'
      RETURNING *`,
     [
@@ -229,8 +232,21 @@ export const restartDelivery = (id: string, now: number, change: DeliveryChange,
       change.authHeader !== undefined,
       change.authHeader?.name ?? null,
       change.authHeader?.value ?? null,
+      change.force === true,
     ],
   );
+
+export const saveCircuit = (c: StoredCircuit) =>
+  sql(
+    `INSERT INTO host_circuits (host, state, failures, open_until, cooldown_ms, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (host) DO UPDATE SET state = excluded.state, failures = excluded.failures,
+       open_until = excluded.open_until, cooldown_ms = excluded.cooldown_ms, updated_at = excluded.updated_at`,
+    [c.host, c.state, c.failures, c.openUntil, c.cooldownMs, c.updatedAt],
+  );
+
+export const listCircuits = (since: number) =>
+  sql(`SELECT * FROM host_circuits WHERE state <> 'closed' OR failures > 0 OR updated_at > $1`, [since]);
 
 /** Wakes workers and inline waiters in other processes (LISTEN callscribe). */
 export const notify = (payload: string) => sql(`SELECT pg_notify('callscribe', $1)`, [payload]);

@@ -6,7 +6,15 @@
 import pg from "pg";
 import { loadMigrations, pendingMigrations } from "./migrate.ts";
 import * as Q from "./postgres-sql.ts";
-import { attemptFromRow, claimedFromRow, deliveryFromRow, jobFromRow, type Row } from "./rows.ts";
+import {
+  attemptFromRow,
+  circuitFromRow,
+  claimedFromRow,
+  deliveryFromRow,
+  jobFromRow,
+  type Row,
+} from "./rows.ts";
+import { pickClaims } from "./pick-claims.ts";
 import { hostOf, LeaseLostError, type ClaimOptions, type Store } from "./types.ts";
 
 export interface PostgresStoreOptions {
@@ -114,20 +122,25 @@ export async function openPostgresStore(
         const used = new Map(
           (await run(Q.inFlightByHost(hosts), c)).map((r) => [String(r.host), Number(r.n)]),
         );
-        const perHost = o.perHost ?? limit;
-        const ids: string[] = [];
-        for (const r of rows) {
-          const host = String(r.host);
-          const n = used.get(host) ?? 0;
-          if (n >= perHost) continue;
-          used.set(host, n + 1);
-          ids.push(String(r.id));
-          if (ids.length === limit) break;
-        }
+        const due = rows.map((r) => ({
+          id: String(r.id),
+          host: String(r.host),
+          force: r.force_send === true,
+        }));
+        const ids = pickClaims(due, limit, used, o).map((r) => r.id);
         if (ids.length === 0) return [];
         const claimed = (await run(Q.markDelivering(ids, now, o.lease), c)).map(claimedFromRow);
         return claimed.sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || a.seq - b.seq);
       });
+    },
+    async saveCircuit(circuit) {
+      await run(Q.saveCircuit(circuit));
+    },
+    async listCircuits(since = Number.MAX_SAFE_INTEGER) {
+      return (await run(Q.listCircuits(since))).map(circuitFromRow);
+    },
+    async inFlightByHost(hosts) {
+      return new Map((await run(Q.inFlightByHost(hosts))).map((r) => [String(r.host), Number(r.n)]));
     },
     async deliveryContent(id) {
       const r = await one(Q.deliveryContent(id));

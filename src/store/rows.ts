@@ -2,7 +2,15 @@
  * Row → domain object mapping shared by both stores (SQLite returns numbers, Postgres bigints as
  * strings and jsonb as objects; both go through Number() / json()).
  */
-import type { AttemptRow, ClaimedDelivery, DeliveryRow, DeliveryState, JobRow, JobStatus } from "./types.ts";
+import type {
+  StoredCircuit,
+  AttemptRow,
+  ClaimedDelivery,
+  DeliveryRow,
+  DeliveryState,
+  JobRow,
+  JobStatus,
+} from "./types.ts";
 
 export type Row = Record<string, unknown>;
 
@@ -75,5 +83,16 @@ export function attemptFromRow(r: Row): AttemptRow {
     errorDetail: (r.error_detail as string | null) ?? null,
     urlHost: (r.url_host as string | null) ?? null,
     responseSnippet: (r.response_snippet as string | null) ?? null,
+  };
+}
+
+export function circuitFromRow(r: Row): StoredCircuit {
+  return {
+    host: String(r.host),
+    state: r.state as StoredCircuit["state"],
+    failures: Number(r.failures),
+    openUntil: r.open_until == null ? null : Number(r.open_until),
+    cooldownMs: r.cooldown_ms == null ? null : Number(r.cooldown_ms),
+    updatedAt: Number(r.updated_at),
   };
 }

@@ -5,7 +5,14 @@
  */
 import Database from "better-sqlite3";
 import { loadMigrations, pendingMigrations } from "./migrate.ts";
-import { attemptFromRow, claimedFromRow, deliveryFromRow, jobFromRow, ROUTING_COLUMNS } from "./rows.ts";
+import {
+  attemptFromRow,
+  circuitFromRow,
+  claimedFromRow,
+  deliveryFromRow,
+  jobFromRow,
+  ROUTING_COLUMNS,
+} from "./rows.ts";
 import type {
   ClaimOptions,
   DeliveryUpdate,
@@ -15,6 +22,7 @@ import type {
   NewJob,
   Store,
 } from "./types.ts";
+import { pickClaims } from "./pick-claims.ts";
 import { hostOf, LeaseLostError } from "./types.ts";
 
 type Row = Record<string, unknown>;
@@ -64,6 +72,19 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
          locked_by = NULL, locked_until = NULL
        WHERE state = 'delivering' AND coalesce(locked_until, 0) < @cutoff`,
     ),
+    saveCircuit: db.prepare(
+      `INSERT INTO host_circuits (host, state, failures, open_until, cooldown_ms, updated_at)
+       VALUES (@host, @state, @failures, @openUntil, @cooldownMs, @updatedAt)
+       ON CONFLICT (host) DO UPDATE SET state = excluded.state, failures = excluded.failures,
+         open_until = excluded.open_until, cooldown_ms = excluded.cooldown_ms, updated_at = excluded.updated_at`,
+    ),
+    listCircuits: db.prepare(
+      `SELECT * FROM host_circuits WHERE state <> 'closed' OR failures > 0 OR updated_at > @since`,
+    ),
+    inFlightByHost: db.prepare(
+      `SELECT host, count(*) AS n FROM deliveries
+       WHERE state = 'delivering' AND host IN (SELECT value FROM json_each(@hosts)) GROUP BY host`,
+    ),
     content: db.prepare(`SELECT body, auth_header_name, auth_header_value FROM deliveries WHERE id = ?`),
     insertDelivery: db.prepare(
       `INSERT INTO deliveries (id, job_id, event, url, host, policy, auth_header_name, auth_header_value, body,
@@ -87,7 +108,7 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     updateDelivery: db.prepare(
       `UPDATE deliveries SET state = @state, next_attempt_at = @nextAttemptAt,
          attempts_in_series = @attemptNo, last_status_code = coalesce(@statusCode, last_status_code),
-         updated_at = @now, locked_by = NULL, locked_until = NULL
+         updated_at = @now, locked_by = NULL, locked_until = NULL, force_send = 0
        WHERE id = @id AND series = @series
          AND (@workerId IS NULL OR (state = 'delivering' AND locked_by = @workerId))`,
     ),
@@ -116,7 +137,8 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
       `UPDATE deliveries SET state = 'pending', series = series + 1, attempts_in_series = 0,
          next_attempt_at = @now, updated_at = @now, url = coalesce(@url, url), host = coalesce(@host, host),
          auth_header_name = CASE WHEN @setAuth THEN @authName ELSE auth_header_name END,
-         auth_header_value = CASE WHEN @setAuth THEN @authValue ELSE auth_header_value END
+         auth_header_value = CASE WHEN @setAuth THEN @authValue ELSE auth_header_value END,
+         force_send = @force
        WHERE id = @id AND state <> 'delivering'
        RETURNING *, rowid AS seq`,
     ),
@@ -159,9 +181,9 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
   const dueWindow = perLane((cond) =>
     db
       .prepare(
-        `SELECT rowid, host FROM deliveries
+        `SELECT rowid, host, force_send FROM deliveries
          WHERE state = 'pending' AND ${cond} AND next_attempt_at <= @now
-           AND host NOT IN (SELECT value FROM json_each(@exclude))
+           AND (host NOT IN (SELECT value FROM json_each(@exclude)) OR force_send = 1)
          ORDER BY next_attempt_at LIMIT @window`,
       )
       .raw(),
@@ -179,21 +201,19 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
    * claim, so one busy host can delay others by at most one claim. Measured: bench/delivery.ts.
    */
   const claimTx = db.transaction((now: number, limit: number, opts: ClaimOptions) => {
-    const perHost = opts.perHost ?? limit;
-    const used = new Map(Object.entries(opts.inFlight ?? {}));
     const rows = dueWindow[opts.lane ?? "any"].all({
       now,
       window: limit * 2,
       exclude: JSON.stringify(opts.excludeHosts ?? []),
-    }) as Array<[number, string]>;
-    const ids: number[] = [];
-    for (const [rid, host] of rows) {
-      const n = used.get(host) ?? 0;
-      if (n >= perHost) continue;
-      used.set(host, n + 1);
-      ids.push(rid);
-      if (ids.length === limit) break;
-    }
+    }) as Array<[number, string, number]>;
+    // one process owns the file: its own in-flight counts are the global ones
+    const inFlight = new Map(Object.entries(opts.inFlight ?? {}));
+    const ids = pickClaims(
+      rows.map(([rid, host, force]) => ({ rid, host, force: force === 1 })),
+      limit,
+      inFlight,
+      opts,
+    ).map((r) => r.rid);
     if (ids.length === 0) return [];
     const claimed = (
       q.markDelivering.all({
@@ -264,6 +284,16 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     async claimDueDeliveries(now, limit, opts = {}) {
       return claimTx.immediate(now, limit, opts);
     },
+    async saveCircuit(c) {
+      q.saveCircuit.run(c);
+    },
+    async listCircuits(since = Number.MAX_SAFE_INTEGER) {
+      return (q.listCircuits.all({ since }) as Row[]).map(circuitFromRow);
+    },
+    async inFlightByHost(hosts) {
+      const rows = q.inFlightByHost.all({ hosts: JSON.stringify(hosts) }) as Row[];
+      return new Map(rows.map((r) => [String(r.host), Number(r.n)]));
+    },
     async deliveryContent(id) {
       const r = q.content.get(id) as Row | undefined;
       return r
@@ -303,6 +333,7 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
         url: url ?? null,
         host: url ? hostOf(url) : null,
         setAuth: authHeader === undefined ? 0 : 1,
+        force: change.force ? 1 : 0,
         authName: authHeader?.name ?? null,
         authValue: authHeader?.value ?? null,
       }) as Row | undefined;

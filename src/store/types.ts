@@ -132,14 +132,33 @@ export interface DeliveryUpdate {
 export interface DeliveryChange {
   url?: string | undefined;
   authHeader?: { name: string; value: string } | null | undefined;
+  /** one attempt now, past an open circuit or a full host */
+  force?: boolean | undefined;
+}
+
+/** A receiver host's circuit breaker as stored (shared by every worker). */
+export interface StoredCircuit {
+  host: string;
+  state: "closed" | "open" | "half_open";
+  failures: number;
+  openUntil: number | null;
+  cooldownMs: number | null;
+  updatedAt: number;
 }
 
 export interface ClaimOptions {
   lane?: "first" | "retry";
   /** the claiming worker's lease on the rows; none: held until released by `expireLeases` */
   lease?: Lease;
+  /** cap on deliveries in flight to one host, across every worker */
   perHost?: number;
+  /** this process's deliveries in flight per host (the single-process store counts with these) */
   inFlight?: Record<string, number>;
+  /** how many more this worker may send to a host now (its window, its circuit) */
+  hostFree?: Record<string, number>;
+  /** the same for a host this worker has no history with (a slow start) */
+  newHostFree?: number;
+  /** hosts not to claim for at all (circuit open, window full) */
   excludeHosts?: string[];
 }
 
@@ -217,6 +236,12 @@ export interface Store {
    * a new auth header (`null` removes it; `undefined` keeps it); null if unknown or in flight.
    */
   restartDelivery(id: string, now: number, change?: DeliveryChange): Promise<DeliveryRow | null>;
+  /** Records a host's circuit (last writer wins). */
+  saveCircuit(c: StoredCircuit): Promise<void>;
+  /** Every host whose circuit is not plainly closed, and those changed since `since`. */
+  listCircuits(since?: number): Promise<StoredCircuit[]>;
+  /** deliveries in flight per host, across every worker */
+  inFlightByHost(hosts: string[]): Promise<Map<string, number>>;
 
   close(): Promise<void>;
 }

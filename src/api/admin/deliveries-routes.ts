@@ -10,7 +10,7 @@ import type { DeliveryRow } from "../../store/types.ts";
 import { headerName, headerValue, httpUrl } from "../call/transcribe-schema.ts";
 import { vetUrl, type CallApiDeps } from "../call/jobs.ts";
 import { parseInput } from "../validation.ts";
-import { deliveryView, eventView } from "../views.ts";
+import { deliveryView, eventView, holdOf } from "../views.ts";
 
 const query = { what: "query string" };
 
@@ -24,6 +24,8 @@ const redeliverBody = z.object({
   auth_header_name: headerName.optional(),
   auth_header_value: headerValue.optional(),
   keep_auth_header: z.boolean().optional(),
+  /** one attempt right away, past an open circuit or a full host */
+  now: z.boolean().optional(),
 });
 
 const isoTime = (field: string) =>
@@ -89,11 +91,34 @@ export function redeliveryAuth(existing: DeliveryRow, body: z.infer<typeof redel
   return moved && !keep ? null : undefined;
 }
 
-export type AdminDeps = Pick<CallApiDeps, "store" | "checkCallbackUrl"> & { onRedeliver(): void };
+export type AdminDeps = Pick<CallApiDeps, "store" | "checkCallbackUrl"> & {
+  onRedeliver(): void;
+  /** DELIVERY_PER_HOST_CONCURRENCY, to say when a host is busy */
+  perHost: number;
+};
 
 export function registerDeliveryRoutes(app: FastifyInstance, deps: AdminDeps): void {
   const { store } = deps;
-  const view = async (d: DeliveryRow) => deliveryView(d, await store.attemptsFor(d.id));
+  /** Views with the hold of every due delivery (one look at circuits and in-flight counts). */
+  const views = async (rows: DeliveryRow[]) => {
+    const t = Date.now();
+    const due = rows.filter((d) => d.state === "pending" && (d.nextAttemptAt ?? Infinity) <= t);
+    const hosts = [...new Set(due.map((d) => d.host))];
+    const [circuits, inFlight] = due.length
+      ? await Promise.all([store.listCircuits(), store.inFlightByHost(hosts)])
+      : [[], new Map<string, number>()];
+    const byHost = new Map(circuits.map((c) => [c.host, c]));
+    return Promise.all(
+      rows.map(async (d) =>
+        deliveryView(
+          d,
+          await store.attemptsFor(d.id),
+          holdOf(d, byHost.get(d.host), inFlight.get(d.host) ?? 0, deps.perHost, t),
+        ),
+      ),
+    );
+  };
+  const view = async (d: DeliveryRow) => (await views([d]))[0]!;
   const find = async (id: string) => {
     const d = await store.getDelivery(id);
     if (!d) throw new AppError("not_found", `no delivery with id ${id}`);
@@ -102,7 +127,7 @@ export function registerDeliveryRoutes(app: FastifyInstance, deps: AdminDeps): v
 
   app.get("/deliveries", async (req) => {
     const q = parseInput(listQuery, req.query, query);
-    return { deliveries: await Promise.all((await store.listDeliveries(q)).map(view)) };
+    return { deliveries: await views(await store.listDeliveries(q)) };
   });
 
   app.get<{ Params: { id: string } }>("/deliveries/:id", async (req) => view(await find(req.params.id)));
@@ -112,7 +137,11 @@ export function registerDeliveryRoutes(app: FastifyInstance, deps: AdminDeps): v
     const existing = await find(req.params.id);
     const authHeader = redeliveryAuth(existing, body);
     await vetUrl(deps, body.url, "url");
-    const restarted = await store.restartDelivery(existing.id, Date.now(), { url: body.url, authHeader });
+    const restarted = await store.restartDelivery(existing.id, Date.now(), {
+      url: body.url,
+      authHeader,
+      force: body.now,
+    });
     if (!restarted) {
       throw new AppError("delivery_in_flight", "the delivery is being sent right now; try again shortly");
     }
