@@ -1,28 +1,43 @@
 /**
- * Delivery throughput benchmark (one process, SQLite, a receiver in another process on loopback):
- *   1. raw limit: a plain loop of the same HTTP client (undici, the egress-guarded dispatcher)
- *      POSTing the same body to the same receiver, 64 in flight;
- *   2. drain: N deliveries committed as finished jobs, then the delivery engine sends them all:
- *      deliveries/s from start to the last one recorded as delivered;
- *   3. steady load at 500/s: enqueue→receive latency p50/p99.
+ * Delivery throughput benchmark, everything against one receiver process on loopback, 64 in flight:
+ *   - raw limit: a plain loop of the same HTTP client (undici, egress-guarded dispatcher);
+ *   - drain of N committed deliveries by: the SQLite engine (in process), the Postgres engine with
+ *     1 and 2 worker processes (`--role worker`), and a BullMQ sender on the local Redis (the peer
+ *     baseline: no persistence, no attempt records);
+ *   - at 0.5 KB and 50 KB bodies (a 10-minute call's transcript is ~50 KB);
+ *   - steady 500/s on SQLite: enqueue→receive p50/p99;
+ *   - claim time of the retry lane with no backlog and with BACKLOG (1M) pending retries not due.
  *
- *   npm run bench:delivery         (N=10000 by default)
+ *   npm run bench:delivery        (N=10000, N_LARGE=3000, BACKLOG=1000000 by default)
  */
-import { fork, type ChildProcess } from "node:child_process";
+import { fork, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import { Queue, Worker } from "bullmq";
+import { Redis } from "ioredis";
+import pg from "pg";
 import pino from "pino";
 import { request } from "undici";
 import { loadConfig } from "../src/config.ts";
-import { startServer } from "../src/server.ts";
-import { enqueueDelivery } from "../test/helpers/enqueue.ts";
 import { createEgressGuard } from "../src/net/egress.ts";
+import { startServer } from "../src/server.ts";
+import { openPostgresStore } from "../src/store/postgres.ts";
+import { openSqliteStore } from "../src/store/sqlite.ts";
+import type { Store } from "../src/store/types.ts";
+import { enqueueDelivery } from "../test/helpers/enqueue.ts";
+import { dropSchema, freshSchema, PG_URL } from "../test/helpers/postgres.ts";
 
 const N = Number(process.env.N ?? 10_000);
+const N_LARGE = Number(process.env.N_LARGE ?? 3000);
+const BACKLOG = Number(process.env.BACKLOG ?? 1_000_000);
 const RATE = 500;
 const STEADY_S = 10;
+const IN_FLIGHT = 64;
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.join(here, "..");
 
 type Stats = { count: number; latencies: number[] };
 
@@ -32,9 +47,7 @@ function startReceiver(): Promise<{
   stats(): Promise<Stats>;
   reset(): void;
 }> {
-  const child = fork(path.join(path.dirname(fileURLToPath(import.meta.url)), "receiver-child.ts"), [], {
-    execArgv: ["--import", "tsx"],
-  });
+  const child = fork(path.join(here, "receiver-child.ts"), [], { execArgv: ["--import", "tsx"] });
   return new Promise((resolve) => {
     child.once("message", (m: { port: number }) =>
       resolve({
@@ -54,13 +67,17 @@ function startReceiver(): Promise<{
 const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil((p / 100) * xs.length) - 1)]!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const bodyOf = (bytes: number) => {
+  const base = { status: "S001", request_id: "x", call_uuid: "y", enqueued_at: Date.now(), pad: "" };
+  return { ...base, pad: "x".repeat(Math.max(0, bytes - JSON.stringify(base).length)) };
+};
 
-async function rawLoop(url: string, body: string, total: number, inFlight: number): Promise<number> {
+async function rawLoop(url: string, body: string, total: number): Promise<number> {
   const { dispatcher } = createEgressGuard({ allow: ["127.0.0.0/8"] });
   let next = 0;
   const t0 = performance.now();
   await Promise.all(
-    Array.from({ length: inFlight }, async () => {
+    Array.from({ length: IN_FLIGHT }, async () => {
       while (next++ < total) {
         const res = await request(url, {
           method: "POST",
@@ -77,68 +94,253 @@ async function rawLoop(url: string, body: string, total: number, inFlight: numbe
   return total / s;
 }
 
-async function main() {
-  const rx = await startReceiver();
-  const dataDir = mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), "callscribe-bench-delivery-"));
-  // DELIVERY_* and CIRCUIT_* from the environment apply, so settings can be compared
-  const config = loadConfig({
-    ...process.env,
-    LOG_LEVEL: "silent",
-    PORT: "0",
-    HOST: "127.0.0.1",
-    DATA_DIR: dataDir,
-    NETWORK_ALLOWLIST: "127.0.0.0/8",
-  });
-  const server = await startServer(config, { logger: pino({ level: "silent" }) });
-  try {
-    const sample = JSON.stringify({
-      status: "S001",
-      request_id: "x",
-      call_uuid: "y",
-      enqueued_at: Date.now(),
-    });
-    const raw = await rawLoop(rx.url, sample, N, 64);
-    rx.reset();
+async function enqueueMany(store: Store, url: string, n: number, body: object, now?: number) {
+  for (let i = 0; i < n; i += 50) {
+    await Promise.all(
+      Array.from({ length: Math.min(50, n - i) }, () => enqueueDelivery(store, url, { body, now })),
+    );
+  }
+}
 
-    // drain: commit N finished jobs with their deliveries while the engine is paused, then go
+const engineEnv = (dataDir: string) => ({
+  LOG_LEVEL: "silent",
+  PORT: "0",
+  HOST: "127.0.0.1",
+  DATA_DIR: dataDir,
+  NETWORK_ALLOWLIST: "127.0.0.0/8",
+  DELIVERY_CONCURRENCY: String(IN_FLIGHT),
+  POLL_MS: "200",
+});
+
+async function sqliteDrain(url: string, n: number, body: object, dataDir: string) {
+  const server = await startServer(loadConfig({ ...process.env, ...engineEnv(dataDir) }), {
+    logger: pino({ level: "silent" }),
+  });
+  try {
     await server.delivery.stop(0);
-    for (let i = 0; i < N; i++) await enqueueDelivery(server.store, rx.url);
+    await enqueueMany(server.store, url, n, body);
     const t0 = performance.now();
     server.delivery.start();
-    while ((await server.store.countDeliveries("delivered")) < N) await sleep(20);
-    const drain = N / ((performance.now() - t0) / 1000);
-    rx.reset();
+    while ((await server.store.countDeliveries("delivered")) < n) await sleep(10);
+    return n / ((performance.now() - t0) / 1000);
+  } finally {
+    await server.stop();
+  }
+}
 
-    // steady 500/s: enqueue in 10 ms ticks, measure enqueue→receive at the receiver
+/** Starts `workers` processes with --role worker, enqueues due in the future, then makes all due at once. */
+async function postgresDrain(url: string, n: number, body: object, workers: number, dataDir: string) {
+  const schema = freshSchema();
+  const store = await openPostgresStore(PG_URL, { schema });
+  const children: ChildProcess[] = [];
+  try {
+    await enqueueMany(store, url, n, body, Date.now() + 3_600_000);
+    for (let i = 0; i < workers; i++) {
+      const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "--role", "worker"], {
+        cwd: root,
+        env: {
+          ...process.env,
+          ...engineEnv(dataDir),
+          LOG_LEVEL: "info",
+          DATABASE_URL: PG_URL,
+          DATABASE_SCHEMA: schema,
+        },
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      children.push(child);
+      await new Promise<void>((resolve) => {
+        child.stdout!.on("data", (b: Buffer) => {
+          if (b.toString().includes("callscribe started")) resolve();
+        });
+      });
+    }
+    const db = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema}` });
+    await db.connect();
+    const t0 = performance.now();
+    await db.query("UPDATE deliveries SET next_attempt_at = $1", [Date.now()]);
+    await db.query("SELECT pg_notify('callscribe', 'deliveries')");
+    while ((await store.countDeliveries("delivered")) < n) await sleep(20);
+    const rate = n / ((performance.now() - t0) / 1000);
+    await db.end();
+    return rate;
+  } finally {
+    for (const c of children) c.kill("SIGKILL");
+    await store.close();
+    await dropSchema(schema);
+  }
+}
+
+async function bullmqDrain(url: string, n: number, body: object) {
+  const connection = new Redis({ host: "127.0.0.1", port: 6379, maxRetriesPerRequest: null });
+  const name = `bench-${process.pid}-${Date.now()}`;
+  const queue = new Queue(name, { connection });
+  const { dispatcher } = createEgressGuard({ allow: ["127.0.0.0/8"] });
+  try {
+    for (let i = 0; i < n; i += 1000) {
+      await queue.addBulk(
+        Array.from({ length: Math.min(1000, n - i) }, () => ({
+          name: "deliver",
+          data: { url, body: JSON.stringify(body) },
+          opts: { attempts: 3, backoff: { type: "exponential", delay: 5000 }, removeOnComplete: true },
+        })),
+      );
+    }
+    let done = 0;
+    const t0 = performance.now();
+    const worker = new Worker(
+      name,
+      async (job) => {
+        const res = await request(job.data.url as string, {
+          method: "POST",
+          body: job.data.body as string,
+          headers: { "content-type": "application/json" },
+          dispatcher,
+        });
+        await res.body.dump();
+        if (res.statusCode >= 300) throw new Error(`HTTP ${res.statusCode}`);
+      },
+      { connection, concurrency: IN_FLIGHT },
+    );
+    worker.on("completed", () => done++);
+    while (done < n) await sleep(10);
+    const rate = n / ((performance.now() - t0) / 1000);
+    await worker.close();
+    return rate;
+  } finally {
+    await queue.obliterate({ force: true });
+    await queue.close();
+    await dispatcher.close();
+    connection.disconnect();
+  }
+}
+
+/** Claim time of the retry lane with nothing pending, then with BACKLOG retries not yet due. */
+async function claimTimes(dataDir: string) {
+  const median = async (store: Store) => {
+    const xs: number[] = [];
+    for (let i = 0; i < 21; i++) {
+      const t0 = performance.now();
+      await store.claimDueDeliveries(Date.now(), 64, { lane: "retry" });
+      xs.push(performance.now() - t0);
+    }
+    return pct(xs, 50);
+  };
+  const later = Date.now() + 86_400_000;
+
+  const file = path.join(dataDir, "claims.sqlite");
+  let sqlite = openSqliteStore(file);
+  await enqueueDelivery(sqlite, "http://127.0.0.1:9/h"); // the job the backlog rows point at
+  const sqliteEmpty = await median(sqlite);
+  await sqlite.close();
+  const db = new Database(file);
+  db.prepare(
+    `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+     INSERT INTO deliveries (id, job_id, event, url, host, policy, body, state, attempts_in_series,
+       next_attempt_at, created_at, updated_at)
+     SELECT 'b' || i, (SELECT id FROM jobs LIMIT 1), 'transcriptDelivered', 'http://127.0.0.1:9/h',
+       '127.0.0.1:9', 'makimoto', '{}', 'pending', 1, ?, 0, 0 FROM n`,
+  ).run(BACKLOG, later);
+  db.close();
+  sqlite = openSqliteStore(file);
+  const sqliteFull = await median(sqlite);
+  await sqlite.close();
+
+  const schema = freshSchema();
+  const pgStore = await openPostgresStore(PG_URL, { schema });
+  await enqueueDelivery(pgStore, "http://127.0.0.1:9/h");
+  const pgEmpty = await median(pgStore);
+  const c = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema}` });
+  await c.connect();
+  await c.query(
+    `INSERT INTO deliveries (id, job_id, event, url, host, policy, body, state, attempts_in_series,
+       next_attempt_at, created_at, updated_at)
+     SELECT 'b' || i, (SELECT id FROM jobs LIMIT 1), 'transcriptDelivered', 'http://127.0.0.1:9/h',
+       '127.0.0.1:9', 'makimoto', '{}', 'pending', 1, $2, 0, 0 FROM generate_series(1, $1) AS i`,
+    [BACKLOG, later],
+  );
+  await c.query("ANALYZE deliveries");
+  await c.end();
+  const pgFull = await median(pgStore);
+  await pgStore.close();
+  await dropSchema(schema);
+  return { sqliteEmpty, sqliteFull, pgEmpty, pgFull };
+}
+
+async function steadySqlite(rx: Awaited<ReturnType<typeof startReceiver>>, dataDir: string) {
+  const server = await startServer(loadConfig({ ...process.env, ...engineEnv(dataDir) }), {
+    logger: pino({ level: "silent" }),
+  });
+  try {
+    rx.reset();
     const ticks = (STEADY_S * 1000) / 10;
     const perTick = RATE / 100;
     const start = performance.now();
     for (let t = 0; t < ticks; t++) {
       for (let i = 0; i < perTick; i++) await enqueueDelivery(server.store, rx.url);
       server.delivery.kick();
-      const due = start + (t + 1) * 10;
-      const wait = due - performance.now();
+      const wait = start + (t + 1) * 10 - performance.now();
       if (wait > 0) await sleep(wait);
     }
-    const total = N + RATE * STEADY_S;
-    while ((await server.store.countDeliveries("delivered")) < total) await sleep(20);
-    const { latencies } = await rx.stats();
-
-    console.log(
-      `delivery engine, SQLite (${dataDir.startsWith(os.tmpdir()) ? "tmpfs/disk temp dir" : dataDir}), ${os.cpus().length} cores, receiver in another process`,
-    );
-    console.log(`raw client loop (undici, 64 in flight):        ${raw.toFixed(0)} POST/s`);
-    console.log(
-      `engine drain of ${N} committed deliveries:  ${drain.toFixed(0)} deliveries/s  (${((drain / raw) * 100).toFixed(0)} % of raw)`,
-    );
-    console.log(
-      `steady ${RATE}/s for ${STEADY_S} s: enqueue→receive p50 ${pct(latencies, 50)} ms, p99 ${pct(latencies, 99)} ms (${latencies.length} deliveries)`,
-    );
+    while ((await server.store.countDeliveries("delivered")) < RATE * STEADY_S) await sleep(20);
+    return (await rx.stats()).latencies;
   } finally {
     await server.stop();
-    rx.child.send("exit");
-    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-void main();
+async function main() {
+  const rx = await startReceiver();
+  const base = mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), "callscribe-bench-delivery-"));
+  let run = 0;
+  const dir = () => mkdtempSync(path.join(base, `run${run++}-`));
+  const fmt = (x: number) => x.toFixed(0).padStart(6);
+  try {
+    console.log(
+      `delivery benchmark: ${os.cpus().length} cores, receiver in another process, ${IN_FLIGHT} in flight`,
+    );
+    const rows: Array<[string, number[]]> = [];
+    const sizes = [
+      { label: "0.5 KB", n: N, body: bodyOf(512) },
+      { label: "50 KB", n: N_LARGE, body: bodyOf(50 * 1024) },
+    ];
+    const raw = [] as number[];
+    for (const s of sizes) raw.push(await rawLoop(rx.url, JSON.stringify(s.body), s.n));
+    rows.push(["raw undici loop", raw]);
+    const measure = async (label: string, fn: (s: (typeof sizes)[number]) => Promise<number>) => {
+      const xs: number[] = [];
+      for (const s of sizes) xs.push(await fn(s));
+      rows.push([label, xs]);
+    };
+    await measure("SQLite engine (in process)", (s) => sqliteDrain(rx.url, s.n, s.body, dir()));
+    await measure("Postgres engine, 1 worker process", (s) => postgresDrain(rx.url, s.n, s.body, 1, dir()));
+    await measure("Postgres engine, 2 worker processes", (s) => postgresDrain(rx.url, s.n, s.body, 2, dir()));
+    await measure("BullMQ sender (Redis, no persistence)", (s) => bullmqDrain(rx.url, s.n, s.body));
+    const bull = rows.at(-1)![1];
+    console.log(
+      `\ndrain (deliveries/s)                       ${sizes.map((s) => s.label.padStart(24)).join("")}`,
+    );
+    for (const [label, xs] of rows) {
+      const cells = xs.map(
+        (x, i) =>
+          `${fmt(x)} (${((x / raw[i]!) * 100).toFixed(0).padStart(3)} % raw, ${(x / bull[i]!).toFixed(2)}× bullmq)`,
+      );
+      console.log(`${label.padEnd(42)} ${cells.join("  ")}`);
+    }
+
+    const latencies = await steadySqlite(rx, dir());
+    console.log(
+      `\nsteady ${RATE}/s for ${STEADY_S} s (SQLite): enqueue→receive p50 ${pct(latencies, 50)} ms, p99 ${pct(latencies, 99)} ms`,
+    );
+    const c = await claimTimes(dir());
+    console.log(
+      `retry-lane claim, median: SQLite ${c.sqliteEmpty.toFixed(2)} ms empty vs ${c.sqliteFull.toFixed(2)} ms with ${BACKLOG} pending retries not due; ` +
+        `Postgres ${c.pgEmpty.toFixed(2)} ms vs ${c.pgFull.toFixed(2)} ms`,
+    );
+    console.log(`peak RSS of the bench process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+  } finally {
+    rx.child.send("exit");
+    rmSync(base, { recursive: true, force: true });
+  }
+}
+
+void main().then(() => process.exit(0));
