@@ -235,10 +235,10 @@ async function claimTimes(dataDir: string) {
   const db = new Database(file);
   db.prepare(
     `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-     INSERT INTO deliveries (id, job_id, event, url, host, policy, body, state, attempts_in_series,
+     INSERT INTO deliveries (id, job_id, event, url, host, policy, state, attempts_in_series,
        next_attempt_at, created_at, updated_at)
      SELECT 'b' || i, (SELECT id FROM jobs LIMIT 1), 'transcriptDelivered', 'http://127.0.0.1:9/h',
-       '127.0.0.1:9', 'makimoto', '{}', 'pending', 1, ?, 0, 0 FROM n`,
+       '127.0.0.1:9', 'makimoto', 'pending', 1, ?, 0, 0 FROM n`,
   ).run(BACKLOG, later);
   db.close();
   sqlite = openSqliteStore(file);

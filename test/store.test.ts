@@ -186,11 +186,12 @@ function storeContract(name: string, open: () => Promise<Opened>) {
       const [claimed] = await store.claimDueDeliveries(12, 10, { lease: A(1000) });
       assert.equal(claimed?.id, "d1");
       assert.ok(!("body" in claimed!) && !("authHeaderValue" in claimed!));
-      assert.deepEqual(await store.deliveryContent("d1"), {
-        body: '{"status":"S001"}',
-        authHeaderName: "X-Token",
-        authHeaderValue: "secret",
-      });
+      assert.deepEqual(
+        await store.deliveryContents(["d1", "nope"]),
+        new Map([
+          ["d1", { body: '{"status":"S001"}', authHeaderName: "X-Token", authHeaderValue: "secret" }],
+        ]),
+      );
     });
 
     it("an attempt by a worker that lost the delivery's lease is not recorded", async () => {
@@ -352,6 +353,7 @@ describe("sqlite migrations", () => {
       { version: 2, name: "002_delivery_engine.sql" },
       { version: 3, name: "003_leases.sql" },
       { version: 4, name: "004_shared_circuits.sql" },
+      { version: 5, name: "005_delivery_bodies.sql" },
     ]);
     db.close();
     rmSync(dir, { recursive: true });

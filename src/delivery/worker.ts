@@ -7,7 +7,7 @@
  */
 import type { Logger } from "pino";
 import type { Metrics } from "../metrics.ts";
-import type { ClaimedDelivery, DeliveryRow, DeliveryUpdate, NewAttempt, Store } from "../store/types.ts";
+import type { DeliveryRow, DeliveryUpdate, NewAttempt, Store } from "../store/types.ts";
 import { createPump, type Pump } from "../worker/pump.ts";
 import { fromStored, toStored, type CircuitConfig } from "./circuit.ts";
 import { createGroupCommit } from "./group-commit.ts";
@@ -108,13 +108,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
     );
   };
 
-  const attempt = async (claimed: ClaimedDelivery) => {
-    const content = await deps.store.deliveryContent(claimed.id);
-    if (!content) {
-      noteResult(claimed.host, true);
-      return;
-    }
-    const d: DeliveryRow = { ...claimed, ...content };
+  const attempt = async (d: DeliveryRow) => {
     const policy = deps.policyFor(d.policy);
     const attemptNo = d.attemptsInSeries + 1;
     const startedAt = now();
@@ -181,7 +175,16 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
           ...gate.claimOptions(t),
         });
         for (const d of items) gate.started(d.host);
-        return items;
+        if (items.length === 0) return [];
+        // bodies are read after the claim, in one query, never inside the claim transaction
+        const contents = await deps.store.deliveryContents(items.map((d) => d.id));
+        const ready: DeliveryRow[] = [];
+        for (const d of items) {
+          const content = contents.get(d.id);
+          if (content) ready.push({ ...d, ...content });
+          else gate.finished(d.host, true, t);
+        }
+        return ready;
       },
       handle: attempt,
       minBatch: Math.max(1, Math.floor(deps.concurrency / 8)),

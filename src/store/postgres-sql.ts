@@ -130,42 +130,63 @@ export const markDelivering = (ids: string[], now: number, lease: Lease | undefi
     [ids, now, lease?.workerId ?? null, lease?.until ?? null],
   );
 
-export const deliveryContent = (id: string) =>
-  sql(`SELECT body, auth_header_name, auth_header_value FROM deliveries WHERE id = $1`, [id]);
+export const deliveryContents = (ids: string[]) =>
+  sql(`SELECT id, body, auth_header_name, auth_header_value FROM deliveries WHERE id = ANY($1::text[])`, [
+    ids,
+  ]);
 
-export const applyAttempt = (
-  a: NewAttempt,
-  state: string,
-  nextAttemptAt: number | null,
+/** Claims are recoverable (a lost one just lapses): their commit need not wait for the disk. */
+export const asyncCommit = () => sql(`SET LOCAL synchronous_commit = off`);
+
+/**
+ * A whole group commit in one statement: apply each decision (only where `workerId`, when given,
+ * still holds the delivery) and append the attempt rows of the decisions that applied; without a
+ * `workerId` every attempt is appended.
+ */
+export const recordAttempts = (
+  batch: ReadonlyArray<{ attempt: NewAttempt; update: { state: string; nextAttemptAt: number | null } }>,
   now: number,
   workerId: string | null,
-) =>
-  sql(
-    `UPDATE deliveries SET state = $3, next_attempt_at = $4, attempts_in_series = $5,
-       last_status_code = coalesce($6, last_status_code), updated_at = $7, locked_by = NULL, locked_until = NULL,
-       force_send = false
-     WHERE id = $1 AND series = $2 AND ($8::text IS NULL OR (state = 'delivering' AND locked_by = $8))`,
-    [a.deliveryId, a.series, state, nextAttemptAt, a.attemptNo, a.statusCode, now, workerId],
-  );
-
-export const insertAttempt = (a: NewAttempt) =>
-  sql(
-    `INSERT INTO delivery_attempts (delivery_id, series, attempt_no, started_at, latency_ms, status_code,
+) => {
+  const col = <T>(f: (b: (typeof batch)[number]) => T) => batch.map(f);
+  return sql(
+    `WITH input AS (
+       SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::bigint[], $5::int[], $6::int[], $7::text[],
+         $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[])
+         AS t(delivery_id, series, attempt_no, started_at, latency_ms, status_code, error_class, error_detail,
+              url_host, response_snippet, state, next_attempt_at)
+     ), applied AS (
+       UPDATE deliveries d SET state = i.state, next_attempt_at = i.next_attempt_at,
+         attempts_in_series = i.attempt_no, last_status_code = coalesce(i.status_code, d.last_status_code),
+         updated_at = $13, locked_by = NULL, locked_until = NULL, force_send = false
+       FROM input i
+       WHERE d.id = i.delivery_id AND d.series = i.series
+         AND ($14::text IS NULL OR (d.state = 'delivering' AND d.locked_by = $14))
+       RETURNING d.id
+     )
+     INSERT INTO delivery_attempts (delivery_id, series, attempt_no, started_at, latency_ms, status_code,
        error_class, error_detail, url_host, response_snippet)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+     SELECT delivery_id, series, attempt_no, started_at, latency_ms, status_code, error_class, error_detail,
+       url_host, response_snippet
+     FROM input WHERE $14::text IS NULL OR delivery_id IN (SELECT id FROM applied)`,
     [
-      a.deliveryId,
-      a.series,
-      a.attemptNo,
-      a.startedAt,
-      a.latencyMs,
-      a.statusCode,
-      a.errorClass,
-      a.errorDetail,
-      a.urlHost,
-      a.responseSnippet,
+      col((b) => b.attempt.deliveryId),
+      col((b) => b.attempt.series),
+      col((b) => b.attempt.attemptNo),
+      col((b) => b.attempt.startedAt),
+      col((b) => b.attempt.latencyMs),
+      col((b) => b.attempt.statusCode),
+      col((b) => b.attempt.errorClass),
+      col((b) => b.attempt.errorDetail),
+      col((b) => b.attempt.urlHost),
+      col((b) => b.attempt.responseSnippet),
+      col((b) => b.update.state),
+      col((b) => b.update.nextAttemptAt),
+      now,
+      workerId,
     ],
   );
+};
 
 export const nextDueAt = (lane: Lane, after: number) =>
   sql(

@@ -10,6 +10,7 @@ import {
   attemptFromRow,
   circuitFromRow,
   claimedFromRow,
+  contentsFromRows,
   deliveryFromRow,
   jobFromRow,
   type Row,
@@ -116,6 +117,7 @@ export async function openPostgresStore(
      */
     async claimDueDeliveries(now, limit, o: ClaimOptions = {}) {
       return tx(async (c) => {
+        await run(Q.asyncCommit(), c);
         const rows = await run(Q.dueWindow(o.lane ?? "any", now, limit * 2, o.excludeHosts ?? []), c);
         if (rows.length === 0) return [];
         const hosts = [...new Set(rows.map((r) => String(r.host)))];
@@ -142,29 +144,12 @@ export async function openPostgresStore(
     async inFlightByHost(hosts) {
       return new Map((await run(Q.inFlightByHost(hosts))).map((r) => [String(r.host), Number(r.n)]));
     },
-    async deliveryContent(id) {
-      const r = await one(Q.deliveryContent(id));
-      return r
-        ? {
-            body: String(r.body),
-            authHeaderName: (r.auth_header_name as string | null) ?? null,
-            authHeaderValue: (r.auth_header_value as string | null) ?? null,
-          }
-        : null;
+    async deliveryContents(ids) {
+      return contentsFromRows(await run(Q.deliveryContents(ids)));
     },
     async recordAttempts(batch, now, workerId) {
-      return tx(async (c) => {
-        let recorded = 0;
-        for (const { attempt, update } of batch) {
-          const applied = await c.query(
-            Q.applyAttempt(attempt, update.state, update.nextAttemptAt, now, workerId ?? null),
-          );
-          if (applied.rowCount === 0 && workerId !== undefined) continue;
-          await run(Q.insertAttempt(attempt), c);
-          recorded++;
-        }
-        return recorded;
-      });
+      if (batch.length === 0) return 0;
+      return (await pool.query(Q.recordAttempts(batch, now, workerId ?? null))).rowCount ?? 0;
     },
     async nextDueAt(o = {}) {
       const t = (await one(Q.nextDueAt(o.lane ?? "any", o.after ?? -1)))!.t;

@@ -4,6 +4,7 @@
  */
 import type {
   StoredCircuit,
+  DeliveryContent,
   AttemptRow,
   ClaimedDelivery,
   DeliveryRow,
@@ -95,4 +96,17 @@ export function circuitFromRow(r: Row): StoredCircuit {
     cooldownMs: r.cooldown_ms == null ? null : Number(r.cooldown_ms),
     updatedAt: Number(r.updated_at),
   };
+}
+
+export function contentsFromRows(rows: Row[]): Map<string, DeliveryContent> {
+  return new Map(
+    rows.map((r) => [
+      String(r.id),
+      {
+        body: String(r.body),
+        authHeaderName: (r.auth_header_name as string | null) ?? null,
+        authHeaderValue: (r.auth_header_value as string | null) ?? null,
+      },
+    ]),
+  );
 }

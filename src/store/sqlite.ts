@@ -9,6 +9,7 @@ import {
   attemptFromRow,
   circuitFromRow,
   claimedFromRow,
+  contentsFromRows,
   deliveryFromRow,
   jobFromRow,
   ROUTING_COLUMNS,
@@ -26,6 +27,10 @@ import { pickClaims } from "./pick-claims.ts";
 import { hostOf, LeaseLostError } from "./types.ts";
 
 type Row = Record<string, unknown>;
+
+/** A delivery row with its body (kept in `delivery_bodies`, see migration 005). */
+const FULL =
+  "SELECT d.*, d.rowid AS seq, b.body FROM deliveries d JOIN delivery_bodies b ON b.delivery_id = d.id";
 
 export interface SqliteStoreOptions {
   /** NORMAL (default) survives a process crash; FULL also survives power loss */
@@ -85,13 +90,18 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
       `SELECT host, count(*) AS n FROM deliveries
        WHERE state = 'delivering' AND host IN (SELECT value FROM json_each(@hosts)) GROUP BY host`,
     ),
-    content: db.prepare(`SELECT body, auth_header_name, auth_header_value FROM deliveries WHERE id = ?`),
+    contents: db.prepare(
+      `SELECT d.id, b.body, d.auth_header_name, d.auth_header_value
+       FROM deliveries d JOIN delivery_bodies b ON b.delivery_id = d.id
+       WHERE d.id IN (SELECT value FROM json_each(@ids))`,
+    ),
     insertDelivery: db.prepare(
-      `INSERT INTO deliveries (id, job_id, event, url, host, policy, auth_header_name, auth_header_value, body,
+      `INSERT INTO deliveries (id, job_id, event, url, host, policy, auth_header_name, auth_header_value,
          state, next_attempt_at, created_at, updated_at)
-       VALUES (@id, @jobId, @event, @url, @host, @policy, @authHeaderName, @authHeaderValue, @body,
+       VALUES (@id, @jobId, @event, @url, @host, @policy, @authHeaderName, @authHeaderValue,
          'pending', @now, @now, @now)`,
     ),
+    insertBody: db.prepare(`INSERT INTO delivery_bodies (delivery_id, body) VALUES (@id, @body)`),
     // Due rows in due order from hosts that may take more (index deliveries_due); the per-host
     // split happens in claimTx. Scanning a bounded window keeps a claim O(window), not O(queue).
     markDelivering: db.prepare(
@@ -112,20 +122,18 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
        WHERE id = @id AND series = @series
          AND (@workerId IS NULL OR (state = 'delivering' AND locked_by = @workerId))`,
     ),
-    getDelivery: db.prepare(`SELECT *, rowid AS seq FROM deliveries WHERE id = ?`),
-    listAll: db.prepare(`SELECT *, rowid AS seq FROM deliveries ORDER BY rowid DESC LIMIT ?`),
-    listByState: db.prepare(
-      `SELECT *, rowid AS seq FROM deliveries WHERE state = ? ORDER BY rowid DESC LIMIT ?`,
-    ),
-    forJob: db.prepare(`SELECT *, rowid AS seq FROM deliveries WHERE job_id = ? ORDER BY rowid`),
+    getDelivery: db.prepare(`${FULL} WHERE d.id = ?`),
+    listAll: db.prepare(`${FULL} ORDER BY d.rowid DESC LIMIT ?`),
+    listByState: db.prepare(`${FULL} WHERE d.state = ? ORDER BY d.rowid DESC LIMIT ?`),
+    forJob: db.prepare(`${FULL} WHERE d.job_id = ? ORDER BY d.rowid`),
     countByState: db.prepare(`SELECT count(*) AS n FROM deliveries WHERE state = ?`),
-    events: db.prepare(`SELECT *, rowid AS seq FROM deliveries WHERE rowid > ? ORDER BY rowid LIMIT ?`),
+    events: db.prepare(`${FULL} WHERE d.rowid > ? ORDER BY d.rowid LIMIT ?`),
     find: db.prepare(
-      `SELECT *, rowid AS seq FROM deliveries
-       WHERE state = @state AND created_at >= @since AND created_at < @until
-         AND (@host IS NULL OR host = @host)
-         AND (@prefix IS NULL OR substr(url, 1, length(@prefix)) = @prefix)
-       ORDER BY rowid LIMIT @limit`,
+      `${FULL}
+       WHERE d.state = @state AND d.created_at >= @since AND d.created_at < @until
+         AND (@host IS NULL OR d.host = @host)
+         AND (@prefix IS NULL OR substr(d.url, 1, length(@prefix)) = @prefix)
+       ORDER BY d.rowid LIMIT @limit`,
     ),
     // index deliveries_created: the first delivery in time order, then the feed continues by seq
     seqSince: db.prepare(
@@ -140,7 +148,7 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
          auth_header_value = CASE WHEN @setAuth THEN @authValue ELSE auth_header_value END,
          force_send = @force
        WHERE id = @id AND state <> 'delivering'
-       RETURNING *, rowid AS seq`,
+       RETURNING id`,
     ),
   };
 
@@ -166,7 +174,10 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
         if (q.getJob.get(id)) throw new LeaseLostError(`job ${id}`);
         throw new Error(`job ${id} not found`);
       }
-      if (delivery) q.insertDelivery.run({ ...delivery, host: hostOf(delivery.url), jobId: id, now });
+      if (delivery) {
+        q.insertDelivery.run({ ...delivery, host: hostOf(delivery.url), jobId: id, now });
+        q.insertBody.run(delivery);
+      }
       if (followUp) q.insertJob.run({ ...followUp, params: JSON.stringify(followUp.params) });
     },
   );
@@ -294,15 +305,8 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
       const rows = q.inFlightByHost.all({ hosts: JSON.stringify(hosts) }) as Row[];
       return new Map(rows.map((r) => [String(r.host), Number(r.n)]));
     },
-    async deliveryContent(id) {
-      const r = q.content.get(id) as Row | undefined;
-      return r
-        ? {
-            body: String(r.body),
-            authHeaderName: (r.auth_header_name as string | null) ?? null,
-            authHeaderValue: (r.auth_header_value as string | null) ?? null,
-          }
-        : null;
+    async deliveryContents(ids) {
+      return contentsFromRows(q.contents.all({ ids: JSON.stringify(ids) }) as Row[]);
     },
     async recordAttempts(batch, now, workerId) {
       return attemptTx.immediate(batch, now, workerId ?? null);
@@ -337,7 +341,7 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
         authName: authHeader?.name ?? null,
         authValue: authHeader?.value ?? null,
       }) as Row | undefined;
-      return r ? deliveryFromRow(r) : null;
+      return r ? deliveryFromRow(q.getDelivery.get(id) as Row) : null;
     },
     async countDeliveries(state) {
       return Number((q.countByState.get(state) as Row).n);

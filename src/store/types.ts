@@ -199,8 +199,8 @@ export interface Store {
    * attempts from retries so new deliveries never wait behind a retry backlog.
    */
   claimDueDeliveries(now: number, limit: number, opts?: ClaimOptions): Promise<ClaimedDelivery[]>;
-  /** The body and auth header of a delivery, read when it is sent. */
-  deliveryContent(id: string): Promise<DeliveryContent | null>;
+  /** The bodies and auth headers of claimed deliveries, read just before they are sent. */
+  deliveryContents(ids: string[]): Promise<Map<string, DeliveryContent>>;
   /**
    * Appends the attempt rows and applies the decisions, all in one transaction (group commit).
    * With `workerId`, entries whose delivery that worker no longer holds are skipped (not recorded);
