@@ -97,7 +97,9 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
   mkdirSync(config.dataDir, { recursive: true });
   const { store, shared, pg } = await openStore(config);
   const workerId = config.WORKER_ID ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
-  const blobs = createBlobStore(path.join(config.dataDir, "audio"));
+  const blobs = createBlobStore(path.join(config.dataDir, "audio"), pg?.blobs, {
+    evictShared: role === "api",
+  });
   const guard = createEgressGuard({ allow: config.NETWORK_ALLOWLIST, resolve: opts.resolve });
   const recognizer = createRecognizer(config);
   const vad = createVad();

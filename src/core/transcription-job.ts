@@ -74,8 +74,9 @@ export function createTranscriptionHandler(deps: TranscriptionJobDeps) {
     try {
       checkAttempts(job, deps.maxAttempts);
       if (!job.audioName) throw new Error("job has no audio");
-      const audioPath = deps.blobs.pathOf(job.audioName);
+      let audioPath = deps.blobs.pathOf(job.audioName);
       if (p.source.kind === "uri") await deps.fetchAudio(p.source.uri, audioPath);
+      else audioPath = await deps.blobs.local(job.audioName);
       const transcript = await deps.transcribe({
         audioPath,
         audioName: job.audioName,
@@ -99,8 +100,9 @@ export function createTranscriptionHandler(deps: TranscriptionJobDeps) {
       p.summarize ? summaryFollowUp(job, p, now()) : null,
       deps.workerId,
     );
-    if (outcome.status === "failed" && refusedInput.has(outcome.errorCode) && job.audioName) {
+    if (!job.audioName) return;
+    if (outcome.status === "failed" && refusedInput.has(outcome.errorCode))
       await deps.blobs.remove(job.audioName);
-    }
+    else await deps.blobs.evictLocal(job.audioName);
   };
 }

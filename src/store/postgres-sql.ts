@@ -271,3 +271,11 @@ export const listCircuits = (since: number) =>
 
 /** Wakes workers and inline waiters in other processes (LISTEN callscribe). */
 export const notify = (payload: string) => sql(`SELECT pg_notify('callscribe', $1)`, [payload]);
+
+export const putBlobChunk = (name: string, seq: number, data: Buffer) =>
+  sql(`INSERT INTO audio_blobs (name, seq, data) VALUES ($1, $2, $3)`, [name, seq, data]);
+
+export const getBlobChunk = (name: string, seq: number) =>
+  sql(`SELECT data FROM audio_blobs WHERE name = $1 AND seq = $2`, [name, seq]);
+
+export const removeBlob = (name: string) => sql(`DELETE FROM audio_blobs WHERE name = $1`, [name]);

@@ -4,6 +4,7 @@
  * `NOTIFY callscribe` so other processes wake without polling. The SQL is in `postgres-sql.ts`.
  */
 import pg from "pg";
+import type { SharedBlobs } from "./blobs.ts";
 import { loadMigrations, pendingMigrations } from "./migrate.ts";
 import * as Q from "./postgres-sql.ts";
 import {
@@ -27,6 +28,8 @@ export interface PostgresStoreOptions {
 export interface PostgresStore extends Store {
   /** Calls `listener` with each notification payload (`job:<id>`, `jobs`, `deliveries`). */
   subscribe(listener: (payload: string) => void): Promise<void>;
+  /** audio in the database, in 1 MB chunks: readable by workers on any machine */
+  blobs: SharedBlobs;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -186,6 +189,26 @@ export async function openPostgresStore(
         if (r) await run(Q.notify("deliveries"), c);
         return r ? deliveryFromRow(r) : null;
       });
+    },
+    blobs: {
+      async put(name, chunks) {
+        await tx(async (c) => {
+          await run(Q.removeBlob(name), c);
+          let seq = 0;
+          for await (const chunk of chunks) await run(Q.putBlobChunk(name, seq++, chunk), c);
+        });
+      },
+      async *get(name) {
+        // one chunk per query: memory stays at one chunk whatever the call's length
+        for (let seq = 0; ; seq++) {
+          const r = await one(Q.getBlobChunk(name, seq));
+          if (!r) return;
+          yield r.data as Buffer;
+        }
+      },
+      async remove(name) {
+        await run(Q.removeBlob(name));
+      },
     },
     async subscribe(fn) {
       listener ??= new pg.Client(connection);

@@ -61,6 +61,7 @@ export function registerTranscribeRoutes(app: FastifyInstance, deps: CallApiDeps
         params,
         audioName,
       };
+      if (upload?.file) await deps.blobs.share(upload.file.name);
       await createJob(deps, job);
       created = true;
       return await respondWithJob(deps, reply, job, params.callbackUrl, "/transcribe");

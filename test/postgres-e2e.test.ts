@@ -1,0 +1,158 @@
+/**
+ * The server on Postgres, in-process, with separate roles and separate data directories (as on two
+ * machines): uploads travel through the database to the worker, inline requests are answered when
+ * another process finishes the job, and a retry backlog does not slow healthy deliveries.
+ */
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import pg from "pg";
+import { sayPcm, tempDir, writeWav } from "./helpers/audio.ts";
+import { dropSchema, freshSchema, PG_URL } from "./helpers/postgres.ts";
+import { startReceiver, type Receiver } from "./helpers/receiver.ts";
+import { startTestServer, type TestServer } from "./helpers/server.ts";
+import { s001Shape } from "./helpers/shapes.ts";
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+describe("Postgres: an api process and a worker process that share no disk", () => {
+  const schema = freshSchema();
+  let api: TestServer;
+  let worker: TestServer;
+  let rx: Receiver;
+  let tmp: ReturnType<typeof tempDir>;
+
+  before(async () => {
+    tmp = tempDir();
+    rx = await startReceiver([200]);
+    const env = { DATABASE_URL: PG_URL, DATABASE_SCHEMA: schema, POLL_MS: "5000" };
+    api = await startTestServer(env, { role: "api" });
+    worker = await startTestServer(env, { role: "worker" });
+  });
+  after(async () => {
+    await api.cleanup();
+    await worker.cleanup();
+    await rx.close();
+    await dropSchema(schema);
+    tmp.cleanup();
+  });
+
+  it("an upload received by the api is transcribed by the worker from the database copy", async () => {
+    const wav = writeWav(join(tmp.dir, "hello.wav"), sayPcm("Hello, thank you for calling."));
+    const form = new FormData();
+    form.append("call_uuid", "pg-1");
+    form.append("callback_url", `${rx.url}/h`);
+    form.append("file", new Blob([readFileSync(wav)]), "hello.wav");
+    const res = await fetch(`${api.url}/transcribe`, { method: "POST", body: form });
+    assert.equal(res.status, 202);
+    const accepted = (await res.json()) as Json;
+    assert.deepEqual(readdirSync(join(api.dataDir, "audio")), [], "the api keeps nothing on its disk");
+
+    const [hit] = await rx.waitFor(1, 60_000);
+    const body = s001Shape.parse(hit!.json);
+    assert.equal(body.request_id, accepted.request_id);
+    assert.match(body.data.transcript.map((t) => t.text).join(" "), /hello|thank/);
+    assert.ok(!existsSync(join(worker.dataDir, "audio", body.data.id)), "the worker dropped its copy");
+    const db = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema}` });
+    await db.connect();
+    const chunks = await db.query("SELECT count(*)::int AS n FROM audio_blobs WHERE name = $1", [
+      body.data.id,
+    ]);
+    await db.end();
+    assert.equal(chunks.rows[0].n, 1, "the audio is kept in the database (one 1 MB chunk)");
+  });
+
+  it("an inline request on the api is answered when the worker finishes (LISTEN/NOTIFY, not polling)", async () => {
+    const started = Date.now();
+    const res = await fetch(`${api.url}/summarize`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ call_uuid: "pg-2", text: "I was charged twice and want a refund." }),
+    });
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as Json;
+    assert.equal(body.status, "S001");
+    assert.ok(Date.now() - started < 4000, "answered before the 5 s poll would have");
+  });
+});
+
+const percentile = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.ceil((p / 100) * xs.length) - 1]!;
+
+for (const store of ["sqlite", "postgres"] as const) {
+  describe(`${store}: a backlog of 100k retries not yet due`, () => {
+    it("does not slow steady deliveries to a healthy host (p99 within 2× of no backlog)", async () => {
+      const schema = freshSchema();
+      const env: Record<string, string> =
+        store === "postgres" ? { DATABASE_URL: PG_URL, DATABASE_SCHEMA: schema } : {};
+      const server = await startTestServer(env);
+      const rx = await startReceiver([200]);
+      try {
+        const { enqueueDelivery } = await import("./helpers/enqueue.ts");
+        /** 200/s for 3 s; enqueue→receive latencies */
+        const steady = async () => {
+          const sentAt = new Map<string, number>();
+          const before = rx.received.length;
+          for (let tick = 0; tick < 60; tick++) {
+            for (let i = 0; i < 10; i++) {
+              const { jobId } = await enqueueDelivery(server.store, `${rx.url}/h`);
+              sentAt.set(jobId, Date.now());
+            }
+            server.delivery.kick();
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          await rx.waitFor(before + 600, 30_000);
+          return rx.received
+            .slice(before)
+            .map((r) => r.at - sentAt.get((r.json as { request_id: string }).request_id)!);
+        };
+        const quiet = percentile(await steady(), 99);
+        await addRetryBacklog(server, store, schema, 100_000);
+        const loaded = percentile(await steady(), 99);
+        console.log(
+          `${store}: steady 200/s p99 ${quiet} ms without backlog, ${loaded} ms with 100k retries pending`,
+        );
+        assert.ok(
+          loaded <= Math.max(2 * quiet, 50),
+          `p99 ${loaded} ms with the backlog vs ${quiet} ms without`,
+        );
+      } finally {
+        await server.cleanup();
+        await rx.close();
+        if (store === "postgres") await dropSchema(schema);
+      }
+    });
+  });
+}
+
+/** 100k pending retries due tomorrow, written straight into the database. */
+async function addRetryBacklog(server: TestServer, store: "sqlite" | "postgres", schema: string, n: number) {
+  const later = Date.now() + 86_400_000;
+  const { enqueueDelivery } = await import("./helpers/enqueue.ts");
+  const { jobId } = await enqueueDelivery(server.store, "http://127.0.0.1:9/backlog", { now: later });
+  const columns = `(id, job_id, event, url, host, policy, state, attempts_in_series, next_attempt_at, created_at, updated_at)`;
+  if (store === "sqlite") {
+    const { default: Database } = await import("better-sqlite3");
+    const db = new Database(join(server.dataDir, "callscribe.sqlite"));
+    db.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+       INSERT INTO deliveries ${columns}
+       SELECT 'b' || i, ?, 'transcriptDelivered', 'http://127.0.0.1:9/backlog', '127.0.0.1:9', 'makimoto',
+         'pending', 1, ?, 0, 0 FROM n`,
+    ).run(n, jobId, later);
+    db.close();
+    return;
+  }
+  const db = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema}` });
+  await db.connect();
+  await db.query(
+    `INSERT INTO deliveries (id, job_id, event, url, host, policy, state, attempts_in_series, next_attempt_at,
+       created_at, updated_at, body)
+     SELECT 'b' || i, $2, 'transcriptDelivered', 'http://127.0.0.1:9/backlog', '127.0.0.1:9', 'makimoto',
+       'pending', 1, $3, 0, 0, '{}' FROM generate_series(1, $1) AS i`,
+    [n, jobId, later],
+  );
+  await db.query("ANALYZE deliveries");
+  await db.end();
+}
