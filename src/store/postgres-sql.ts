@@ -5,6 +5,7 @@
 import type {
   StoredCircuit,
   DeliveryChange,
+  DeliveryFilter,
   DeliveryState,
   JobOutcome,
   Lease,
@@ -208,14 +209,7 @@ export const eventSeqBefore = (since: number) =>
     [since],
   );
 
-export const findDeliveries = (f: {
-  since?: number | undefined;
-  until?: number | undefined;
-  state: DeliveryState;
-  host?: string | undefined;
-  urlPrefix?: string | undefined;
-  limit: number;
-}) =>
+export const findDeliveries = (f: DeliveryFilter) =>
   sql(
     `SELECT * FROM deliveries
      WHERE state = $1 AND created_at >= $2 AND created_at < $3

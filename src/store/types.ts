@@ -129,6 +129,16 @@ export interface DeliveryUpdate {
   nextAttemptAt: number | null;
 }
 
+/** Which deliveries a recovery looks at. */
+export interface DeliveryFilter {
+  since?: number | undefined;
+  until?: number | undefined;
+  state: DeliveryState;
+  host?: string | undefined;
+  urlPrefix?: string | undefined;
+  limit: number;
+}
+
 export interface DeliveryChange {
   url?: string | undefined;
   authHeader?: { name: string; value: string } | null | undefined;
@@ -219,14 +229,7 @@ export interface Store {
   /** the events-feed position just before the first delivery created at or after `since` */
   eventSeqBefore(since: number): Promise<number>;
   /** deliveries created in [since, until) in a state, optionally of one host or URL prefix, oldest first (recovery) */
-  findDeliveries(filter: {
-    since?: number | undefined;
-    until?: number | undefined;
-    state: DeliveryState;
-    host?: string | undefined;
-    urlPrefix?: string | undefined;
-    limit: number;
-  }): Promise<DeliveryRow[]>;
+  findDeliveries(filter: DeliveryFilter): Promise<DeliveryRow[]>;
   getDelivery(id: string): Promise<DeliveryRow | null>;
   listDeliveries(filter: { state?: DeliveryState; limit: number }): Promise<DeliveryRow[]>;
   deliveriesForJob(jobId: string): Promise<DeliveryRow[]>;
