@@ -121,7 +121,7 @@ async function sqliteDrain(url: string, n: number, body: object, dataDir: string
     await enqueueMany(server.store, url, n, body);
     const t0 = performance.now();
     server.delivery.start();
-    while ((await server.store.countDeliveries("delivered")) < n) await sleep(10);
+    while ((await server.store.countDeliveries("delivered")) < n) await sleep(25);
     return n / ((performance.now() - t0) / 1000);
   } finally {
     await server.stop();
@@ -159,7 +159,7 @@ async function postgresDrain(url: string, n: number, body: object, workers: numb
     const t0 = performance.now();
     await db.query("UPDATE deliveries SET next_attempt_at = $1", [Date.now()]);
     await db.query("SELECT pg_notify('callscribe', 'deliveries')");
-    while ((await store.countDeliveries("delivered")) < n) await sleep(20);
+    while ((await store.countDeliveries("delivered")) < n) await sleep(25);
     const rate = n / ((performance.now() - t0) / 1000);
     await db.end();
     return rate;
@@ -202,7 +202,7 @@ async function bullmqDrain(url: string, n: number, body: object) {
       { connection, concurrency: IN_FLIGHT },
     );
     worker.on("completed", () => done++);
-    while (done < n) await sleep(10);
+    while (done < n) await sleep(25);
     const rate = n / ((performance.now() - t0) / 1000);
     await worker.close();
     return rate;
@@ -281,7 +281,7 @@ async function steadySqlite(rx: Awaited<ReturnType<typeof startReceiver>>, dataD
       const wait = start + (t + 1) * 10 - performance.now();
       if (wait > 0) await sleep(wait);
     }
-    while ((await server.store.countDeliveries("delivered")) < RATE * STEADY_S) await sleep(20);
+    while ((await server.store.countDeliveries("delivered")) < RATE * STEADY_S) await sleep(25);
     return (await rx.stats()).latencies;
   } finally {
     await server.stop();

@@ -78,8 +78,8 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
         log.warn({ skipped: batch.length - recorded }, "attempts not recorded: their lease was taken over");
       }
     },
-    maxBatch: 128,
-    maxDelayMs: 5,
+    maxBatch: 32,
+    maxDelayMs: 1,
   });
 
   /** Feeds the gate; a circuit that opens or closes is logged and shared with other workers. */
