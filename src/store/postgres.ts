@@ -16,7 +16,6 @@ import {
   jobFromRow,
   type Row,
 } from "./rows.ts";
-import { pickClaims } from "./pick-claims.ts";
 import { hostOf, LeaseLostError, type ClaimOptions, type Store } from "./types.ts";
 
 export interface PostgresStoreOptions {
@@ -42,9 +41,17 @@ export async function openPostgresStore(
   if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name ${JSON.stringify(schema)}`);
   const connection = { connectionString: url, options: `-c search_path=${schema}` };
   const pool = new pg.Pool({ ...connection, max: opts.poolSize ?? 10 });
-  pool.on("error", () => {
-    /* an idle client died (server restart): the pool replaces it on next use */
+  // Claims are recoverable (a lost one just lapses with its lease): they need not wait for the disk.
+  const claimPool = new pg.Pool({
+    ...connection,
+    options: `${connection.options} -c synchronous_commit=off`,
+    max: 2,
   });
+  for (const p of [pool, claimPool]) {
+    p.on("error", () => {
+      /* an idle client died (server restart): the pool replaces it on next use */
+    });
+  }
   await migrate(pool, schema);
 
   const run = async (q: Q.Sql, client: pg.ClientBase | pg.Pool = pool) =>
@@ -113,30 +120,10 @@ export async function openPostgresStore(
       return { jobs, deliveries };
     },
 
-    /**
-     * One transaction: lock a window of due rows (2× the batch) that no other worker is claiming,
-     * keep at most each host's free share (in-flight counts are read from the table, so the cap
-     * holds across workers), mark them delivering under the lease.
-     */
     async claimDueDeliveries(now, limit, o: ClaimOptions = {}) {
-      return tx(async (c) => {
-        await run(Q.asyncCommit(), c);
-        const rows = await run(Q.dueWindow(o.lane ?? "any", now, limit * 2, o.excludeHosts ?? []), c);
-        if (rows.length === 0) return [];
-        const hosts = [...new Set(rows.map((r) => String(r.host)))];
-        const used = new Map(
-          (await run(Q.inFlightByHost(hosts), c)).map((r) => [String(r.host), Number(r.n)]),
-        );
-        const due = rows.map((r) => ({
-          id: String(r.id),
-          host: String(r.host),
-          force: r.force_send === true,
-        }));
-        const ids = pickClaims(due, limit, used, o).map((r) => r.id);
-        if (ids.length === 0) return [];
-        const claimed = (await run(Q.markDelivering(ids, now, o.lease), c)).map(claimedFromRow);
-        return claimed.sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || a.seq - b.seq);
-      });
+      const rows = await run(Q.claimDeliveries(o.lane ?? "any", now, limit, o), claimPool);
+      const claimed = rows.map(claimedFromRow);
+      return claimed.sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || a.seq - b.seq);
     },
     async saveCircuit(circuit) {
       await run(Q.saveCircuit(circuit));
@@ -221,7 +208,7 @@ export async function openPostgresStore(
     },
     async close() {
       await listener?.end().catch(() => {});
-      await pool.end();
+      await Promise.all([pool.end(), claimPool.end()]);
     },
   };
 }
