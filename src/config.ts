@@ -74,6 +74,11 @@ export const configSchema = z.object({
       .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier")
       .optional(),
   ),
+  /** audio in an S3-compatible bucket: path-style URL of the bucket (and prefix) */
+  BLOB_URL: optionalString.pipe(z.url().optional()),
+  BLOB_ACCESS_KEY_ID: optionalString,
+  BLOB_SECRET_ACCESS_KEY: optionalString,
+  BLOB_REGION: z.string().trim().min(1).default("us-east-1"),
   /** NORMAL survives a process crash; FULL also survives power loss (slower commits) */
   SQLITE_SYNCHRONOUS: z.enum(["NORMAL", "FULL"]).default("NORMAL"),
   /** a job claimed this many times without finishing fails with worker_lost */
@@ -120,12 +125,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const lines = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
   }
+  if (parsed.data.BLOB_URL && !(parsed.data.BLOB_ACCESS_KEY_ID && parsed.data.BLOB_SECRET_ACCESS_KEY)) {
+    throw new ConfigError(
+      "invalid configuration:\n  BLOB_URL needs BLOB_ACCESS_KEY_ID and BLOB_SECRET_ACCESS_KEY",
+    );
+  }
   const exposure = checkExposure(parsed.data);
   if (exposure) throw new ConfigError(`invalid configuration:\n  ${exposure}`);
   return { ...parsed.data, dataDir: path.resolve(parsed.data.DATA_DIR) };
 }
 
-const secretKeys = ["API_KEYS", "ASR_API_KEY", "LLM_API_KEY", "WEBHOOK_SIGNING_SECRET"] as const;
+const secretKeys = [
+  "API_KEYS",
+  "ASR_API_KEY",
+  "LLM_API_KEY",
+  "WEBHOOK_SIGNING_SECRET",
+  "BLOB_SECRET_ACCESS_KEY",
+  "DATABASE_URL",
+] as const;
 
 export function redactConfig(config: Config): Record<string, unknown> {
   const out: Record<string, unknown> = { ...config };

@@ -25,6 +25,7 @@ import { fetchToFile } from "./pipeline/fetch-audio.ts";
 import { transcribeFile } from "./pipeline/transcribe.ts";
 import { createVad } from "./pipeline/vad.ts";
 import { createBlobStore } from "./store/blobs.ts";
+import { createS3Blobs } from "./store/blobs-s3.ts";
 import { openPostgresStore, type PostgresStore } from "./store/postgres.ts";
 import { openSqliteStore } from "./store/sqlite.ts";
 import type { Store } from "./store/types.ts";
@@ -97,7 +98,15 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
   mkdirSync(config.dataDir, { recursive: true });
   const { store, shared, pg } = await openStore(config);
   const workerId = config.WORKER_ID ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
-  const blobs = createBlobStore(path.join(config.dataDir, "audio"), pg?.blobs, {
+  const sharedBlobs = config.BLOB_URL
+    ? createS3Blobs({
+        url: config.BLOB_URL,
+        accessKeyId: config.BLOB_ACCESS_KEY_ID!,
+        secretAccessKey: config.BLOB_SECRET_ACCESS_KEY!,
+        region: config.BLOB_REGION,
+      })
+    : pg?.blobs;
+  const blobs = createBlobStore(path.join(config.dataDir, "audio"), sharedBlobs, {
     evictShared: role === "api",
   });
   const guard = createEgressGuard({ allow: config.NETWORK_ALLOWLIST, resolve: opts.resolve });

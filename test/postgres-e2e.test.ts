@@ -156,3 +156,89 @@ async function addRetryBacklog(server: TestServer, store: "sqlite" | "postgres",
   await db.query("ANALYZE deliveries");
   await db.end();
 }
+
+describe("BLOB_URL: audio in an S3-compatible bucket", () => {
+  const creds = { accessKeyId: "AKIDTEST", secretAccessKey: "s3-secret-key-xyz" };
+  it("the api stores the upload in the bucket (SigV4), the worker reads it from there", async () => {
+    const { startS3Double } = await import("./helpers/s3-server.ts");
+    const s3 = await startS3Double(creds, "eu-test-1");
+    const schema = freshSchema();
+    const tmp = tempDir();
+    const rx = await startReceiver([200]);
+    const env = {
+      DATABASE_URL: PG_URL,
+      DATABASE_SCHEMA: schema,
+      BLOB_URL: `${s3.url}/audio-bucket/calls`,
+      BLOB_ACCESS_KEY_ID: creds.accessKeyId,
+      BLOB_SECRET_ACCESS_KEY: creds.secretAccessKey,
+      BLOB_REGION: "eu-test-1",
+    };
+    const api = await startTestServer(env, { role: "api" });
+    const worker = await startTestServer(env, { role: "worker" });
+    try {
+      const wav = writeWav(join(tmp.dir, "hi.wav"), sayPcm("Hello there, thanks for calling."));
+      const form = new FormData();
+      form.append("call_uuid", "s3-1");
+      form.append("callback_url", `${rx.url}/h`);
+      form.append("file", new Blob([readFileSync(wav)]), "hi.wav");
+      const res = await fetch(`${api.url}/transcribe`, { method: "POST", body: form });
+      assert.equal(res.status, 202);
+      const [hit] = await rx.waitFor(1, 60_000);
+      const body = s001Shape.parse(hit!.json);
+      const key = `/audio-bucket/calls/${body.data.id}`;
+      assert.deepEqual(s3.objects.get(key), readFileSync(wav), "the bucket holds the uploaded bytes");
+      assert.deepEqual(
+        s3.requests.map((r) => [r.method, r.path, r.signed]),
+        [
+          ["PUT", key, true],
+          ["GET", key, true],
+        ],
+      );
+      const db = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema}` });
+      await db.connect();
+      const n = (await db.query("SELECT count(*)::int AS n FROM audio_blobs")).rows[0].n;
+      await db.end();
+      assert.equal(n, 0, "nothing in the database");
+    } finally {
+      await api.cleanup();
+      await worker.cleanup();
+      await rx.close();
+      await s3.close();
+      await dropSchema(schema);
+      tmp.cleanup();
+    }
+  });
+
+  it("a wrong secret fails with a clear message that names neither key", async () => {
+    const { startS3Double } = await import("./helpers/s3-server.ts");
+    const { createS3Blobs } = await import("../src/store/blobs-s3.ts");
+    const s3 = await startS3Double(creds, "eu-test-1");
+    const tmp = tempDir();
+    try {
+      const file = writeWav(join(tmp.dir, "a.wav"), sayPcm("Hi."));
+      const wrong = createS3Blobs({
+        url: `${s3.url}/b`,
+        accessKeyId: "AKIDTEST",
+        secretAccessKey: "nope-wrong",
+        region: "eu-test-1",
+      });
+      await assert.rejects(wrong.put("a.wav", file), (e: Error) => {
+        assert.match(
+          e.message,
+          /storing audio a\.wav at http:\/\/127\.0\.0\.1:\d+\/b\/ failed: HTTP 403 .*SignatureDoesNotMatch/,
+        );
+        assert.ok(!e.message.includes("nope-wrong") && !e.message.includes("AKIDTEST"));
+        return true;
+      });
+      const right = createS3Blobs({ url: `${s3.url}/b`, ...creds, region: "eu-test-1" });
+      await right.put("a.wav", file);
+      await right.fetch("a.wav", join(tmp.dir, "copy.wav"));
+      assert.deepEqual(readFileSync(join(tmp.dir, "copy.wav")), readFileSync(file));
+      await right.remove("a.wav");
+      await assert.rejects(right.fetch("a.wav", join(tmp.dir, "gone.wav")), /HTTP 404/);
+    } finally {
+      await s3.close();
+      tmp.cleanup();
+    }
+  });
+});

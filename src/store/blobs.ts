@@ -5,15 +5,16 @@
  * the caller, so a name can't escape the directory.
  */
 import { randomUUID } from "node:crypto";
-import { createReadStream, createWriteStream, existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import path from "node:path";
 
-/** Where blobs live beyond this machine: chunks in, chunks out. */
+/** Where blobs live beyond this machine (Postgres, an S3-compatible bucket). */
 export interface SharedBlobs {
-  put(name: string, chunks: AsyncIterable<Buffer>): Promise<void>;
-  /** the chunks in order; none when the blob is unknown */
-  get(name: string): AsyncIterable<Buffer>;
+  /** stores the file's bytes under `name` */
+  put(name: string, file: string): Promise<void>;
+  /** writes the blob's bytes to `dest`; rejects when the blob is unknown */
+  fetch(name: string, dest: string): Promise<void>;
   remove(name: string): Promise<void>;
 }
 
@@ -37,8 +38,6 @@ export function safeExtension(filename: string | undefined): string {
   return /^\.[a-z0-9]{1,8}$/.test(ext) ? ext : ".bin";
 }
 
-const CHUNK = 1 << 20;
-
 /**
  * `evictShared`: drop the local copy once a blob is in shared storage (an api process keeps
  * nothing on its disk; workers fetch what they need).
@@ -59,7 +58,7 @@ export function createBlobStore(
     pathOf,
     async share(name) {
       if (!shared) return;
-      await shared.put(name, createReadStream(pathOf(name), { highWaterMark: CHUNK }));
+      await shared.put(name, pathOf(name));
       if (opts.evictShared) await rm(pathOf(name), { force: true });
     },
     async local(name) {
@@ -67,17 +66,10 @@ export function createBlobStore(
       if (existsSync(file) || !shared) return file;
       // write beside, then rename: a reader never sees half a file
       const part = `${file}.part-${randomUUID()}`;
-      const out = createWriteStream(part);
       try {
-        for await (const chunk of shared.get(name)) {
-          if (!out.write(chunk)) await new Promise<void>((r) => out.once("drain", () => r()));
-        }
-        await new Promise<void>((resolve, reject) =>
-          out.end((err?: Error | null) => (err ? reject(err) : resolve())),
-        );
+        await shared.fetch(name, part);
         await rename(part, file);
       } catch (err) {
-        out.destroy();
         await rm(part, { force: true });
         throw err;
       }

@@ -3,6 +3,8 @@
  * Claims lock with `FOR UPDATE SKIP LOCKED`, rows carry leases, and changes are announced with
  * `NOTIFY callscribe` so other processes wake without polling. The SQL is in `postgres-sql.ts`.
  */
+import { once } from "node:events";
+import { createReadStream, createWriteStream } from "node:fs";
 import pg from "pg";
 import type { SharedBlobs } from "./blobs.ts";
 import { loadMigrations, pendingMigrations } from "./migrate.ts";
@@ -30,6 +32,8 @@ export interface PostgresStore extends Store {
   /** audio in the database, in 1 MB chunks: readable by workers on any machine */
   blobs: SharedBlobs;
 }
+
+const BLOB_CHUNK = 1 << 20;
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -178,19 +182,30 @@ export async function openPostgresStore(
       });
     },
     blobs: {
-      async put(name, chunks) {
+      async put(name, file) {
         await tx(async (c) => {
           await run(Q.removeBlob(name), c);
           let seq = 0;
-          for await (const chunk of chunks) await run(Q.putBlobChunk(name, seq++, chunk), c);
+          for await (const chunk of createReadStream(file, { highWaterMark: BLOB_CHUNK })) {
+            await run(Q.putBlobChunk(name, seq++, chunk as Buffer), c);
+          }
         });
       },
-      async *get(name) {
+      async fetch(name, dest) {
         // one chunk per query: memory stays at one chunk whatever the call's length
-        for (let seq = 0; ; seq++) {
-          const r = await one(Q.getBlobChunk(name, seq));
-          if (!r) return;
-          yield r.data as Buffer;
+        const out = createWriteStream(dest);
+        try {
+          for (let seq = 0; ; seq++) {
+            const r = await one(Q.getBlobChunk(name, seq));
+            if (!r) {
+              if (seq === 0) throw new Error(`no audio blob ${name} in the database`);
+              break;
+            }
+            if (!out.write(r.data as Buffer)) await once(out, "drain");
+          }
+        } finally {
+          out.end();
+          await once(out, "close");
         }
       },
       async remove(name) {
