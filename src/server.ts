@@ -206,20 +206,23 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
     // One process owns an SQLite file, so whatever it finds claimed was claimed by a dead process.
     const resumed = await store.expireLeases(Date.now(), { all: !shared });
     if (resumed.jobs || resumed.deliveries) logger.info(resumed, "resumed work left by a dead worker");
-    sweeper = setInterval(
-      () => {
-        store.expireLeases(Date.now()).then(
-          (r) => {
-            if (r.jobs) runner.kick();
-            if (r.deliveries) delivery.kick();
-            if (r.jobs || r.deliveries) logger.warn(r, "took over work whose lease expired");
-          },
-          (err: unknown) => logger.error({ err }, "lease sweep failed"),
-        );
-      },
-      Math.min(5000, config.JOB_LEASE_MS / 2),
-    );
-    sweeper.unref();
+    // Only a shared store has other workers whose leases can lapse; a single process never takes
+    // its own leases back (after a long event-loop stall it would discard its own running jobs).
+    if (shared)
+      sweeper = setInterval(
+        () => {
+          store.expireLeases(Date.now()).then(
+            (r) => {
+              if (r.jobs) runner.kick();
+              if (r.deliveries) delivery.kick();
+              if (r.jobs || r.deliveries) logger.warn(r, "took over work whose lease expired");
+            },
+            (err: unknown) => logger.error({ err }, "lease sweep failed"),
+          );
+        },
+        Math.min(5000, config.JOB_LEASE_MS / 2),
+      );
+    sweeper?.unref();
     runner.start();
     delivery.start();
   }
