@@ -2,6 +2,7 @@
  * Typed, validated configuration from environment variables. Parsed once at start-up; every error
  * names the variable. Secrets are redacted by `redactConfig` before anything prints the config.
  */
+import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { classifyAddress } from "./net/ip-ranges.ts";
@@ -35,10 +36,18 @@ export const configSchema = z.object({
   API_KEYS: list,
   NETWORK_ALLOWLIST: list,
   MAX_UPLOAD_MB: z.coerce.number().positive().default(200),
+  /** longer audio is refused after the probe, before decoding (default 4 h) */
+  MAX_AUDIO_SECONDS: z.coerce
+    .number()
+    .positive()
+    .default(4 * 3600),
+  /** characters of text (or transcript item text) a summary may be asked for */
+  MAX_SUMMARY_INPUT_CHARS: int(200_000, 1),
   FETCH_TIMEOUT_MS: int(60_000, 1),
   INLINE_TIMEOUT_MS: int(300_000, 1),
   MAX_QUEUED_JOBS: int(100, 1),
-  JOB_CONCURRENCY: int(1, 1),
+  /** jobs at once; each uses about one core per channel, so half the cores by default */
+  JOB_CONCURRENCY: int(Math.max(1, Math.floor(os.availableParallelism() / 2)), 1),
   DELIVERY_RETRY_BASE_MS: int(5000),
   DELIVERY_RETRY_FACTOR: z.coerce.number().min(1).default(4),
   DELIVERY_MAX_ATTEMPTS: int(3, 1),

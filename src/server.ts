@@ -157,7 +157,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
         timeoutMs: config.FETCH_TIMEOUT_MS,
       });
     },
-    transcribe: (req) => transcribeFile(req, { recognizer, vad }),
+    transcribe: (req) => transcribeFile(req, { recognizer, vad, maxAudioSeconds: config.MAX_AUDIO_SECONDS }),
   });
   const runner = createJobRunner({
     store,
@@ -193,6 +193,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
         maxUploadBytes,
         maxQueuedJobs: config.MAX_QUEUED_JOBS,
         inlineTimeoutMs: config.INLINE_TIMEOUT_MS,
+        maxSummaryInputChars: config.MAX_SUMMARY_INPUT_CHARS,
         checkCallbackUrl: (url) => guard.check(url),
         recognizer,
         onRedeliver: () => delivery.kick(),

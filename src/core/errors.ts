@@ -23,6 +23,8 @@ const defaultStatus = {
   // the audio and the engines (also the `error_code` of E001 webhooks)
   audio_fetch_failed: 400,
   audio_too_large: 413,
+  audio_too_long: 413,
+  summary_input_too_large: 413,
   unsupported_audio: 415,
   inference_failed: 502,
   summary_failed: 502,

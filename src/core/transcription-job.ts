@@ -49,7 +49,12 @@ export function publicError(err: unknown, requestId: string, fallback: ErrorCode
 }
 
 /** Failures caused by the submitted audio itself: the request is refused, so its bytes are not kept. */
-const refusedInput = new Set<string>(["audio_fetch_failed", "audio_too_large", "unsupported_audio"]);
+const refusedInput = new Set<string>([
+  "audio_fetch_failed",
+  "audio_too_large",
+  "audio_too_long",
+  "unsupported_audio",
+]);
 
 /** The summary job queued with the transcript's outcome when the caller asked for `summarize`. */
 function summaryFollowUp(job: JobRow, p: TranscriptionParams, now: number): NewJob {

@@ -18,6 +18,8 @@ export interface VoiceDetector {
 export interface PipelineDeps {
   recognizer: Recognizer;
   vad: VoiceDetector;
+  /** longer audio is refused right after the probe, before anything is decoded */
+  maxAudioSeconds?: number;
   now?: () => number;
 }
 
@@ -28,8 +30,19 @@ export interface TranscribeRequest {
   speakerAliases?: string[] | undefined;
 }
 
+/** Pure: refuses audio longer than the limit (unknown durations are decided by the decoder). */
+export function checkDuration(duration: number | null, maxSeconds: number | undefined): void {
+  if (duration === null || maxSeconds === undefined || duration <= maxSeconds) return;
+  const fmt = (s: number) => (s >= 3600 ? `${(s / 3600).toFixed(1)} h` : `${Math.round(s)} s`);
+  throw new AppError(
+    "audio_too_long",
+    `the audio is ${fmt(duration)} long; this server takes at most ${fmt(maxSeconds)} (MAX_AUDIO_SECONDS)`,
+  );
+}
+
 export async function transcribeFile(req: TranscribeRequest, deps: PipelineDeps): Promise<Transcript> {
   const info = await probeAudio(req.audioPath);
+  checkDuration(info.duration, deps.maxAudioSeconds);
   const channels = await decodeChannels(req.audioPath, info.channels);
   const decodedSeconds = (channels[0]?.length ?? 0) / SAMPLE_RATE;
   if (decodedSeconds === 0) throw new AppError("unsupported_audio", "the audio contains no samples");

@@ -22,6 +22,8 @@ export interface CallApiDeps {
   recognizer: { name: string; languages: readonly string[] | null };
   maxQueuedJobs: number;
   inlineTimeoutMs: number;
+  /** MAX_SUMMARY_INPUT_CHARS */
+  maxSummaryInputChars: number;
 }
 
 const nouns: Record<JobKind, string> = { transcription: "transcription", summary: "summary" };

@@ -58,9 +58,24 @@ export function parseSummarize(input: unknown) {
   return { ...normaliseCallback(f), source };
 }
 
-/** A request_id source must name a finished, successful transcription. */
-async function checkSourceJob(store: Store, source: SummarySourceParam): Promise<void> {
-  if (source.kind !== "request") return;
+/** Characters of text a summary would read. Pure. */
+export const inputChars = (items: ReadonlyArray<{ text: string }>) =>
+  items.reduce((n, i) => n + i.text.length, 0);
+
+/** Summaries read the whole input at once: refuse more than the limit, saying so. */
+export function checkInputSize(chars: number, max: number, field: string): void {
+  if (chars <= max) return;
+  throw new AppError(
+    "summary_input_too_large",
+    `the ${field} to summarize has ${chars} characters; the limit is ${max} (MAX_SUMMARY_INPUT_CHARS)`,
+    { field },
+  );
+}
+
+/** A request_id source must name a finished, successful transcription of a size we summarize. */
+async function checkSource(store: Store, source: SummarySourceParam, maxChars: number): Promise<void> {
+  if (source.kind === "text") return checkInputSize(source.text.length, maxChars, "text");
+  if (source.kind === "transcript") return checkInputSize(inputChars(source.items), maxChars, "transcript");
   const job = await store.getJob(source.requestId);
   if (!job || job.kind !== "transcription") {
     throw new AppError("not_found", `no transcription with request_id ${source.requestId}`, {
@@ -81,12 +96,14 @@ async function checkSourceJob(store: Store, source: SummarySourceParam): Promise
       { field: "request_id" },
     );
   }
+  const transcript = (job.result as { transcript?: Array<{ text: string }> } | null)?.transcript ?? [];
+  checkInputSize(inputChars(transcript), maxChars, "transcript");
 }
 
 export function registerSummarizeRoutes(app: FastifyInstance, deps: CallApiDeps): void {
   app.post("/summarize", { onRequest: queueRoomHook(deps) }, async (req, reply) => {
     const f = parseSummarize(req.body);
-    await checkSourceJob(deps.store, f.source);
+    await checkSource(deps.store, f.source, deps.maxSummaryInputChars);
     await vetUrl(deps, f.callbackUrl, "callback_url");
     const params: SummaryParams = {
       callUuid: f.callUuid,

@@ -1,0 +1,101 @@
+/**
+ * Limits that say so: audio longer than MAX_AUDIO_SECONDS is refused right after the probe (before
+ * any decoding), summaries refuse inputs over MAX_SUMMARY_INPUT_CHARS; both with 413 and a
+ * specific error_code, and nothing of the refused audio stays on disk.
+ */
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { checkDuration } from "../src/pipeline/transcribe.ts";
+import { AppError } from "../src/core/errors.ts";
+import { silence, tempDir, writeWav } from "./helpers/audio.ts";
+import { startReceiver, type Receiver } from "./helpers/receiver.ts";
+import { startTestServer, type TestServer } from "./helpers/server.ts";
+import { e001Shape } from "./helpers/shapes.ts";
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+describe("checkDuration", () => {
+  it("passes unknown and short durations, refuses long ones naming both lengths", () => {
+    assert.doesNotThrow(() => checkDuration(null, 60));
+    assert.doesNotThrow(() => checkDuration(60, 60));
+    assert.throws(
+      () => checkDuration(36_000, 4 * 3600),
+      (e: unknown) =>
+        e instanceof AppError &&
+        e.code === "audio_too_long" &&
+        e.httpStatus === 413 &&
+        e.message === "the audio is 10.0 h long; this server takes at most 4.0 h (MAX_AUDIO_SECONDS)",
+    );
+  });
+});
+
+describe("limits over HTTP", () => {
+  let server: TestServer;
+  let rx: Receiver;
+  let tmp: ReturnType<typeof tempDir>;
+  let longWav: Buffer;
+
+  before(async () => {
+    tmp = tempDir();
+    longWav = readFileSync(writeWav(join(tmp.dir, "long.wav"), [silence(90), silence(90)]));
+    rx = await startReceiver([200]);
+    server = await startTestServer({ MAX_AUDIO_SECONDS: "60", MAX_SUMMARY_INPUT_CHARS: "1000" });
+  });
+  after(async () => {
+    await server.cleanup();
+    await rx.close();
+    tmp.cleanup();
+  });
+
+  const upload = async (fields: Record<string, string>) => {
+    const form = new FormData();
+    for (const [k, v] of Object.entries(fields)) form.append(k, v);
+    form.append("file", new Blob([new Uint8Array(longWav)]), "long.wav");
+    const started = Date.now();
+    const res = await fetch(`${server.url}/transcribe`, { method: "POST", body: form });
+    return { status: res.status, body: (await res.json()) as Json, ms: Date.now() - started };
+  };
+
+  it("audio over MAX_AUDIO_SECONDS → 413 audio_too_long inline, decided at the probe", async () => {
+    const { status, body, ms } = await upload({ call_uuid: "long-1" });
+    assert.equal(status, 413);
+    e001Shape.parse(body);
+    assert.equal(body.error_code, "audio_too_long");
+    assert.equal(body.error, "the audio is 90 s long; this server takes at most 60 s (MAX_AUDIO_SECONDS)");
+    assert.ok(ms < 2000, `refused in ${ms} ms`);
+    assert.deepEqual(readdirSync(join(server.dataDir, "audio")), [], "the refused audio was deleted");
+  });
+
+  it("with a callback: E001 audio_too_long", async () => {
+    const { status } = await upload({ call_uuid: "long-2", callback_url: `${rx.url}/h` });
+    assert.equal(status, 202);
+    const [hit] = await rx.waitFor(1);
+    const body = e001Shape.parse(hit!.json);
+    assert.equal(body.error_code, "audio_too_long");
+  });
+
+  it("summaries over MAX_SUMMARY_INPUT_CHARS → 413 summary_input_too_large; under it → 200", async () => {
+    const post = async (body: object) => {
+      const res = await fetch(`${server.url}/summarize`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ call_uuid: "s", ...body }),
+      });
+      return { status: res.status, body: (await res.json()) as Json };
+    };
+    const text = await post({ text: "I was charged twice. ".repeat(60) });
+    assert.equal(text.status, 413);
+    assert.deepEqual([text.body.error_code, text.body.field], ["summary_input_too_large", "text"]);
+    assert.match(text.body.error, /has 1260 characters; the limit is 1000 \(MAX_SUMMARY_INPUT_CHARS\)/);
+    const items = Array.from({ length: 30 }, (_, i) => ({
+      text: "I was charged twice, please refund me.",
+      time_start: i,
+    }));
+    const transcript = await post({ transcript: items });
+    assert.deepEqual([transcript.status, transcript.body.error_code], [413, "summary_input_too_large"]);
+    const ok = await post({ text: "I was charged twice and would like a refund." });
+    assert.equal(ok.status, 200);
+  });
+});
