@@ -11,6 +11,7 @@ import { registerApiKeyAuth } from "./api/auth.ts";
 import { registerTranscribeRoutes, type CallApiDeps } from "./api/call/transcribe-routes.ts";
 import { registerSummarizeRoutes } from "./api/call/summarize-routes.ts";
 import { registerErrorHandling } from "./api/errors.ts";
+import { registerReadiness, type ReadinessDeps } from "./api/readiness.ts";
 import type { Metrics } from "./metrics.ts";
 
 export interface AppDeps extends CallApiDeps {
@@ -20,6 +21,7 @@ export interface AppDeps extends CallApiDeps {
   onRedeliver(): void;
   perHost: number;
   metrics: Metrics;
+  readiness: ReadinessDeps;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -36,8 +38,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     limits: { fileSize: deps.maxUploadBytes, files: 1, fields: 32, fieldSize: 64 * 1024, parts: 40 },
     throwFileSizeLimit: true,
   });
-  registerApiKeyAuth(app, deps.apiKeys, ["/healthz"]);
+  registerApiKeyAuth(app, deps.apiKeys, ["/healthz", "/readyz"]);
   app.get("/healthz", async () => ({ status: "ok" }));
+  registerReadiness(app, deps.readiness);
   registerTranscribeRoutes(app, deps);
   registerSummarizeRoutes(app, deps);
   registerDeliveryRoutes(app, deps);

@@ -36,6 +36,8 @@ export const configSchema = z.object({
   API_KEYS: list,
   NETWORK_ALLOWLIST: list,
   MAX_UPLOAD_MB: z.coerce.number().positive().default(200),
+  /** /readyz answers 503 when DATA_DIR has less free space than this */
+  MIN_FREE_DISK_MB: z.coerce.number().min(0).default(512),
   /** longer audio is refused after the probe, before decoding (default 4 h) */
   MAX_AUDIO_SECONDS: z.coerce
     .number()

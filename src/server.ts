@@ -199,6 +199,12 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
         onRedeliver: () => delivery.kick(),
         perHost: config.DELIVERY_PER_HOST_CONCURRENCY,
         metrics,
+        readiness: {
+          store,
+          dataDir: config.dataDir,
+          minFreeDiskBytes: config.MIN_FREE_DISK_MB * 1048576,
+          backends: { asr: config.ASR_URL, llm: config.LLM_URL },
+        },
       })
     : null;
 

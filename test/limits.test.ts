@@ -99,3 +99,35 @@ describe("limits over HTTP", () => {
     assert.equal(ok.status, 200);
   });
 });
+
+describe("GET /readyz", () => {
+  it("200 when the database, the disk and the backends are fine; 503 naming the failing check, no URLs", async () => {
+    const { freePort } = await import("./helpers/net.ts");
+    const ok = await startTestServer();
+    try {
+      const res = await fetch(`${ok.url}/readyz`);
+      assert.equal(res.status, 200);
+      assert.deepEqual(await res.json(), { status: "ready", checks: { database: "ok", disk: "ok" } });
+    } finally {
+      await ok.cleanup();
+    }
+    const closed = await freePort();
+    const bad = await startTestServer({
+      LLM_URL: `http://127.0.0.1:${closed}/v1`,
+      MIN_FREE_DISK_MB: String(1024 * 1024 * 1024), // a petabyte: the disk is "full"
+    });
+    try {
+      const res = await fetch(`${bad.url}/readyz`);
+      assert.equal(res.status, 503);
+      const text = await res.text();
+      assert.deepEqual(JSON.parse(text), {
+        status: "not_ready",
+        checks: { database: "ok", disk: "low_disk", llm: "unreachable" },
+      });
+      assert.ok(!text.includes(String(closed)), "no backend address in the answer");
+      assert.equal((await fetch(`${bad.url}/healthz`)).status, 200, "liveness is separate");
+    } finally {
+      await bad.cleanup();
+    }
+  });
+});
