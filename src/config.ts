@@ -96,6 +96,8 @@ export const configSchema = z.object({
   JOB_MAX_ATTEMPTS: int(3, 1),
   /** how long a claimed job stays a worker's without a heartbeat */
   JOB_LEASE_MS: int(60_000, 1000),
+  /** first wait before retrying a failed save of a job's outcome (doubles, up to 30 s) */
+  STORAGE_RETRY_MS: int(500, 1),
   /** how often workers look for work when no notification comes, and inline waits re-check */
   POLL_MS: int(1000, 10),
   /** names this process in leases (default: host name, pid and a random suffix) */

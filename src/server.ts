@@ -134,7 +134,11 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
     logger,
     metrics,
   });
-  const jobContext = { workerId, maxAttempts: config.JOB_MAX_ATTEMPTS };
+  const jobContext = {
+    workerId,
+    maxAttempts: config.JOB_MAX_ATTEMPTS,
+    storageRetryMs: config.STORAGE_RETRY_MS,
+  };
   const { summarizer, tagger } = createTextEngines(config);
   const summarize = createSummaryHandler({
     store,

@@ -131,3 +131,57 @@ describe("GET /readyz", () => {
     }
   });
 });
+
+describe("a failing final save", () => {
+  const failNext = (server: TestServer, times: number) => {
+    const real = server.store.finishJob.bind(server.store);
+    let left = times;
+    server.store.finishJob = async (...args) => {
+      if (left-- > 0)
+        throw Object.assign(new Error("SQLITE_FULL: database or disk is full"), { code: "SQLITE_FULL" });
+      return real(...args);
+    };
+  };
+  const summarize = async (server: TestServer, rx: Receiver, id: string) => {
+    const res = await fetch(`${server.url}/summarize`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ call_uuid: id, text: "I was charged twice.", callback_url: `${rx.url}/h` }),
+    });
+    assert.equal(res.status, 202);
+    return ((await res.json()) as Json).request_id as string;
+  };
+
+  it("is retried: one failure, then the real result is saved and delivered", async () => {
+    const rx = await startReceiver([200]);
+    const server = await startTestServer({ STORAGE_RETRY_MS: "20" });
+    try {
+      failNext(server, 1);
+      const id = await summarize(server, rx, "disk-1");
+      const [hit] = await rx.waitFor(1);
+      assert.equal((hit!.json as Json).status, "S001");
+      assert.equal((await server.store.getJob(id))?.status, "succeeded");
+    } finally {
+      await server.cleanup();
+      await rx.close();
+    }
+  });
+
+  it("keeps failing: the job ends failed with E001 storage_failed once storage is back, never stuck", async () => {
+    const rx = await startReceiver([200]);
+    const server = await startTestServer({ STORAGE_RETRY_MS: "20" });
+    try {
+      failNext(server, 6); // 4 tries of the result, then 2 of the failure record
+      const id = await summarize(server, rx, "disk-2");
+      const [hit] = await rx.waitFor(1, 10_000);
+      const body = e001Shape.parse(hit!.json);
+      assert.equal(body.error_code, "storage_failed");
+      assert.match(body.error, /could not be saved because storage failed/);
+      const job = await server.store.getJob(id);
+      assert.deepEqual([job?.status, job?.errorCode], ["failed", "storage_failed"]);
+    } finally {
+      await server.cleanup();
+      await rx.close();
+    }
+  });
+});

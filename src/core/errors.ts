@@ -30,6 +30,7 @@ const defaultStatus = {
   summary_failed: 502,
   timeout: 504,
   worker_lost: 500,
+  storage_failed: 500,
   // the server
   queue_full: 503,
   internal: 500,

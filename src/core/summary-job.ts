@@ -8,6 +8,7 @@ import type { Summarizer, SummarySource, TopicSummary } from "../engines/summari
 import type { Tagger, Tags } from "../engines/tag/types.ts";
 import type { JobOutcome, JobRow, Store } from "../store/types.ts";
 import { callbackDelivery, type CallbackParams } from "./callback.ts";
+import { finishDurably } from "./finish.ts";
 import { AppError, checkAttempts } from "./errors.ts";
 import { failureBody, type Transcript, type TranscriptItem } from "./payloads.ts";
 import { publicError } from "./transcription-job.ts";
@@ -68,9 +69,9 @@ export function createSummaryHandler(deps: {
   logger: Logger;
   workerId: string;
   maxAttempts: number;
+  storageRetryMs?: number;
   now?: () => number;
 }) {
-  const now = deps.now ?? Date.now;
   return async (job: JobRow): Promise<void> => {
     const p = job.params as SummaryParams;
     let outcome: JobOutcome;
@@ -91,13 +92,18 @@ export function createSummaryHandler(deps: {
       outcome = { status: "failed", errorCode: e.code, errorMessage: e.message };
       body = failureBody({ requestId: subjectId(job.id, p.source), callUuid: job.callUuid }, e);
     }
-    await deps.store.finishJob(
-      job.id,
-      outcome,
-      callbackDelivery(p, "summaryDelivered", body, deps.defaultPolicy),
-      now(),
-      null,
-      deps.workerId,
+    const ids = { requestId: subjectId(job.id, p.source), callUuid: job.callUuid };
+    await finishDurably(
+      { ...deps, retryMs: deps.storageRetryMs },
+      {
+        jobId: job.id,
+        workerId: deps.workerId,
+        outcome,
+        delivery: callbackDelivery(p, "summaryDelivered", body, deps.defaultPolicy),
+        followUp: null,
+        failureDelivery: (e) =>
+          callbackDelivery(p, "summaryDelivered", failureBody(ids, e), deps.defaultPolicy),
+      },
     );
   };
 }

@@ -11,6 +11,7 @@ import type { TranscribeRequest } from "../pipeline/transcribe.ts";
 import type { BlobStore } from "../store/blobs.ts";
 import type { JobOutcome, JobRow, NewJob, Store } from "../store/types.ts";
 import { callbackDelivery, type CallbackParams } from "./callback.ts";
+import { finishDurably } from "./finish.ts";
 import type { SummaryParams } from "./summary-job.ts";
 
 export interface TranscriptionParams extends CallbackParams {
@@ -30,6 +31,8 @@ export interface TranscriptionJobDeps {
   logger: Logger;
   /** this process's id in job leases: the finish only counts while it holds the job */
   workerId: string;
+  /** first wait between tries of a failed save (tests shorten it) */
+  storageRetryMs?: number;
   maxAttempts: number;
   now?: () => number;
 }
@@ -96,14 +99,17 @@ export function createTranscriptionHandler(deps: TranscriptionJobDeps) {
       outcome = { status: "failed", errorCode: e.code, errorMessage: e.message };
       body = failureBody(ids, e);
     }
-    const delivery = callbackDelivery(p, "transcriptDelivered", body, deps.defaultPolicy);
-    await deps.store.finishJob(
-      job.id,
-      outcome,
-      delivery,
-      now(),
-      p.summarize ? summaryFollowUp(job, p, now()) : null,
-      deps.workerId,
+    await finishDurably(
+      { ...deps, retryMs: deps.storageRetryMs },
+      {
+        jobId: job.id,
+        workerId: deps.workerId,
+        outcome,
+        delivery: callbackDelivery(p, "transcriptDelivered", body, deps.defaultPolicy),
+        followUp: p.summarize ? summaryFollowUp(job, p, now()) : null,
+        failureDelivery: (e) =>
+          callbackDelivery(p, "transcriptDelivered", failureBody(ids, e), deps.defaultPolicy),
+      },
     );
     if (!job.audioName) return;
     if (outcome.status === "failed" && refusedInput.has(outcome.errorCode))
