@@ -185,3 +185,47 @@ describe("a failing final save", () => {
     }
   });
 });
+
+describe("progress", () => {
+  it("GET /transcribe/{id} shows seconds of audio done of the total while processing", async () => {
+    const { makeTwoChannelCall } = await import("./helpers/call.ts");
+    const tmp2 = tempDir();
+    const rx = await startReceiver([200]);
+    const server = await startTestServer();
+    try {
+      const call = makeTwoChannelCall(tmp2.dir);
+      const form = new FormData();
+      form.append("call_uuid", "progress-1");
+      form.append("callback_url", `${rx.url}/h`);
+      form.append("file", new Blob([readFileSync(call.path)]), "call.wav");
+      const accepted = (await (
+        await fetch(`${server.url}/transcribe`, { method: "POST", body: form })
+      ).json()) as Json;
+      const seen: Array<{ done_seconds: number; total_seconds: number }> = [];
+      for (;;) {
+        const view = (await (await fetch(`${server.url}/transcribe/${accepted.request_id}`)).json()) as Json;
+        if (view.progress) seen.push(view.progress);
+        if (view.status === "succeeded" || view.status === "failed") {
+          assert.equal(view.progress, undefined, "no progress once finished");
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.ok(seen.length >= 1, "progress was visible while processing");
+      for (const p of seen) {
+        assert.ok(
+          Math.abs(p.total_seconds - call.duration) < 0.2,
+          `total ${p.total_seconds} vs ${call.duration}`,
+        );
+        assert.ok(p.done_seconds >= 0 && p.done_seconds <= p.total_seconds);
+      }
+      for (let i = 1; i < seen.length; i++)
+        assert.ok(seen[i]!.done_seconds >= seen[i - 1]!.done_seconds, "monotone");
+      console.log(`progress samples: ${seen.map((p) => p.done_seconds).join(", ")} of ${call.duration} s`);
+    } finally {
+      await server.cleanup();
+      await rx.close();
+      tmp2.cleanup();
+    }
+  });
+});

@@ -104,6 +104,9 @@ export function jobView(job: JobRow, callback: ReturnType<typeof deliveryView> |
     created_at: iso(job.createdAt),
     started_at: iso(job.startedAt),
     finished_at: iso(job.finishedAt),
+    ...(job.status === "processing" && job.progress
+      ? { progress: { done_seconds: job.progress.done, total_seconds: job.progress.total } }
+      : {}),
     result: jobResultBody(job),
     ...(job.kind === "summary" && job.status === "succeeded"
       ? { tags: (job.result as SummaryResult).tags }

@@ -71,6 +71,20 @@ function summaryFollowUp(job: JobRow, p: TranscriptionParams, now: number): NewJ
   return { id: randomUUID(), kind: "summary", callUuid: job.callUuid, params, audioName: null, now };
 }
 
+/** Writes progress at most every half second (and the final figure), never failing the job. */
+function progressWriter(deps: TranscriptionJobDeps, jobId: string, log: Logger) {
+  let last = 0;
+  return (done: number, total: number) => {
+    const t = Date.now();
+    if (t - last < 500 && done < total) return;
+    last = t;
+    const progress = { done: Math.round(done * 100) / 100, total: Math.round(total * 100) / 100 };
+    deps.store
+      .setJobProgress(jobId, deps.workerId, progress)
+      .catch((err: unknown) => log.warn({ err }, "could not record progress"));
+  };
+}
+
 export function createTranscriptionHandler(deps: TranscriptionJobDeps) {
   const now = deps.now ?? Date.now;
   return async (job: JobRow): Promise<void> => {
@@ -90,6 +104,7 @@ export function createTranscriptionHandler(deps: TranscriptionJobDeps) {
         audioName: job.audioName,
         lang: p.lang,
         speakerAliases: p.speakerAliases,
+        onProgress: progressWriter(deps, job.id, log),
       });
       outcome = { status: "succeeded", result: transcript };
       body = successBody(ids, transcript);

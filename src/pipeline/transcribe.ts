@@ -28,6 +28,8 @@ export interface TranscribeRequest {
   audioName: string;
   lang: string;
   speakerAliases?: string[] | undefined;
+  /** seconds of audio done of the total, as recognition goes (silence counts as done with its speech) */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** Pure: refuses audio longer than the limit (unknown durations are decided by the decoder). */
@@ -48,11 +50,20 @@ export async function transcribeFile(req: TranscribeRequest, deps: PipelineDeps)
   if (decodedSeconds === 0) throw new AppError("unsupported_audio", "the audio contains no samples");
 
   const speakers = distinctChannels(channels).map((i) => channels[i]!);
+  const regions = speakers.map((pcm) => deps.vad.detect(pcm));
+  const total = info.duration ?? decodedSeconds;
+  const voiced = regions.flat().reduce((n, r) => n + r.end - r.start, 0);
+  let voicedDone = 0;
+  const onVoicedDone = (seconds: number) => {
+    voicedDone += seconds;
+    req.onProgress?.(voiced > 0 ? Math.min(total, (total * voicedDone) / voiced) : total, total);
+  };
+  req.onProgress?.(voiced > 0 ? 0 : total, total);
   let perSpeaker;
   try {
     perSpeaker = await Promise.all(
-      speakers.map((pcm) =>
-        deps.recognizer.recognize({ pcm, regions: deps.vad.detect(pcm), lang: req.lang }),
+      speakers.map((pcm, i) =>
+        deps.recognizer.recognize({ pcm, regions: regions[i]!, lang: req.lang, onVoicedDone }),
       ),
     );
   } catch (err) {

@@ -7,6 +7,7 @@ import type {
   StoredCircuit,
   DeliveryChange,
   DeliveryFilter,
+  JobProgress,
   DeliveryState,
   JobOutcome,
   Lease,
@@ -51,6 +52,13 @@ export const claimJob = (now: number, lease: Lease | undefined) =>
      RETURNING *`,
     [now, lease?.workerId ?? null, lease?.until ?? null],
   );
+
+export const setJobProgress = (id: string, workerId: string, progress: JobProgress) =>
+  sql(`UPDATE jobs SET progress = $3 WHERE id = $1 AND status = 'processing' AND locked_by = $2`, [
+    id,
+    workerId,
+    JSON.stringify(progress),
+  ]);
 
 export const extendJobLease = (id: string, lease: Lease) =>
   sql(`UPDATE jobs SET locked_until = $3 WHERE id = $1 AND status = 'processing' AND locked_by = $2`, [

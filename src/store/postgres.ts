@@ -95,6 +95,9 @@ export async function openPostgresStore(
       const r = await one(Q.claimJob(now, lease));
       return r ? jobFromRow(r) : null;
     },
+    async setJobProgress(id, workerId, progress) {
+      await run(Q.setJobProgress(id, workerId, progress));
+    },
     async extendJobLease(id, lease) {
       return (await pool.query(Q.extendJobLease(id, lease))).rowCount === 1;
     },

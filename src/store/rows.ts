@@ -39,6 +39,7 @@ export function jobFromRow(r: Row): JobRow {
     startedAt: r.started_at == null ? null : Number(r.started_at),
     finishedAt: r.finished_at == null ? null : Number(r.finished_at),
     attempts: Number(r.attempts ?? 0),
+    progress: (json(r.progress) as JobRow["progress"]) ?? null,
   };
 }
 

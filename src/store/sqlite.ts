@@ -59,6 +59,9 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
        WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY created_at, rowid LIMIT 1)
        RETURNING *`,
     ),
+    setProgress: db.prepare(
+      `UPDATE jobs SET progress = @progress WHERE id = @id AND status = 'processing' AND locked_by = @workerId`,
+    ),
     extendJobLease: db.prepare(
       `UPDATE jobs SET locked_until = @until
        WHERE id = @id AND status = 'processing' AND locked_by = @workerId`,
@@ -276,6 +279,9 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
       const r = q.claimJob.get({ now, workerId: lease?.workerId ?? null, until: lease?.until ?? null }) as
         Row | undefined;
       return r ? jobFromRow(r) : null;
+    },
+    async setJobProgress(id, workerId, progress) {
+      q.setProgress.run({ id, workerId, progress: JSON.stringify(progress) });
     },
     async extendJobLease(id, lease) {
       return q.extendJobLease.run({ id, ...lease }).changes === 1;

@@ -37,6 +37,13 @@ export interface JobRow {
   finishedAt: number | null;
   /** how many times a worker has claimed it (a job whose workers keep dying fails: worker_lost) */
   attempts: number;
+  /** seconds of audio done of the total, while a transcription runs */
+  progress: JobProgress | null;
+}
+
+export interface JobProgress {
+  done: number;
+  total: number;
 }
 
 /** A claim's lease: who holds the row and until when; an expired lease is reclaimed by any worker. */
@@ -181,6 +188,8 @@ export interface Store {
   countJobs(status: JobStatus): Promise<number>;
   /** queued → processing under `lease`, oldest first, attempts + 1; null when nothing is queued */
   claimNextJob(now: number, lease?: Lease): Promise<JobRow | null>;
+  /** Records how far a running job is (only while `workerId` holds it). */
+  setJobProgress(id: string, workerId: string, progress: JobProgress): Promise<void>;
   /** Heartbeat: moves the lease on; false when the worker no longer holds it. */
   extendJobLease(id: string, lease: Lease): Promise<boolean>;
   /**

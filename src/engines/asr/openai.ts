@@ -96,8 +96,10 @@ export function createOpenAiRecognizer(opts: OpenAiRecognizerOptions): Recognize
     async recognize(input: RecognizeInput): Promise<RecognizedSegment[]> {
       const out: RecognizedSegment[] = [];
       // One request at a time: a local whisper server gains nothing from parallel calls.
-      for (const batch of makeBatches(input, maxBatchS, gapS))
+      for (const batch of makeBatches(input, maxBatchS, gapS)) {
         out.push(...(await transcribe(batch, input.lang)));
+        input.onVoicedDone?.(batch.pieces.reduce((n, p) => n + p.batchEnd - p.batchStart, 0));
+      }
       return out.sort((a, b) => a.start - b.start);
     },
     async close(): Promise<void> {},

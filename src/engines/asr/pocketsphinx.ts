@@ -322,7 +322,13 @@ export function createPocketsphinxRecognizer(opts: PocketsphinxOptions = {}): Re
     async recognize(input: RecognizeInput): Promise<RecognizedSegment[]> {
       if (pool.closed) throw new Error("recognizer is closed");
       // Regions are queued on the pool together, so one long channel also uses every decoder.
-      const parts = await Promise.all(input.regions.map((r) => decodeRegion(input.pcm, r.start, r.end)));
+      const parts = await Promise.all(
+        input.regions.map(async (r) => {
+          const segments = await decodeRegion(input.pcm, r.start, r.end);
+          input.onVoicedDone?.(r.end - r.start);
+          return segments;
+        }),
+      );
       return parts.flat().sort((a, b) => a.start - b.start);
     },
     close: () => pool.close(),

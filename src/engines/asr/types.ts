@@ -19,6 +19,8 @@ export interface RecognizeInput {
   regions: TimeRange[];
   /** ISO 639-1 hint, e.g. "en" */
   lang: string;
+  /** called as voiced audio is done, with its length in seconds (progress reporting) */
+  onVoicedDone?: (seconds: number) => void;
 }
 
 export interface Recognizer {
