@@ -14,6 +14,7 @@ import { createPocketsphinxRecognizer } from "../src/engines/asr/pocketsphinx.ts
 import { SAMPLE_RATE } from "../src/engines/asr/types.ts";
 import { decodeChannels } from "../src/pipeline/decode.ts";
 import { transcribeFile } from "../src/pipeline/transcribe.ts";
+import { prepareAudio } from "../src/pipeline/prepare.ts";
 import { createVad } from "../src/pipeline/vad.ts";
 import { concatPcm, sayPcm, silence, writeWav } from "../test/helpers/audio.ts";
 import { CALL_SCRIPT } from "../test/helpers/call.ts";
@@ -70,7 +71,10 @@ async function main() {
       for (const pcm of channels) await recognizer.recognize({ pcm, regions: whole(pcm), lang: "en" });
     });
     const pipeline = await time(() =>
-      transcribeFile({ audioPath: file, audioName: "call60.wav", lang: "en" }, { recognizer, vad }),
+      transcribeFile(
+        { audioPath: file, audioName: "call60.wav", lang: "en" },
+        { recognizer, prepare: (f, c) => prepareAudio(f, c, vad) },
+      ),
     );
     const cpus = os.cpus().length;
     const audio = seconds * 2;

@@ -23,7 +23,7 @@ import { createRecognizer } from "./engines/asr/select.ts";
 import { createEgressGuard, type Resolver } from "./net/egress.ts";
 import { fetchToFile } from "./pipeline/fetch-audio.ts";
 import { transcribeFile } from "./pipeline/transcribe.ts";
-import { createVad } from "./pipeline/vad.ts";
+import { createAudioThread } from "./pipeline/audio-thread.ts";
 import { createBlobStore } from "./store/blobs.ts";
 import { createS3Blobs } from "./store/blobs-s3.ts";
 import { openPostgresStore, type PostgresStore } from "./store/postgres.ts";
@@ -111,7 +111,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
   });
   const guard = createEgressGuard({ allow: config.NETWORK_ALLOWLIST, resolve: opts.resolve });
   const recognizer = createRecognizer(config);
-  const vad = createVad();
+  const audio = createAudioThread();
   const maxUploadBytes = Math.floor(config.MAX_UPLOAD_MB * 1048576);
   const policyFor = policiesFromConfig(config);
 
@@ -161,7 +161,12 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
         timeoutMs: config.FETCH_TIMEOUT_MS,
       });
     },
-    transcribe: (req) => transcribeFile(req, { recognizer, vad, maxAudioSeconds: config.MAX_AUDIO_SECONDS }),
+    transcribe: (req) =>
+      transcribeFile(req, {
+        recognizer,
+        prepare: (file, channels) => audio.prepare(file, channels),
+        maxAudioSeconds: config.MAX_AUDIO_SECONDS,
+      }),
   });
   const runner = createJobRunner({
     store,
@@ -246,8 +251,11 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
       clearInterval(sweeper);
       await app?.close();
       await Promise.all([runner.stop(10_000), delivery.stop(10_000)]);
-      await recognizer.close();
+      // The store first: a job still running past the grace period must not record the failure
+      // that closing its engines causes; it stays claimed and is resumed after the restart.
       await store.close();
+      await recognizer.close();
+      await audio.close();
       await guard.dispatcher.close();
     })());
 

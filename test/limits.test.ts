@@ -229,3 +229,62 @@ describe("progress", () => {
     }
   });
 });
+
+describe("the event loop during a long call", () => {
+  const MINUTES = 20;
+  it("/healthz of a server process answers in milliseconds while a 20-minute two-channel call is transcribed", async () => {
+    const { sayPcm, concatPcm } = await import("./helpers/audio.ts");
+    const { freePort } = await import("./helpers/net.ts");
+    const { kill9, startProcess, waitHealthy } = await import("./helpers/process.ts");
+    const tmp2 = tempDir();
+    const rx = await startReceiver([200]);
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    // the server in its own process: a blocked event loop there cannot hide behind this one
+    const child = startProcess({
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      DATA_DIR: join(tmp2.dir, "data"),
+      NETWORK_ALLOWLIST: "127.0.0.0/8",
+      LOG_LEVEL: "silent",
+    });
+    try {
+      await waitHealthy(url);
+      const agent = concatPcm(
+        sayPcm("Thank you for calling, how can I help?"),
+        silence(MINUTES * 60 - 3),
+        sayPcm("Goodbye."),
+      );
+      const user = concatPcm(
+        silence(1),
+        sayPcm("Hello, I have a question.", "rms"),
+        silence(MINUTES * 60 - 3),
+      );
+      const len = Math.min(agent.length, user.length);
+      const wav = writeWav(join(tmp2.dir, "long.wav"), [agent.subarray(0, len), user.subarray(0, len)]);
+      const form = new FormData();
+      form.append("call_uuid", "long-call");
+      form.append("callback_url", `${rx.url}/h`);
+      form.append("file", new Blob([readFileSync(wav)]), "long.wav");
+      assert.equal((await fetch(`${url}/transcribe`, { method: "POST", body: form })).status, 202);
+      const latencies: number[] = [];
+      while (rx.received.length === 0) {
+        const t0 = performance.now();
+        await (await fetch(`${url}/healthz`)).text();
+        latencies.push(performance.now() - t0);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal((rx.received[0]!.json as Json).status, "S001");
+      const sorted = [...latencies].sort((a, b) => a - b);
+      const p99 = sorted[Math.ceil(0.99 * sorted.length) - 1]!;
+      console.log(
+        `/healthz during a ${MINUTES}-minute call: ${latencies.length} polls, p99 ${p99.toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms`,
+      );
+      assert.ok(p99 < 100, `healthz p99 ${p99.toFixed(1)} ms`);
+    } finally {
+      await kill9(child);
+      await rx.close();
+      tmp2.cleanup();
+    }
+  });
+});

@@ -44,7 +44,7 @@ export async function finishDurably(deps: FinishDeps, r: FinishRequest): Promise
   const now = deps.now ?? Date.now;
   const base = deps.retryMs ?? 500;
   const tries = deps.tries ?? 4;
-  const wait = (n: number) => new Promise((res) => setTimeout(res, Math.min(30_000, base * 2 ** n)));
+  const wait = (n: number) => new Promise((res) => setTimeout(res, Math.min(30_000, base * 2 ** n)).unref());
   for (let n = 0; n < tries; n++) {
     try {
       await deps.store.finishJob(r.jobId, r.outcome, r.delivery, now(), r.followUp, r.workerId);

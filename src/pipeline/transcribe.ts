@@ -4,20 +4,15 @@
  */
 import { AppError, toAppError } from "../core/errors.ts";
 import type { Transcript } from "../core/payloads.ts";
-import type { Recognizer, TimeRange } from "../engines/asr/types.ts";
-import { SAMPLE_RATE } from "../engines/asr/types.ts";
-import { distinctChannels } from "./channels.ts";
-import { decodeChannels } from "./decode.ts";
+import type { Recognizer } from "../engines/asr/types.ts";
 import { mergeSpeakers } from "./merge.ts";
+import type { PrepareAudio } from "./prepare.ts";
 import { probeAudio } from "./probe.ts";
-
-export interface VoiceDetector {
-  detect(pcm: Int16Array): TimeRange[];
-}
 
 export interface PipelineDeps {
   recognizer: Recognizer;
-  vad: VoiceDetector;
+  /** decode, channel split and VAD (in the server: a worker thread, see audio-thread.ts) */
+  prepare: PrepareAudio;
   /** longer audio is refused right after the probe, before anything is decoded */
   maxAudioSeconds?: number;
   now?: () => number;
@@ -45,12 +40,7 @@ export function checkDuration(duration: number | null, maxSeconds: number | unde
 export async function transcribeFile(req: TranscribeRequest, deps: PipelineDeps): Promise<Transcript> {
   const info = await probeAudio(req.audioPath);
   checkDuration(info.duration, deps.maxAudioSeconds);
-  const channels = await decodeChannels(req.audioPath, info.channels);
-  const decodedSeconds = (channels[0]?.length ?? 0) / SAMPLE_RATE;
-  if (decodedSeconds === 0) throw new AppError("unsupported_audio", "the audio contains no samples");
-
-  const speakers = distinctChannels(channels).map((i) => channels[i]!);
-  const regions = speakers.map((pcm) => deps.vad.detect(pcm));
+  const { speakers, regions, decodedSeconds } = await deps.prepare(req.audioPath, info.channels);
   const total = info.duration ?? decodedSeconds;
   const voiced = regions.flat().reduce((n, r) => n + r.end - r.start, 0);
   let voicedDone = 0;
