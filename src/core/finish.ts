@@ -11,8 +11,11 @@ import {
   type NewDelivery,
   type NewJob,
   type Store,
+  type WebhookEvent,
 } from "../store/types.ts";
+import { callbackDelivery, type CallbackParams } from "./callback.ts";
 import { AppError } from "./errors.ts";
+import { failureBody } from "./payloads.ts";
 
 export interface FinishRequest {
   jobId: string;
@@ -74,4 +77,34 @@ export async function finishDurably(deps: FinishDeps, r: FinishRequest): Promise
       await wait(Math.min(n + tries, 16));
     }
   }
+}
+
+/** The usual finish of a job with a callback: its body, or an E001 if the save has to give up. */
+export function finishWithCallback(
+  deps: Omit<FinishDeps, "retryMs"> & {
+    workerId: string;
+    defaultPolicy: string;
+    storageRetryMs?: number | undefined;
+  },
+  r: {
+    jobId: string;
+    params: CallbackParams;
+    event: WebhookEvent;
+    ids: { requestId: string; callUuid: string };
+    outcome: JobOutcome;
+    body: object;
+    followUp: NewJob | null;
+  },
+): Promise<void> {
+  return finishDurably(
+    { ...deps, retryMs: deps.storageRetryMs },
+    {
+      jobId: r.jobId,
+      workerId: deps.workerId,
+      outcome: r.outcome,
+      delivery: callbackDelivery(r.params, r.event, r.body, deps.defaultPolicy),
+      followUp: r.followUp,
+      failureDelivery: (e) => callbackDelivery(r.params, r.event, failureBody(r.ids, e), deps.defaultPolicy),
+    },
+  );
 }

@@ -7,8 +7,8 @@ import type { Logger } from "pino";
 import type { Summarizer, SummarySource, TopicSummary } from "../engines/summarize/types.ts";
 import type { Tagger, Tags } from "../engines/tag/types.ts";
 import type { JobOutcome, JobRow, Store } from "../store/types.ts";
-import { callbackDelivery, type CallbackParams } from "./callback.ts";
-import { finishDurably } from "./finish.ts";
+import type { CallbackParams } from "./callback.ts";
+import { finishWithCallback } from "./finish.ts";
 import { AppError, checkAttempts } from "./errors.ts";
 import { failureBody, type Transcript, type TranscriptItem } from "./payloads.ts";
 import { publicError } from "./transcription-job.ts";
@@ -92,18 +92,14 @@ export function createSummaryHandler(deps: {
       outcome = { status: "failed", errorCode: e.code, errorMessage: e.message };
       body = failureBody({ requestId: subjectId(job.id, p.source), callUuid: job.callUuid }, e);
     }
-    const ids = { requestId: subjectId(job.id, p.source), callUuid: job.callUuid };
-    await finishDurably(
-      { ...deps, retryMs: deps.storageRetryMs },
-      {
-        jobId: job.id,
-        workerId: deps.workerId,
-        outcome,
-        delivery: callbackDelivery(p, "summaryDelivered", body, deps.defaultPolicy),
-        followUp: null,
-        failureDelivery: (e) =>
-          callbackDelivery(p, "summaryDelivered", failureBody(ids, e), deps.defaultPolicy),
-      },
-    );
+    await finishWithCallback(deps, {
+      jobId: job.id,
+      params: p,
+      event: "summaryDelivered",
+      ids: { requestId: subjectId(job.id, p.source), callUuid: job.callUuid },
+      outcome,
+      body,
+      followUp: null,
+    });
   };
 }

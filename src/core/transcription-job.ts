@@ -10,8 +10,8 @@ import { AppError, checkAttempts, toAppError, type ErrorCode } from "./errors.ts
 import type { TranscribeRequest } from "../pipeline/transcribe.ts";
 import type { BlobStore } from "../store/blobs.ts";
 import type { JobOutcome, JobRow, NewJob, Store } from "../store/types.ts";
-import { callbackDelivery, type CallbackParams } from "./callback.ts";
-import { finishDurably } from "./finish.ts";
+import type { CallbackParams } from "./callback.ts";
+import { finishWithCallback } from "./finish.ts";
 import type { SummaryParams } from "./summary-job.ts";
 
 export interface TranscriptionParams extends CallbackParams {
@@ -114,18 +114,15 @@ export function createTranscriptionHandler(deps: TranscriptionJobDeps) {
       outcome = { status: "failed", errorCode: e.code, errorMessage: e.message };
       body = failureBody(ids, e);
     }
-    await finishDurably(
-      { ...deps, retryMs: deps.storageRetryMs },
-      {
-        jobId: job.id,
-        workerId: deps.workerId,
-        outcome,
-        delivery: callbackDelivery(p, "transcriptDelivered", body, deps.defaultPolicy),
-        followUp: p.summarize ? summaryFollowUp(job, p, now()) : null,
-        failureDelivery: (e) =>
-          callbackDelivery(p, "transcriptDelivered", failureBody(ids, e), deps.defaultPolicy),
-      },
-    );
+    await finishWithCallback(deps, {
+      jobId: job.id,
+      params: p,
+      event: "transcriptDelivered",
+      ids,
+      outcome,
+      body,
+      followUp: p.summarize ? summaryFollowUp(job, p, now()) : null,
+    });
     if (!job.audioName) return;
     if (outcome.status === "failed" && refusedInput.has(outcome.errorCode))
       await deps.blobs.remove(job.audioName);
