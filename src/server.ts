@@ -139,7 +139,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
     maxAttempts: config.JOB_MAX_ATTEMPTS,
     storageRetryMs: config.STORAGE_RETRY_MS,
   };
-  const { summarizer, tagger } = createTextEngines(config);
+  const textEngines = createTextEngines(config);
+  const { summarizer, tagger } = textEngines;
   const summarize = createSummaryHandler({
     store,
     summarizer,
@@ -256,6 +257,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
       await store.close();
       await recognizer.close();
       await audio.close();
+      await textEngines.close();
       await guard.dispatcher.close();
     })());
 

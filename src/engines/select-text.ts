@@ -4,15 +4,19 @@
  */
 import type { Config } from "../config.ts";
 import { createChatClient } from "./llm/chat-client.ts";
-import { createEmbeddedSummarizer } from "./summarize/embedded.ts";
+import { createEmbeddedTextThread } from "./text-thread.ts";
 import { createLlmSummarizer } from "./summarize/llm.ts";
 import { loadTaxonomy } from "./summarize/taxonomy.ts";
 import type { Summarizer } from "./summarize/types.ts";
-import { createEmbeddedTagger } from "./tag/embedded.ts";
 import { createLlmTagger } from "./tag/llm.ts";
 import type { Tagger } from "./tag/types.ts";
 
-export function createTextEngines(config: Config): { summarizer: Summarizer; tagger: Tagger } {
+export function createTextEngines(config: Config): {
+  summarizer: Summarizer;
+  tagger: Tagger;
+  close(): Promise<void>;
+} {
+  // validated here too, so a bad SUMMARY_TAXONOMY_JSON stops the start-up, not the first summary
   const taxonomy = loadTaxonomy(config.SUMMARY_TAXONOMY_JSON);
   if (config.LLM_URL) {
     const client = createChatClient({
@@ -23,7 +27,8 @@ export function createTextEngines(config: Config): { summarizer: Summarizer; tag
     return {
       summarizer: createLlmSummarizer({ client, taxonomy }),
       tagger: createLlmTagger({ client, taxonomy }),
+      close: async () => {},
     };
   }
-  return { summarizer: createEmbeddedSummarizer({ taxonomy }), tagger: createEmbeddedTagger({ taxonomy }) };
+  return createEmbeddedTextThread(config.SUMMARY_TAXONOMY_JSON);
 }
