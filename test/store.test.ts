@@ -354,6 +354,7 @@ describe("sqlite migrations", () => {
       { version: 3, name: "003_leases.sql" },
       { version: 4, name: "004_shared_circuits.sql" },
       { version: 5, name: "005_delivery_bodies.sql" },
+      { version: 6, name: "006_job_progress.sql" },
     ]);
     db.close();
     rmSync(dir, { recursive: true });
