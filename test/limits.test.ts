@@ -342,3 +342,56 @@ describe("the event loop during a long summary", () => {
     }
   });
 });
+
+describe("a 10-hour recording", () => {
+  it("is refused with audio_too_long in under 2 s (default MAX_AUDIO_SECONDS, 4 h) without decoding it", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const tmp2 = tempDir();
+    const server = await startTestServer();
+    try {
+      // a minute of Opus repeated by packet copy: a real 10-hour, 13.5 MB file in ~2 s
+      const minute = join(tmp2.dir, "minute.opus");
+      const tenHours = join(tmp2.dir, "ten-hours.opus");
+      const ff = (args: string[]) => execFileSync("ffmpeg", ["-v", "error", "-y", ...args]);
+      ff([
+        "-f",
+        "lavfi",
+        "-i",
+        "anullsrc=r=8000:cl=mono",
+        "-t",
+        "60",
+        "-c:a",
+        "libopus",
+        "-b:a",
+        "6k",
+        minute,
+      ]);
+      ff(["-stream_loop", "599", "-i", minute, "-c", "copy", tenHours]);
+      const bytes = readFileSync(tenHours);
+      const rssBefore = process.memoryUsage().rss;
+      const form = new FormData();
+      form.append("call_uuid", "ten-hours");
+      form.append("file", new Blob([new Uint8Array(bytes)]), "ten-hours.opus");
+      const started = Date.now();
+      const res = await fetch(`${server.url}/transcribe`, { method: "POST", body: form });
+      const ms = Date.now() - started;
+      const body = (await res.json()) as Json;
+      assert.equal(res.status, 413);
+      assert.equal(body.error_code, "audio_too_long");
+      assert.equal(
+        body.error,
+        "the audio is 10.0 h long; this server takes at most 4.0 h (MAX_AUDIO_SECONDS)",
+      );
+      assert.ok(ms < 2000, `refused in ${ms} ms`);
+      const grewMb = (process.memoryUsage().rss - rssBefore) / 1048576;
+      console.log(
+        `10-hour Opus (${(bytes.length / 1048576).toFixed(1)} MB) refused in ${ms} ms; RSS +${grewMb.toFixed(0)} MB`,
+      );
+      assert.ok(grewMb < 100, `memory grew by ${grewMb.toFixed(0)} MB`);
+      assert.deepEqual(readdirSync(join(server.dataDir, "audio")), []);
+    } finally {
+      await server.cleanup();
+      tmp2.cleanup();
+    }
+  });
+});
