@@ -28,6 +28,7 @@ import { openPostgresStore } from "../src/store/postgres.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
 import type { Store } from "../src/store/types.ts";
 import { enqueueDelivery } from "../test/helpers/enqueue.ts";
+import { percentile } from "../test/helpers/latency.ts";
 import { dropSchema, freshSchema, PG_URL } from "../test/helpers/postgres.ts";
 
 const N = Number(process.env.N ?? 10_000);
@@ -64,8 +65,6 @@ function startReceiver(): Promise<{
   });
 }
 
-const pct = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil((p / 100) * xs.length) - 1)]!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const bodyOf = (bytes: number) => {
   const base = { status: "S001", request_id: "x", call_uuid: "y", enqueued_at: Date.now(), pad: "" };
@@ -223,7 +222,7 @@ async function claimTimes(dataDir: string) {
       await store.claimDueDeliveries(Date.now(), 64, { lane: "retry" });
       xs.push(performance.now() - t0);
     }
-    return pct(xs, 50);
+    return percentile(xs, 50);
   };
   const later = Date.now() + 86_400_000;
 
@@ -329,7 +328,7 @@ async function main() {
 
     const latencies = await steadySqlite(rx, dir());
     console.log(
-      `\nsteady ${RATE}/s for ${STEADY_S} s (SQLite): enqueue→receive p50 ${pct(latencies, 50)} ms, p99 ${pct(latencies, 99)} ms`,
+      `\nsteady ${RATE}/s for ${STEADY_S} s (SQLite): enqueue→receive p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms`,
     );
     const c = await claimTimes(dir());
     console.log(

@@ -7,11 +7,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { enqueueDelivery } from "./helpers/enqueue.ts";
 import { captureLogs } from "./helpers/logs.ts";
+import { percentile } from "./helpers/latency.ts";
 import { startReceiver, type Receiver } from "./helpers/receiver.ts";
 import { poll, startTestServer, type TestServer } from "./helpers/server.ts";
-
-const percentile = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.ceil((p / 100) * xs.length) - 1]!;
 
 describe("per-host isolation", () => {
   let server: TestServer;

@@ -10,6 +10,7 @@ import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { sayPcm, tempDir, writeWav } from "./helpers/audio.ts";
 import { dropSchema, freshSchema, PG_URL } from "./helpers/postgres.ts";
+import { percentile } from "./helpers/latency.ts";
 import { startReceiver, type Receiver } from "./helpers/receiver.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
 import { s001Shape } from "./helpers/shapes.ts";
@@ -76,9 +77,6 @@ describe("Postgres: an api process and a worker process that share no disk", () 
     assert.ok(Date.now() - started < 4000, "answered before the 5 s poll would have");
   });
 });
-
-const percentile = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.ceil((p / 100) * xs.length) - 1]!;
 
 for (const store of ["sqlite", "postgres"] as const) {
   describe(`${store}: a backlog of 100k retries not yet due`, () => {

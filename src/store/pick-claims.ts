@@ -2,8 +2,8 @@
  * Which due rows a claim takes, given how many deliveries each host has in flight: at most `limit`
  * rows, never more than `perHost` in flight for one host, and never more than the worker's own
  * allowance for a host (`hostFree`; `newHostFree` for hosts it has no history with). A row an
- * operator asked to send now (`force`) passes regardless. Pure; both stores use it inside their
- * claim transaction.
+ * operator asked to send now (`force`) passes regardless. Pure; the SQLite store runs it inside
+ * its claim transaction (the Postgres claim states the same rules in SQL, `claimDeliveries`).
  */
 import type { ClaimOptions } from "./types.ts";
 

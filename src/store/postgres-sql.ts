@@ -15,6 +15,7 @@ import type {
   NewDelivery,
   NewJob,
 } from "./types.ts";
+import { ROUTING_COLUMNS } from "./rows.ts";
 
 export interface Sql {
   text: string;
@@ -22,11 +23,6 @@ export interface Sql {
 }
 
 const sql = (text: string, values: unknown[] = []): Sql => ({ text, values });
-
-/** Every delivery column but the body and the auth header: what a claim reads back. */
-const ROUTING =
-  "id, seq, job_id, event, url, host, policy, state, series, attempts_in_series, next_attempt_at, " +
-  "last_status_code, created_at, updated_at";
 
 export const insertJob = (j: NewJob) =>
   sql(
@@ -147,7 +143,7 @@ export const claimDeliveries = (lane: Lane, now: number, limit: number, o: Claim
      )
      UPDATE deliveries d SET state = 'delivering', updated_at = $1, locked_by = $9, locked_until = $10
      FROM picked WHERE d.id = picked.id
-     RETURNING ${ROUTING.split(", ")
+     RETURNING d.seq, ${ROUTING_COLUMNS.split(", ")
        .map((c) => `d.${c}`)
        .join(", ")}`,
     [

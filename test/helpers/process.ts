@@ -53,3 +53,22 @@ export async function submit(url: string, file: string, fields: Record<string, s
   assert.equal(res.status, 202);
   return (await res.json()) as Json;
 }
+
+/**
+ * The server in its own process on a free loopback port, healthy: a blocked event loop there
+ * cannot hide behind the test's own. `stop()` kills it.
+ */
+export async function startServerProcess(dataDir: string, env: Record<string, string> = {}) {
+  const { freePort } = await import("./net.ts");
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = startProcess({
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    DATA_DIR: dataDir,
+    LOG_LEVEL: "silent",
+    ...env,
+  });
+  await waitHealthy(url);
+  return { url, stop: () => kill9(child) };
+}
