@@ -1,94 +1,157 @@
 /**
- * Pipeline benchmark: real-time factor of the full server pipeline (ffprobe + ffmpeg decode +
- * silero VAD + PocketSphinx, channels in parallel) on a 60 s two-channel call, next to the
- * recognizer alone on the same audio (each channel decoded whole, one after the other: what you
- * would get by feeding the recognizer directly). Both are measured in the same run.
+ * Pipeline benchmark: 1-, 10- and 60-minute two-channel calls (flite voices taking turns, as in a
+ * real call each channel is silent while the other speaks) through the server's pipeline (ffprobe,
+ * streamed decode + channel comparison + silero VAD in a worker thread, second streamed decode
+ * cutting voiced clips, PocketSphinx on both channels in parallel), next to the recognizer alone
+ * on the same audio (each channel decoded whole in 20 s pieces, no VAD, one channel after the
+ * other: what you get by feeding the recognizer directly). Every measurement runs in its own child
+ * process so its peak RSS (VmHWM) is its own; decoders are warmed up before the clock starts.
  *
- *   npm run bench            (RUNS=3 by default)
+ *   npm run bench:pipeline            (MINUTES=1,10,60 by default)
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createPocketsphinxRecognizer } from "../src/engines/asr/pocketsphinx.ts";
-import { SAMPLE_RATE } from "../src/engines/asr/types.ts";
+import { clipsOf, SAMPLE_RATE, type TimeRange } from "../src/engines/asr/types.ts";
+import { createAudioThread } from "../src/pipeline/audio-thread.ts";
 import { decodeChannels } from "../src/pipeline/decode.ts";
 import { transcribeFile } from "../src/pipeline/transcribe.ts";
-import { prepareAudio } from "../src/pipeline/prepare.ts";
-import { createVad } from "../src/pipeline/vad.ts";
 import { concatPcm, sayPcm, silence, writeWav } from "../test/helpers/audio.ts";
 import { CALL_SCRIPT } from "../test/helpers/call.ts";
 
-const RUNS = Number(process.env.RUNS ?? 3);
-const TARGET_S = 60;
+const MINUTES = (process.env.MINUTES ?? "1,10,60").split(",").map(Number);
+const PIECE_S = 20;
 
-function makeCall(dir: string): { file: string; seconds: number } {
+interface Measure {
+  wallS: number;
+  peakRssMb: number;
+  words: number;
+}
+
+/** A 60 s two-channel call of alternating turns. Longer calls repeat it (`ffmpeg -stream_loop`). */
+function makeMinute(dir: string): string {
   const lines = CALL_SCRIPT.map((l) => ({
     speaker: l.speaker,
     pcm: sayPcm(l.text, l.speaker ? "rms" : "slt"),
   }));
   const ch: Int16Array[][] = [[], []];
   let t = 0;
-  for (let i = 0; t < TARGET_S; i++) {
+  for (let i = 0; ; i++) {
     const line = lines[i % lines.length]!;
     const len = line.pcm.length / SAMPLE_RATE + 0.7;
-    if (t + len > TARGET_S) break;
+    if (t + len > 60) break;
     ch[line.speaker]!.push(line.pcm, silence(0.7));
     ch[1 - line.speaker]!.push(silence(len));
     t += len;
   }
   const pad = (parts: Int16Array[]) => {
     const pcm = concatPcm(...parts);
-    return concatPcm(pcm, silence(TARGET_S - pcm.length / SAMPLE_RATE));
+    return concatPcm(pcm, silence(60 - pcm.length / SAMPLE_RATE));
   };
-  const file = writeWav(path.join(dir, "call60.wav"), [pad(ch[0]!), pad(ch[1]!)]);
-  return { file, seconds: TARGET_S };
+  return writeWav(path.join(dir, "call-1min.wav"), [pad(ch[0]!), pad(ch[1]!)]);
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+function makeCall(dir: string, minute: string, minutes: number): string {
+  if (minutes === 1) return minute;
+  const file = path.join(dir, `call-${minutes}min.wav`);
+  execFileSync("ffmpeg", [
+    "-v",
+    "error",
+    "-y",
+    "-stream_loop",
+    String(minutes - 1),
+    "-i",
+    minute,
+    "-c",
+    "copy",
+    file,
+  ]);
+  return file;
+}
 
-async function time(fn: () => Promise<unknown>): Promise<number[]> {
-  await fn(); // warm-up: model pages, JIT
-  const out: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
+function peakRssMb(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
+  return m ? Math.round(Number(m[1]) / 1024) : NaN;
+}
+
+/** Child side: one measurement, printed as JSON on the last line. */
+async function runOne(mode: "pipeline" | "alone", file: string): Promise<Measure> {
+  const recognizer = createPocketsphinxRecognizer();
+  const warm = sayPcm("warm up the decoders");
+  await Promise.all(
+    [0, 1].map(() => recognizer.recognize({ clips: clipsOf(warm, [{ start: 0, end: 1 }]), lang: "en" })),
+  );
+  const audio = createAudioThread();
+  try {
     const t0 = performance.now();
-    await fn();
-    out.push((performance.now() - t0) / 1000);
+    let words = 0;
+    if (mode === "pipeline") {
+      const t = await transcribeFile(
+        { audioPath: file, audioName: path.basename(file), lang: "en" },
+        { recognizer, scan: (f, c) => audio.scan(f, c) },
+      );
+      words = t.transcript.reduce((n, i) => n + i.text.split(" ").length, 0);
+    } else {
+      // one channel in memory at a time, in pieces the decoder can take as one utterance
+      for (let c = 0; c < 2; c++) {
+        const pcm = (await decodeChannels(file, 2))[c]!;
+        const pieces: TimeRange[] = [];
+        for (let s = 0; s < pcm.length / SAMPLE_RATE; s += PIECE_S)
+          pieces.push({ start: s, end: s + PIECE_S });
+        const segs = await recognizer.recognize({ clips: clipsOf(pcm, pieces), lang: "en" });
+        words += segs.reduce((n, s) => n + s.text.split(" ").length, 0);
+      }
+    }
+    return { wallS: (performance.now() - t0) / 1000, peakRssMb: peakRssMb(), words };
+  } finally {
+    await audio.close();
+    await recognizer.close();
   }
-  return out;
+}
+
+function measure(mode: "pipeline" | "alone", file: string): Measure {
+  const out = execFileSync(process.execPath, ["--import", "tsx", import.meta.filename, mode, file], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    maxBuffer: 1 << 20,
+  });
+  return JSON.parse(out.trim().split("\n").pop()!) as Measure;
 }
 
 async function main() {
+  const [mode, file] = process.argv.slice(2);
+  if (mode === "pipeline" || mode === "alone") {
+    console.log(JSON.stringify(await runOne(mode, file!)));
+    return;
+  }
   const dir = mkdtempSync(path.join(os.tmpdir(), "callscribe-bench-"));
-  const recognizer = createPocketsphinxRecognizer();
-  const vad = createVad();
   try {
-    const { file, seconds } = makeCall(dir);
-    const channels = await decodeChannels(file, 2);
-    const whole = (pcm: Int16Array) => [{ start: 0, end: pcm.length / SAMPLE_RATE }];
-
-    const alone = await time(async () => {
-      for (const pcm of channels) await recognizer.recognize({ pcm, regions: whole(pcm), lang: "en" });
-    });
-    const pipeline = await time(() =>
-      transcribeFile(
-        { audioPath: file, audioName: "call60.wav", lang: "en" },
-        { recognizer, prepare: (f, c) => prepareAudio(f, c, vad) },
-      ),
-    );
-    const cpus = os.cpus().length;
-    const audio = seconds * 2;
-    const row = (name: string, xs: number[]) =>
-      `${name.padEnd(46)} ${median(xs).toFixed(2).padStart(6)} s   RTF ${(median(xs) / seconds).toFixed(3)} per call-second, ${(median(xs) / audio).toFixed(3)} per channel-second`;
-    console.log(`60 s two-channel call (${audio} s of channel audio), ${cpus} cores, median of ${RUNS} runs`);
-    console.log(row("recognizer alone (whole channels, sequential)", alone));
-    console.log(row("full pipeline (probe+decode+VAD+ASR parallel)", pipeline));
+    const minute = makeMinute(dir);
     console.log(
-      `speed-up of the pipeline over the recognizer alone: ${(median(alone) / median(pipeline)).toFixed(2)}x`,
+      `two-channel calls, ${os.cpus().length} cores; RTF = wall seconds per call second; one run each`,
     );
+    console.log(
+      "call     | pipeline wall   RTF    peak RSS | recognizer alone wall   RTF    peak RSS | speed-up | words (pipeline / alone)",
+    );
+    const rss: number[] = [];
+    for (const minutes of MINUTES) {
+      const file = makeCall(dir, minute, minutes);
+      const seconds = minutes * 60;
+      const p = measure("pipeline", file);
+      const a = measure("alone", file);
+      rss.push(p.peakRssMb);
+      const cell = (m: Measure) =>
+        `${m.wallS.toFixed(1).padStart(7)} s ${(m.wallS / seconds).toFixed(3)} ${String(m.peakRssMb).padStart(6)} MB`;
+      console.log(
+        `${String(minutes).padStart(3)} min  | ${cell(p)}       | ${cell(a)}               | ${(a.wallS / p.wallS).toFixed(2)}x    | ${p.words} / ${a.words}`,
+      );
+    }
+    const spread = (Math.max(...rss) / Math.min(...rss) - 1) * 100;
+    console.log(`pipeline peak RSS from ${MINUTES[0]} to ${MINUTES.at(-1)} min: +${spread.toFixed(0)} %`);
     console.log(`ffmpeg: ${execFileSync("ffmpeg", ["-version"]).toString().split("\n")[0]}`);
   } finally {
-    await recognizer.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -19,7 +19,7 @@ import {
   STOCK_TUNING,
   type PocketsphinxTuning,
 } from "../src/engines/asr/pocketsphinx.ts";
-import { SAMPLE_RATE } from "../src/engines/asr/types.ts";
+import { SAMPLE_RATE, clipsOf } from "../src/engines/asr/types.ts";
 import { corpusWer } from "../src/engines/asr/wer.ts";
 import { createVad, type VadOptions } from "../src/pipeline/vad.ts";
 import { concatPcm, noise, readPcm16, say, silence } from "../test/helpers/audio.ts";
@@ -98,7 +98,7 @@ async function run(setting: Setting, sets: Record<string, Clip[]>): Promise<Reco
     const warm = silence(1);
     warm[100] = 1000;
     await Promise.all(
-      [0, 1].map(() => rec.recognize({ pcm: warm, regions: [{ start: 0, end: 1 }], lang: "en" })),
+      [0, 1].map(() => rec.recognize({ clips: clipsOf(warm, [{ start: 0, end: 1 }]), lang: "en" })),
     );
     for (const [name, clips] of Object.entries(sets)) {
       const audio = clips.reduce((s, c) => s + c.pcm.length / SAMPLE_RATE, 0);
@@ -107,7 +107,7 @@ async function run(setting: Setting, sets: Record<string, Clip[]>): Promise<Reco
       // Channels run concurrently, as the server would run the two sides of a call.
       const hyps = await Promise.all(
         clips.map(async (c) => {
-          const segs = await rec.recognize({ pcm: c.pcm, regions: vad.detect(c.pcm), lang: "en" });
+          const segs = await rec.recognize({ clips: clipsOf(c.pcm, vad.detect(c.pcm)), lang: "en" });
           return segs.map((s) => s.text).join(" ");
         }),
       );

@@ -1,7 +1,10 @@
 /** Entry point: `npm start [-- --role api|worker|all]`. */
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig, redactConfig } from "./config.ts";
+import { limitMallocArenas } from "./malloc-arenas.ts";
 import { startServer, type Role } from "./server.ts";
+
+limitMallocArenas();
 
 const roles: readonly Role[] = ["api", "worker", "all"];
 

@@ -165,7 +165,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
     transcribe: (req) =>
       transcribeFile(req, {
         recognizer,
-        prepare: (file, channels) => audio.prepare(file, channels),
+        scan: (file, channels) => audio.scan(file, channels),
         maxAudioSeconds: config.MAX_AUDIO_SECONDS,
       }),
   });

@@ -1,4 +1,5 @@
 import { test, after, before } from "node:test";
+import { clipsOf } from "../src/engines/asr/types.ts";
 import assert from "node:assert/strict";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -92,7 +93,7 @@ test("sends the OpenAI multipart request and maps batch times back to channel ti
     }),
   });
   const rec = createOpenAiRecognizer({ url: `${base}/`, apiKey: "sk-test-123", model: "whisper-large-v3" });
-  const segs = await rec.recognize({ pcm: channel(regions), regions, lang: "en" });
+  const segs = await rec.recognize({ clips: clipsOf(channel(regions), regions), lang: "en" });
 
   assert.equal(captured.length, 2);
   for (const c of captured) {
@@ -138,7 +139,7 @@ test("a segment stretched over two regions keeps its start in the first and its 
     body: JSON.stringify({ text: "x", segments: [{ start: 1, end: 3.8, text: "across the gap" }] }),
   });
   const rec = createOpenAiRecognizer({ url: `${base}/v1/audio/transcriptions` });
-  const segs = await rec.recognize({ pcm: channel(regions), regions, lang: "en" });
+  const segs = await rec.recognize({ clips: clipsOf(channel(regions), regions), lang: "en" });
   assert.equal(captured[0]!.path, "/v1/audio/transcriptions");
   assert.equal(captured[0]!.headers.authorization, undefined);
   assert.equal(captured[0]!.fields.model, "whisper-1");
@@ -149,7 +150,7 @@ test("a segment stretched over two regions keeps its start in the first and its 
 test("no regions means no request", async () => {
   captured = [];
   const rec = createOpenAiRecognizer({ url: base });
-  assert.deepEqual(await rec.recognize({ pcm: new Int16Array(RATE), regions: [], lang: "en" }), []);
+  assert.deepEqual(await rec.recognize({ clips: clipsOf(new Int16Array(RATE), []), lang: "en" }), []);
   assert.equal(captured.length, 0);
 });
 
@@ -157,13 +158,16 @@ test("an HTTP 500 becomes an Error with the status and a body excerpt, never the
   reply = () => ({ status: 500, body: '{"error":"model exploded for key sk-secret-9"}' });
   const rec = createOpenAiRecognizer({ url: base, apiKey: "sk-secret-9" });
   const regions = [{ start: 1, end: 2 }];
-  await assert.rejects(rec.recognize({ pcm: channel(regions), regions, lang: "en" }), (e: unknown) => {
-    assert.ok(e instanceof Error);
-    assert.match(e.message, /HTTP 500/);
-    assert.match(e.message, /model exploded/);
-    assert.doesNotMatch(e.message, /sk-secret-9/);
-    return true;
-  });
+  await assert.rejects(
+    rec.recognize({ clips: clipsOf(channel(regions), regions), lang: "en" }),
+    (e: unknown) => {
+      assert.ok(e instanceof Error);
+      assert.match(e.message, /HTTP 500/);
+      assert.match(e.message, /model exploded/);
+      assert.doesNotMatch(e.message, /sk-secret-9/);
+      return true;
+    },
+  );
 });
 
 test("a 200 with invalid JSON becomes an Error", async () => {
@@ -171,7 +175,7 @@ test("a 200 with invalid JSON becomes an Error", async () => {
   const rec = createOpenAiRecognizer({ url: base });
   const regions = [{ start: 1, end: 2 }];
   await assert.rejects(
-    rec.recognize({ pcm: channel(regions), regions, lang: "en" }),
+    rec.recognize({ clips: clipsOf(channel(regions), regions), lang: "en" }),
     /invalid JSON.*200.*gateway/,
   );
 });
@@ -188,7 +192,7 @@ test("a server that does not answer in time becomes a timeout Error", async () =
     });
     const regions = [{ start: 1, end: 2 }];
     await assert.rejects(
-      rec.recognize({ pcm: channel(regions), regions, lang: "en" }),
+      rec.recognize({ clips: clipsOf(channel(regions), regions), lang: "en" }),
       /timed out after 200 ms/,
     );
   } finally {

@@ -1,7 +1,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createPocketsphinxRecognizer, wordsToSegments } from "../src/engines/asr/pocketsphinx.ts";
-import type { Recognizer } from "../src/engines/asr/types.ts";
+import { clipsOf, type Recognizer } from "../src/engines/asr/types.ts";
 import { wordErrorRate } from "../src/engines/asr/wer.ts";
 import { concatPcm, RATE, sayPcm, silence } from "./helpers/audio.ts";
 
@@ -28,7 +28,7 @@ const textOf = (segs: { text: string }[]) => segs.map((s) => s.text).join(" ");
 test("recognizes flite speech of a known sentence, with times inside the region", async () => {
   const pcm = concatPcm(silence(0.5), pcmA, silence(0.5));
   const region = { start: 0.3, end: pcm.length / RATE - 0.3 };
-  const segs = await rec.recognize({ pcm, regions: [region], lang: "en" });
+  const segs = await rec.recognize({ clips: clipsOf(pcm, [region]), lang: "en" });
   assert.ok(segs.length >= 1);
   const w = wordErrorRate(A, textOf(segs));
   assert.ok(w.wer < 0.5, `WER ${w.wer}: "${textOf(segs)}"`);
@@ -48,7 +48,7 @@ test("two regions decode with their own offsets", async () => {
     { start: 0.8, end: 1 + pcmA.length / RATE + 0.2 },
     { start: bStart - 0.2, end: bStart + pcmB.length / RATE + 0.2 },
   ];
-  const segs = await rec.recognize({ pcm, regions, lang: "en" });
+  const segs = await rec.recognize({ clips: clipsOf(pcm, regions), lang: "en" });
   for (let i = 1; i < segs.length; i++) assert.ok(segs[i]!.start >= segs[i - 1]!.start, "sorted");
   const inA = segs.filter((s) => s.start >= regions[0]!.start && s.end <= regions[0]!.end);
   const inB = segs.filter((s) => s.start >= regions[1]!.start && s.end <= regions[1]!.end);
@@ -65,7 +65,7 @@ test("two regions decode with their own offsets", async () => {
 test("concurrent recognize calls each get their own words", async () => {
   const one = (p: Int16Array) => {
     const pcm = concatPcm(silence(0.3), p, silence(0.3));
-    return rec.recognize({ pcm, regions: [{ start: 0, end: pcm.length / RATE }], lang: "en" });
+    return rec.recognize({ clips: clipsOf(pcm, [{ start: 0, end: pcm.length / RATE }]), lang: "en" });
   };
   const [a, b, c] = await Promise.all([one(pcmA), one(pcmB), one(pcmC)]);
   assert.ok(wordErrorRate(A, textOf(a!)).wer < 0.5, textOf(a!));
@@ -75,8 +75,8 @@ test("concurrent recognize calls each get their own words", async () => {
 
 test("silence and empty region lists produce no segments", async () => {
   const pcm = silence(3);
-  assert.deepEqual(await rec.recognize({ pcm, regions: [{ start: 0.5, end: 2.5 }], lang: "en" }), []);
-  assert.deepEqual(await rec.recognize({ pcm, regions: [], lang: "en" }), []);
+  assert.deepEqual(await rec.recognize({ clips: clipsOf(pcm, [{ start: 0.5, end: 2.5 }]), lang: "en" }), []);
+  assert.deepEqual(await rec.recognize({ clips: clipsOf(pcm, []), lang: "en" }), []);
 });
 
 test("the event loop keeps running while a decode is in progress", async () => {
@@ -84,7 +84,7 @@ test("the event loop keeps running while a decode is in progress", async () => {
   let ticks = 0;
   const timer = setInterval(() => ticks++, 20);
   const t0 = performance.now();
-  await rec.recognize({ pcm, regions: [{ start: 0, end: pcm.length / RATE }], lang: "en" });
+  await rec.recognize({ clips: clipsOf(pcm, [{ start: 0, end: pcm.length / RATE }]), lang: "en" });
   const ms = performance.now() - t0;
   clearInterval(timer);
   // a blocked loop would fire the timer at most once or twice over the whole decode
@@ -94,10 +94,10 @@ test("the event loop keeps running while a decode is in progress", async () => {
 test("close() frees the decoders and later calls are refused", async () => {
   const r = createPocketsphinxRecognizer({ poolSize: 1 });
   const pcm = concatPcm(silence(0.3), pcmB, silence(0.3));
-  const pending = r.recognize({ pcm, regions: [{ start: 0, end: pcm.length / RATE }], lang: "en" });
+  const pending = r.recognize({ clips: clipsOf(pcm, [{ start: 0, end: pcm.length / RATE }]), lang: "en" });
   await r.close(); // waits for the running decode
   assert.ok(wordErrorRate(B, textOf(await pending)).wer < 0.5);
-  await assert.rejects(r.recognize({ pcm, regions: [], lang: "en" }), /closed/);
+  await assert.rejects(r.recognize({ clips: clipsOf(pcm, []), lang: "en" }), /closed/);
   await r.close();
 });
 

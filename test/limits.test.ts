@@ -9,9 +9,9 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { checkDuration } from "../src/pipeline/transcribe.ts";
 import { AppError } from "../src/core/errors.ts";
-import { silence, tempDir, writeWav } from "./helpers/audio.ts";
+import { concatPcm, RATE, sayPcm, silence, tempDir, writeWav } from "./helpers/audio.ts";
 import { percentile, pollHealthz } from "./helpers/latency.ts";
-import { startServerProcess } from "./helpers/process.ts";
+import { peakRssMb, startServerProcess } from "./helpers/process.ts";
 import { startReceiver, type Receiver } from "./helpers/receiver.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
 import { e001Shape } from "./helpers/shapes.ts";
@@ -232,39 +232,64 @@ describe("progress", () => {
   });
 });
 
-describe("the event loop during a long call", () => {
-  const MINUTES = 20;
-  it("/healthz of a server process answers in milliseconds while a 20-minute two-channel call is transcribed", async () => {
-    const { sayPcm, concatPcm } = await import("./helpers/audio.ts");
+describe("a 1-hour two-channel call", () => {
+  it("is transcribed by a server process in bounded memory while /healthz answers in milliseconds", async () => {
+    const { execFileSync } = await import("node:child_process");
     const tmp2 = tempDir();
     const rx = await startReceiver([200]);
-    const { url, stop } = await startServerProcess(join(tmp2.dir, "data"), {
-      NETWORK_ALLOWLIST: "127.0.0.0/8",
-    });
+    // compiled, as `npm start` runs it: the TypeScript loader alone costs ~50 MB
+    const { url, pid, stop } = await startServerProcess(
+      join(tmp2.dir, "data"),
+      { NETWORK_ALLOWLIST: "127.0.0.0/8" },
+      { compiled: true },
+    );
     try {
-      const agent = concatPcm(
-        sayPcm("Thank you for calling, how can I help?"),
-        silence(MINUTES * 60 - 3),
-        sayPcm("Goodbye."),
-      );
-      const user = concatPcm(
-        silence(1),
-        sayPcm("Hello, I have a question.", "rms"),
-        silence(MINUTES * 60 - 3),
-      );
-      const len = Math.min(agent.length, user.length);
-      const wav = writeWav(join(tmp2.dir, "long.wav"), [agent.subarray(0, len), user.subarray(0, len)]);
+      // speech at the start and the end, an hour of silence between (FLAC: ~1 MB to upload)
+      const clip = (name: string, left: string, right: string) =>
+        writeWav(join(tmp2.dir, name), [
+          concatPcm(sayPcm(left), silence(4)).subarray(0, 5 * RATE),
+          concatPcm(silence(2.5), sayPcm(right, "rms"), silence(5)).subarray(0, 5 * RATE),
+        ]);
+      const start = clip("start.wav", "Thank you for calling.", "Hello.");
+      const end = clip("end.wav", "Goodbye now.", "Thanks, bye.");
+      const call = join(tmp2.dir, "hour.flac");
+      execFileSync("ffmpeg", [
+        "-v", "error", "-y", "-i", start, "-f", "lavfi", "-i", "anullsrc=r=16000:cl=stereo:d=3590", "-i", end,
+        "-filter_complex", "[0:a][1:a][2:a]concat=n=3:v=0:a=1", "-c:a", "flac", call,
+      ]); // prettier-ignore
       const form = new FormData();
-      form.append("call_uuid", "long-call");
+      form.append("call_uuid", "hour-call");
       form.append("callback_url", `${rx.url}/h`);
-      form.append("file", new Blob([readFileSync(wav)]), "long.wav");
+      form.append("file", new Blob([readFileSync(call)]), "hour.flac");
       assert.equal((await fetch(`${url}/transcribe`, { method: "POST", body: form })).status, 202);
       const latencies = await pollHealthz(url, () => rx.received.length > 0);
-      assert.equal((rx.received[0]!.json as Json).status, "S001");
+      const body = rx.received[0]!.json as Json;
+      assert.equal(body.status, "S001", JSON.stringify(body));
+      const peak = peakRssMb(pid);
+      const items = body.data.transcript as Json[];
       const p99 = percentile(latencies, 99);
       console.log(
-        `/healthz during a ${MINUTES}-minute call: ${latencies.length} polls, p99 ${p99.toFixed(1)} ms, max ${percentile(latencies, 100).toFixed(1)} ms`,
+        `1-hour call: peak RSS ${peak.toFixed(0)} MB; /healthz ${latencies.length} polls, p99 ${p99.toFixed(1)} ms, max ${percentile(latencies, 100).toFixed(1)} ms; ` +
+          items.map((i) => `${i.time_start} ${i.speaker_id} ${i.text}`).join(" | "),
       );
+      assert.equal(body.data.metadata.audio_duration, 3600);
+      assert.ok(
+        items.some((i) => i.time_start < 5 && i.speaker_id === 0),
+        "the agent's first line",
+      );
+      assert.ok(
+        items.some((i) => i.time_start < 5 && i.speaker_id === 1),
+        "the caller's first line",
+      );
+      assert.ok(
+        items.some((i) => i.time_start > 3595 && i.speaker_id === 0),
+        "the agent's last line",
+      );
+      assert.ok(
+        items.some((i) => i.time_start > 3595 && i.speaker_id === 1),
+        "the caller's last line",
+      );
+      assert.ok(peak < 350, `peak RSS ${peak.toFixed(0)} MB`);
       assert.ok(p99 < 100, `healthz p99 ${p99.toFixed(1)} ms`);
     } finally {
       await stop();

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createVad, postProcess } from "../src/pipeline/vad.ts";
+import { createVad, FrameEnergies, postProcess } from "../src/pipeline/vad.ts";
 import { concatPcm, noise, RATE, sayPcm, silence } from "../test/helpers/audio.ts";
 
 /** First and last sample louder than a small threshold, in seconds: the truth for flite audio. */
@@ -76,7 +76,29 @@ test("a long region is cut at its quietest point", () => {
   // 12 s of loud noise with a 0.2 s hole at 6.5 s; maxSpeechS 10 forces one cut, within ±1 s of 6 s.
   const pcm = noise(12, 8000);
   pcm.fill(0, 6.5 * RATE, 6.7 * RATE);
-  const parts = postProcess([{ start: 0, end: 12 }], 12, { padMs: 0, mergeGapMs: 0, maxSpeechS: 10 }, pcm);
+  const parts = postProcess(
+    [{ start: 0, end: 12 }],
+    12,
+    { padMs: 0, mergeGapMs: 0, maxSpeechS: 10 },
+    FrameEnergies.of(pcm),
+  );
   assert.equal(parts.length, 2);
   assert.ok(parts[0]!.end >= 6.5 && parts[0]!.end <= 6.7, `cut at ${parts[0]!.end}`);
+});
+
+test("a channel streamed in uneven blocks gives the same regions as the whole channel", () => {
+  const pcm = concatPcm(
+    silence(0.7),
+    sayPcm("please hold the line"),
+    silence(1.3),
+    sayPcm("thanks", "rms"),
+    silence(0.5),
+  );
+  const vad = createVad();
+  const whole = vad.detect(pcm);
+  const s = vad.stream();
+  for (let off = 0, n = 1; off < pcm.length; off += n, n = (n * 7 + 333) % 5000)
+    s.push(pcm.subarray(off, off + n));
+  assert.deepEqual(s.finish(), whole);
+  assert.equal(whole.length, 2);
 });

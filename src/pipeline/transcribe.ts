@@ -1,18 +1,20 @@
 /**
- * The audio pipeline: probe → decode per channel → drop duplicate channels → VAD → recognizer
- * (channels in parallel) → merge speakers. Each stage is its own module; this file only wires them.
+ * The audio pipeline: probe → scan (streamed decode, duplicate channels dropped, VAD) → second
+ * streamed decode cutting voiced clips → recognizer (channels in parallel) → merge speakers. Each
+ * stage is its own module; this file only wires them.
  */
 import { AppError, toAppError } from "../core/errors.ts";
 import type { Transcript } from "../core/payloads.ts";
 import type { Recognizer } from "../engines/asr/types.ts";
 import { mergeSpeakers } from "./merge.ts";
-import type { PrepareAudio } from "./prepare.ts";
+import { readClips } from "./clips.ts";
+import type { ScanAudio } from "./prepare.ts";
 import { probeAudio } from "./probe.ts";
 
 export interface PipelineDeps {
   recognizer: Recognizer;
-  /** decode, channel split and VAD (in the server: a worker thread, see audio-thread.ts) */
-  prepare: PrepareAudio;
+  /** first pass: channel comparison and VAD (in the server: a worker thread, see audio-thread.ts) */
+  scan: ScanAudio;
   /** longer audio is refused right after the probe, before anything is decoded */
   maxAudioSeconds?: number;
   now?: () => number;
@@ -40,7 +42,8 @@ export function checkDuration(duration: number | null, maxSeconds: number | unde
 export async function transcribeFile(req: TranscribeRequest, deps: PipelineDeps): Promise<Transcript> {
   const info = await probeAudio(req.audioPath);
   checkDuration(info.duration, deps.maxAudioSeconds);
-  const { speakers, regions, decodedSeconds } = await deps.prepare(req.audioPath, info.channels);
+  const plan = await deps.scan(req.audioPath, info.channels);
+  const { regions, decodedSeconds } = plan;
   const total = info.duration ?? decodedSeconds;
   const voiced = regions.flat().reduce((n, r) => n + r.end - r.start, 0);
   let voicedDone = 0;
@@ -49,15 +52,18 @@ export async function transcribeFile(req: TranscribeRequest, deps: PipelineDeps)
     req.onProgress?.(voiced > 0 ? Math.min(total, (total * voicedDone) / voiced) : total, total);
   };
   req.onProgress?.(voiced > 0 ? 0 : total, total);
+  const reader = readClips(req.audioPath, info.channels, plan);
   let perSpeaker;
   try {
     perSpeaker = await Promise.all(
-      speakers.map((pcm, i) =>
-        deps.recognizer.recognize({ pcm, regions: regions[i]!, lang: req.lang, onVoicedDone }),
+      plan.speakers.map((_, i) =>
+        deps.recognizer.recognize({ clips: reader.clips(i), lang: req.lang, onVoicedDone }),
       ),
     );
   } catch (err) {
     throw toAppError(err, "inference_failed");
+  } finally {
+    reader.close();
   }
 
   return {

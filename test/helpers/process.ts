@@ -1,18 +1,38 @@
 /** The real server as a child process (`src/main.ts`, as `npm start` runs it), for crash tests. */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { poll } from "./server.ts";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** Starts `src/main.ts` with `args`; `onLine` receives each line it writes to stdout. */
+/** Peak resident memory of a process (VmHWM), in MB. */
+export function peakRssMb(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  assert.ok(m, `no VmHWM for ${pid}`);
+  return Number(m[1]) / 1024;
+}
+
+let built = false;
+/** The compiled server, as `npm start` runs it (built once per test process; tsc is incremental). */
+export function compiledMain(): string {
+  if (!built) execFileSync("npm", ["run", "--silent", "build"], { stdio: "inherit" });
+  built = true;
+  return "dist/src/main.js";
+}
+
+/**
+ * Starts `src/main.ts` with `args` (or the compiled server with `compiled: true`); `onLine`
+ * receives each line it writes to stdout.
+ */
 export function startProcess(
   env: Record<string, string>,
   args: string[] = [],
   onLine?: (line: string) => void,
+  opts: { compiled?: boolean } = {},
 ): ChildProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", ...args], {
+  const entry = opts.compiled ? [compiledMain()] : ["--import", "tsx", "src/main.ts"];
+  const child = spawn(process.execPath, [...entry, ...args], {
     env: { ...process.env, ...env },
     stdio: ["ignore", onLine ? "pipe" : "ignore", "inherit"],
   });
@@ -58,17 +78,26 @@ export async function submit(url: string, file: string, fields: Record<string, s
  * The server in its own process on a free loopback port, healthy: a blocked event loop there
  * cannot hide behind the test's own. `stop()` kills it.
  */
-export async function startServerProcess(dataDir: string, env: Record<string, string> = {}) {
+export async function startServerProcess(
+  dataDir: string,
+  env: Record<string, string> = {},
+  opts: { compiled?: boolean } = {},
+) {
   const { freePort } = await import("./net.ts");
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = startProcess({
-    PORT: String(port),
-    HOST: "127.0.0.1",
-    DATA_DIR: dataDir,
-    LOG_LEVEL: "silent",
-    ...env,
-  });
+  const child = startProcess(
+    {
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      DATA_DIR: dataDir,
+      LOG_LEVEL: "silent",
+      ...env,
+    },
+    [],
+    undefined,
+    opts,
+  );
   await waitHealthy(url);
-  return { url, stop: () => kill9(child) };
+  return { url, pid: child.pid!, stop: () => kill9(child) };
 }

@@ -1,10 +1,16 @@
 /**
  * Recognizer backed by any OpenAI-compatible `POST /v1/audio/transcriptions` server (whisper.cpp
  * server, faster-whisper servers, vLLM, LocalAI, OpenAI, Groq). Whisper pays one 30 s encoder
- * window per call, so voiced regions are packed into batches of up to ~25 s (0.3 s of silence
+ * window per call, so voiced clips are packed into batches of up to ~25 s (0.3 s of silence
  * between regions) and the returned segment times are mapped back to channel time.
  */
-import { SAMPLE_RATE, type RecognizeInput, type RecognizedSegment, type Recognizer } from "./types.ts";
+import {
+  SAMPLE_RATE,
+  type Clip,
+  type RecognizeInput,
+  type RecognizedSegment,
+  type Recognizer,
+} from "./types.ts";
 import { createOpenAiHttp } from "../openai-http.ts";
 
 export interface OpenAiRecognizerOptions {
@@ -96,7 +102,7 @@ export function createOpenAiRecognizer(opts: OpenAiRecognizerOptions): Recognize
     async recognize(input: RecognizeInput): Promise<RecognizedSegment[]> {
       const out: RecognizedSegment[] = [];
       // One request at a time: a local whisper server gains nothing from parallel calls.
-      for (const batch of makeBatches(input, maxBatchS, gapS)) {
+      for await (const batch of batchClips(input.clips, maxBatchS, gapS)) {
         out.push(...(await transcribe(batch, input.lang)));
         input.onVoicedDone?.(batch.pieces.reduce((n, p) => n + p.batchEnd - p.batchStart, 0));
       }
@@ -106,43 +112,45 @@ export function createOpenAiRecognizer(opts: OpenAiRecognizerOptions): Recognize
   };
 }
 
-/** Packs consecutive regions into batches of at most maxBatchS seconds. Exported for tests. */
-export function makeBatches(input: RecognizeInput, maxBatchS = 25, gapS = 0.3): Batch[] {
+/** Packs consecutive clips into batches of at most maxBatchS seconds, as the clips arrive. */
+export async function* batchClips(
+  clips: AsyncIterable<Clip>,
+  maxBatchS = 25,
+  gapS = 0.3,
+): AsyncGenerator<Batch> {
   const gap = Math.round(gapS * SAMPLE_RATE);
-  const groups: { s0: number; s1: number; channelStart: number }[][] = [];
-  let cur: { s0: number; s1: number; channelStart: number }[] = [];
-  let curLen = 0;
-  for (const r of input.regions) {
-    const s0 = Math.max(0, Math.round(r.start * SAMPLE_RATE));
-    const s1 = Math.min(input.pcm.length, Math.round(r.end * SAMPLE_RATE));
-    if (s1 <= s0) continue;
-    const add = (cur.length ? gap : 0) + (s1 - s0);
-    if (cur.length && curLen + add > maxBatchS * SAMPLE_RATE) {
-      groups.push(cur);
-      cur = [];
-      curLen = 0;
+  let group: Clip[] = [];
+  let length = 0;
+  for await (const clip of clips) {
+    if (clip.pcm.length === 0) continue;
+    const add = (group.length ? gap : 0) + clip.pcm.length;
+    if (group.length && length + add > maxBatchS * SAMPLE_RATE) {
+      yield joinClips(group, gap);
+      group = [];
+      length = 0;
     }
-    curLen += (cur.length ? gap : 0) + (s1 - s0);
-    cur.push({ s0, s1, channelStart: s0 / SAMPLE_RATE });
+    length += (group.length ? gap : 0) + clip.pcm.length;
+    group.push(clip);
   }
-  if (cur.length) groups.push(cur);
+  if (group.length) yield joinClips(group, gap);
+}
 
-  return groups.map((g) => {
-    const total = g.reduce((n, p) => n + (p.s1 - p.s0), 0) + gap * (g.length - 1);
-    const pcm = new Int16Array(total);
-    const pieces: Piece[] = [];
-    let off = 0;
-    for (const p of g) {
-      pcm.set(input.pcm.subarray(p.s0, p.s1), off);
-      pieces.push({
-        batchStart: off / SAMPLE_RATE,
-        batchEnd: (off + p.s1 - p.s0) / SAMPLE_RATE,
-        channelStart: p.channelStart,
-      });
-      off += p.s1 - p.s0 + gap;
-    }
-    return { pcm, pieces };
-  });
+/** Pure: one batch WAV's samples with `gap` zero samples between clips, and where each clip sits. */
+export function joinClips(group: Clip[], gap: number): Batch {
+  const total = group.reduce((n, c) => n + c.pcm.length, 0) + gap * (group.length - 1);
+  const pcm = new Int16Array(total);
+  const pieces: Piece[] = [];
+  let off = 0;
+  for (const c of group) {
+    pcm.set(c.pcm, off);
+    pieces.push({
+      batchStart: off / SAMPLE_RATE,
+      batchEnd: (off + c.pcm.length) / SAMPLE_RATE,
+      channelStart: c.start,
+    });
+    off += c.pcm.length + gap;
+  }
+  return { pcm, pieces };
 }
 
 /**

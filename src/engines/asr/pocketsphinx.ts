@@ -1,7 +1,7 @@
 /**
  * Embedded recognizer: PocketSphinx 0.8+5prealpha (Debian `pocketsphinx` + `pocketsphinx-en-us`),
  * called in-process through koffi. English only, offline, low accuracy; it exists so the server
- * works with no external service. Each voiced region is decoded as one utterance on one decoder
+ * works with no external service. Each voiced clip is decoded as one utterance on one decoder
  * from a small pool; the heavy calls run on koffi's worker threads so the event loop stays free.
  *
  * Tuning, measured with `npx tsx bench/wer.ts` on the 2-core dev machine (VAD → recognizer, two
@@ -16,10 +16,20 @@
  * -bestpath no → 31.0 / 7.9 %; -wip 0.2 or 2 → ±1 word; fwdflat+wide beams+pad 400 → 23.9 / 6.8 % at
  * RTF 0.81. The sets are small (one word on LibriVox is 1.4 points), so treat gaps under ~3 points as noise.
  */
-import { existsSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, statSync } from "node:fs";
+import { readFile, rename, writeFile } from "node:fs/promises";
+import os from "node:os";
 import { join } from "node:path";
 import koffi, { type LibraryHandle } from "koffi";
-import { SAMPLE_RATE, type RecognizeInput, type RecognizedSegment, type Recognizer } from "./types.ts";
+import { mapBounded } from "./map-bounded.ts";
+import {
+  SAMPLE_RATE,
+  type Clip,
+  type RecognizeInput,
+  type RecognizedSegment,
+  type Recognizer,
+} from "./types.ts";
 
 export const DEFAULT_MODEL_DIR = "/usr/share/pocketsphinx/model/en-us";
 
@@ -105,6 +115,12 @@ interface Lib {
   ps_seg_next: Fn<[Ptr], Ptr>;
   ps_seg_word: Fn<[Ptr], string | null>;
   ps_seg_frames: Fn<[Ptr, number[], number[]], void>;
+  logmath_init: Fn<[number, number, number], Ptr>;
+  logmath_free: Fn<[Ptr], number>;
+  ngram_model_read: Fn<[Ptr, string, number, Ptr], Ptr>;
+  ngram_model_get_counts: Fn<[Ptr], Ptr>;
+  ngram_word: Fn<[Ptr, number], string | null>;
+  ngram_model_free: Fn<[Ptr], number>;
 }
 
 let lib: Lib | undefined;
@@ -140,6 +156,12 @@ function loadLib(): Lib {
     ps_seg_next: f(ps, "void *ps_seg_next(void *seg)"),
     ps_seg_word: f(ps, "const char *ps_seg_word(void *seg)"),
     ps_seg_frames: f(ps, "void ps_seg_frames(void *seg, _Out_ int *sf, _Out_ int *ef)"),
+    logmath_init: f(sb, "void *logmath_init(double base, int shift, int use_table)"),
+    logmath_free: f(sb, "int logmath_free(void *lmath)"),
+    ngram_model_read: f(sb, "void *ngram_model_read(void *config, const char *file, int type, void *lmath)"),
+    ngram_model_get_counts: f(sb, "const uint32_t *ngram_model_get_counts(void *model)"),
+    ngram_word: f(sb, "const char *ngram_word(void *model, int32_t wid)"),
+    ngram_model_free: f(sb, "int ngram_model_free(void *model)"),
   } as Lib;
   return lib;
 }
@@ -231,19 +253,25 @@ class DecoderPool {
     private readonly size: number,
   ) {}
 
-  async use<T>(job: (d: Decoder) => Promise<T>): Promise<T> {
+  /** Runs `fn` as one piece of work that close() waits for; refused once the pool is closing. */
+  async hold<T>(fn: () => Promise<T>): Promise<T> {
     if (this.closed) throw new Error("recognizer is closed");
     this.active++;
     try {
-      const d = await this.acquire();
-      try {
-        return await job(d);
-      } finally {
-        this.release(d);
-      }
+      return await fn();
     } finally {
       this.active--;
       if (this.active === 0) this.onIdle?.();
+    }
+  }
+
+  /** A decoder for `job`; call it inside hold(). */
+  async use<T>(job: (d: Decoder) => Promise<T>): Promise<T> {
+    const d = await this.acquire();
+    try {
+      return await job(d);
+    } finally {
+      this.release(d);
     }
   }
 
@@ -300,18 +328,19 @@ export function createPocketsphinxRecognizer(opts: PocketsphinxOptions = {}): Re
     if (!existsSync(p)) throw new Error(`PocketSphinx model file missing: ${p} (${INSTALL_HINT})`);
   }
   const l = loadLib();
-  const argv = buildArgv(files, opts.tuning);
+  let argv: Promise<string[]> | undefined;
   const poolSize = Math.max(1, opts.poolSize ?? 2);
   const splitSilenceS = opts.splitSilenceS ?? 0.6;
 
-  const pool = new DecoderPool(() => Decoder.create(l, argv), poolSize);
+  const pool = new DecoderPool(async () => {
+    argv ??= lmDictionary(l, files.lm, files.dict).then((dict) => buildArgv({ ...files, dict }, opts.tuning));
+    return Decoder.create(l, await argv);
+  }, poolSize);
 
-  async function decodeRegion(pcm: Int16Array, start: number, end: number): Promise<RecognizedSegment[]> {
-    const s0 = Math.max(0, Math.round(start * SAMPLE_RATE));
-    const s1 = Math.min(pcm.length, Math.round(end * SAMPLE_RATE));
-    if (s1 - s0 < SAMPLE_RATE / 20) return [];
-    const words = await pool.use((d) => d.decode(pcm.subarray(s0, s1)));
-    return wordsToSegments(words, s0 / SAMPLE_RATE, s1 / SAMPLE_RATE, splitSilenceS);
+  async function decodeClip(clip: Clip): Promise<RecognizedSegment[]> {
+    if (clip.pcm.length < SAMPLE_RATE / 20) return [];
+    const words = await pool.use((d) => d.decode(clip.pcm));
+    return wordsToSegments(words, clip.start, clip.end, splitSilenceS);
   }
 
   return {
@@ -320,12 +349,12 @@ export function createPocketsphinxRecognizer(opts: PocketsphinxOptions = {}): Re
     languages: ["en"],
     // input.lang is not used: the only model installed is US English.
     async recognize(input: RecognizeInput): Promise<RecognizedSegment[]> {
-      if (pool.closed) throw new Error("recognizer is closed");
-      // Regions are queued on the pool together, so one long channel also uses every decoder.
-      const parts = await Promise.all(
-        input.regions.map(async (r) => {
-          const segments = await decodeRegion(input.pcm, r.start, r.end);
-          input.onVoicedDone?.(r.end - r.start);
+      // Up to one clip per decoder in flight for each channel: a long channel uses every decoder,
+      // and clips not yet decoded wait in ffmpeg's pipe, not in memory.
+      const parts = await pool.hold(() =>
+        mapBounded(input.clips, poolSize, async (clip) => {
+          const segments = await decodeClip(clip);
+          input.onVoicedDone?.(clip.end - clip.start);
           return segments;
         }),
       );
@@ -333,6 +362,43 @@ export function createPocketsphinxRecognizer(opts: PocketsphinxOptions = {}): Re
     },
     close: () => pool.close(),
   };
+}
+
+/**
+ * The dictionary cut down to the words the language model knows (72k of cmudict's 135k entries):
+ * the search can use no other word, and every unused entry costs memory in every decoder (~8 MB
+ * each). Written once to the temp directory, named after both source files.
+ */
+async function lmDictionary(l: Lib, lm: string, dict: string): Promise<string> {
+  const id = createHash("sha256")
+    .update([lm, dict].map((f) => `${f}:${statSync(f).size}:${statSync(f).mtimeMs}`).join("|"))
+    .digest("hex")
+    .slice(0, 16);
+  const out = join(os.tmpdir(), `callscribe-${id}.dict`);
+  if (existsSync(out)) return out;
+  const vocab = await lmVocabulary(l, lm);
+  const lines = (await readFile(dict, "utf8")).split("\n");
+  const kept = lines.filter((line) => vocab.has(line.slice(0, line.indexOf(" ")).replace(/\(\d+\)$/, "")));
+  const tmp = `${out}.${process.pid}.tmp`;
+  await writeFile(tmp, kept.join("\n") + "\n");
+  await rename(tmp, out);
+  return out;
+}
+
+async function lmVocabulary(l: Lib, lm: string): Promise<Set<string>> {
+  const logmath = l.logmath_init(1.0001, 0, 0);
+  const NGRAM_AUTO = 0;
+  const model = await callAsync<Ptr>(l.ngram_model_read, null, lm, NGRAM_AUTO, logmath);
+  try {
+    if (!model) throw new Error(`PocketSphinx could not read its language model ${lm}`);
+    const [unigrams] = koffi.decode(l.ngram_model_get_counts(model), "uint32_t", 1) as number[];
+    const vocab = new Set<string>();
+    for (let wid = 0; wid < unigrams!; wid++) vocab.add(l.ngram_word(model, wid) ?? "");
+    return vocab;
+  } finally {
+    if (model) l.ngram_model_free(model);
+    l.logmath_free(logmath);
+  }
 }
 
 function buildArgv(files: { hmm: string; lm: string; dict: string }, t: PocketsphinxTuning = {}): string[] {

@@ -1,6 +1,6 @@
 /**
  * The recognizer boundary: 16 kHz mono speech in, timed text out. Implementations decide how to use
- * the voiced regions (decode each separately, or batch them into fewer backend calls).
+ * the voiced clips (decode each separately, or batch them into fewer backend calls).
  */
 export interface TimeRange {
   /** seconds from the start of the channel */
@@ -12,11 +12,17 @@ export interface RecognizedSegment extends TimeRange {
   text: string;
 }
 
-export interface RecognizeInput {
-  /** whole channel, 16 kHz, mono, signed 16-bit */
+/** One voiced region of a channel with its samples (16 kHz, mono, signed 16-bit). */
+export interface Clip extends TimeRange {
   pcm: Int16Array;
-  /** voiced regions found by the VAD, sorted, non-overlapping, in seconds */
-  regions: TimeRange[];
+}
+
+export interface RecognizeInput {
+  /**
+   * The voiced regions of one channel in time order, produced while the call is decoded: a
+   * recognizer pulls them as it has room, so a long call is never held in memory.
+   */
+  clips: AsyncIterable<Clip>;
   /** ISO 639-1 hint, e.g. "en" */
   lang: string;
   /** called as voiced audio is done, with its length in seconds (progress reporting) */
@@ -33,3 +39,12 @@ export interface Recognizer {
 }
 
 export const SAMPLE_RATE = 16000;
+
+/** The clips of a channel held in memory (tools, tests, the benchmark's "recognizer alone"). */
+export async function* clipsOf(pcm: Int16Array, regions: TimeRange[]): AsyncGenerator<Clip> {
+  for (const r of regions) {
+    const s0 = Math.max(0, Math.round(r.start * SAMPLE_RATE));
+    const s1 = Math.min(pcm.length, Math.round(r.end * SAMPLE_RATE));
+    if (s1 > s0) yield { start: s0 / SAMPLE_RATE, end: s1 / SAMPLE_RATE, pcm: pcm.subarray(s0, s1) };
+  }
+}
