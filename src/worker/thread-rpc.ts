@@ -11,6 +11,8 @@ export interface ThreadRpc<Req, Res> {
   call(req: Req): Promise<Res>;
   /** Ends the thread now if no request is waiting (the next call starts a new one). */
   retireIfIdle(): void;
+  /** whether a thread is up (or starting) */
+  readonly running: boolean;
   close(): Promise<void>;
 }
 
@@ -97,6 +99,9 @@ export function createThreadRpc<Req, Res>(
         t.worker.ref();
         t.worker.postMessage({ id, body } satisfies Envelope<Req>);
       });
+    },
+    get running() {
+      return thread !== undefined;
     },
     retireIfIdle() {
       if (thread && thread.pending.size === 0) {
