@@ -84,13 +84,15 @@ export async function decodeChannels(file: string, channels: number): Promise<In
   for await (const block of decodeStream(file, channels)) {
     for (let c = 0; c < channels; c++) parts[c]!.push(channelSlice(block, c));
   }
-  return parts.map((p) => {
-    const out = new Int16Array(p.reduce((n, a) => n + a.length, 0));
-    let off = 0;
-    for (const a of p) {
-      out.set(a, off);
-      off += a.length;
-    }
-    return out;
-  });
+  return parts.map((p) => concatPcm(...p));
+}
+
+export function concatPcm(...parts: Int16Array[]): Int16Array {
+  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
 }

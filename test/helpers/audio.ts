@@ -66,15 +66,7 @@ export function noise(seconds: number, amplitude = 100, seed = 1): Int16Array {
   return out;
 }
 
-export function concatPcm(...parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
+export { concatPcm } from "../../src/pipeline/decode.ts";
 
 /** Builds a canonical 44-byte-header PCM WAV (mono, or interleaved when given several channels). */
 export function wavBytes(channels: Int16Array | Int16Array[], rate = RATE): Buffer {
