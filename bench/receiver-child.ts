@@ -26,6 +26,7 @@ server.keepAliveTimeout = 60_000;
 server.listen(0, "127.0.0.1", () => process.send?.({ port: (server.address() as AddressInfo).port }));
 process.on("message", (m) => {
   if (m === "stats") process.send?.({ count: latencies.length, latencies });
+  if (m === "count") process.send?.({ count: latencies.length });
   if (m === "reset") latencies = [];
   if (m === "exit") server.close(() => process.exit(0));
 });

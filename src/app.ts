@@ -7,16 +7,17 @@ import multipart from "@fastify/multipart";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { registerDeliveryRoutes } from "./api/admin/deliveries-routes.ts";
-import { registerApiKeyAuth } from "./api/auth.ts";
-import { registerTranscribeRoutes, type CallApiDeps } from "./api/call/transcribe-routes.ts";
+import { registerApiKeyAuth, type ApiKey } from "./api/auth.ts";
+import { registerTranscribeRoutes } from "./api/call/transcribe-routes.ts";
+import { registerJobsApi, type JobsApiDeps } from "./api/v1/routes.ts";
 import { registerSummarizeRoutes } from "./api/call/summarize-routes.ts";
 import { registerErrorHandling } from "./api/errors.ts";
 import { registerReadiness, type ReadinessDeps } from "./api/readiness.ts";
 import type { Metrics } from "./metrics.ts";
 
-export interface AppDeps extends CallApiDeps {
+export interface AppDeps extends JobsApiDeps {
   logger: Logger;
-  apiKeys: readonly string[];
+  apiKeys: readonly ApiKey[];
   maxUploadBytes: number;
   onRedeliver(): void;
   perHost: number;
@@ -44,6 +45,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerTranscribeRoutes(app, deps);
   registerSummarizeRoutes(app, deps);
   registerDeliveryRoutes(app, deps);
+  registerJobsApi(app, deps);
   app.get("/metrics", async (_req, reply) =>
     reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
   );

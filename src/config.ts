@@ -43,6 +43,8 @@ export const configSchema = z.object({
     .number()
     .positive()
     .default(4 * 3600),
+  /** Jobs API: audio minutes per owner per calendar month (UTC); unset: no quota */
+  QUOTA_MINUTES: z.coerce.number().positive().optional(),
   /** characters of text (or transcript item text) a summary may be asked for */
   MAX_SUMMARY_INPUT_CHARS: int(200_000, 1),
   FETCH_TIMEOUT_MS: int(60_000, 1),

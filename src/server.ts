@@ -4,6 +4,7 @@
  * their claimed work resumable in the database.
  */
 import { mkdirSync } from "node:fs";
+import { parseApiKeys } from "./api/auth.ts";
 import path from "node:path";
 import pino, { type Logger } from "pino";
 import { buildApp } from "./app.ts";
@@ -178,7 +179,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
     pollMs: config.POLL_MS,
     // a finished job may have queued a callback: let the delivery worker look now
     handle: async (job) => {
-      await (job.kind === "summary" ? summarize(job) : transcribe(job));
+      await (job.kind === "transcription" ? transcribe(job) : summarize(job));
       delivery.kick();
     },
   });
@@ -199,11 +200,13 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
         store,
         blobs,
         runner,
-        apiKeys: config.API_KEYS,
+        apiKeys: parseApiKeys(config.API_KEYS),
         maxUploadBytes,
         maxQueuedJobs: config.MAX_QUEUED_JOBS,
         inlineTimeoutMs: config.INLINE_TIMEOUT_MS,
         maxSummaryInputChars: config.MAX_SUMMARY_INPUT_CHARS,
+        maxAudioSeconds: config.MAX_AUDIO_SECONDS,
+        quotaMinutes: config.QUOTA_MINUTES ?? null,
         checkCallbackUrl: (url) => guard.check(url),
         recognizer,
         onRedeliver: () => delivery.kick(),

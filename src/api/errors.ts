@@ -2,6 +2,8 @@
 import type { FastifyError, FastifyInstance } from "fastify";
 import { AppError, type ErrorCode } from "../core/errors.ts";
 import { errorResponseBody } from "../core/payloads.ts";
+import { isJobsApi } from "./auth.ts";
+import { V1Error, v1ErrorBody } from "./v1/errors.ts";
 
 /** Fastify's and @fastify/multipart's own errors, as this API names them. */
 const fastifyErrors: Record<string, { code: ErrorCode; message: string; status?: number }> = {
@@ -49,18 +51,27 @@ export function toHttpError(err: unknown, maxUploadMb: number): AppError {
 
 export function registerErrorHandling(app: FastifyInstance, maxUploadMb: number): void {
   app.setErrorHandler((err, req, reply) => {
+    if (err instanceof V1Error) {
+      const { status, body } = v1ErrorBody(err, req.id);
+      return reply.status(status).send(body);
+    }
     const e = toHttpError(err, maxUploadMb);
     // Only our own faults deserve a stack; overload and failed backends are conditions, not bugs.
     if (e.code === "internal") req.log.error({ err }, "request failed");
     else if (e.httpStatus >= 500) req.log.warn({ errorCode: e.code }, e.message);
     if (e.retryAfterS !== undefined) void reply.header("retry-after", String(e.retryAfterS));
+    if (isJobsApi(req.url)) {
+      const { status, body } = v1ErrorBody(e, req.id);
+      return reply.status(status).send(body);
+    }
     void reply.status(e.httpStatus).send(errorResponseBody(e));
   });
   app.setNotFoundHandler((req, reply) => {
-    void reply
-      .status(404)
-      .send(
-        errorResponseBody(new AppError("not_found", `no route for ${req.method} ${req.url.split("?")[0]}`)),
-      );
+    const e = new AppError("not_found", `no route for ${req.method} ${req.url.split("?")[0]}`);
+    if (isJobsApi(req.url)) {
+      const { status, body } = v1ErrorBody(e, req.id);
+      return reply.status(status).send(body);
+    }
+    void reply.status(404).send(errorResponseBody(e));
   });
 }

@@ -79,13 +79,16 @@ export function eventView(d: DeliveryRow, cursor: string) {
     request_id: d.jobId,
     created_at: iso(d.createdAt),
     delivery_state: d.state,
-    body: JSON.parse(d.body) as unknown,
+    // emptied when its job was deleted
+    body: d.body === "" ? null : (JSON.parse(d.body) as unknown),
+    ...(d.body === "" && { deleted: true }),
   };
 }
 
 /** The body a caller would have received for this job (S001/E001), or null while it runs. */
 export function jobResultBody(job: JobRow) {
   const ids = { requestId: job.id, callUuid: job.callUuid };
+  if (job.deletedAt !== null && job.status === "succeeded") return null;
   if (job.status === "succeeded" && job.kind === "summary") {
     return summarySuccessBody(job.callUuid, (job.result as SummaryResult).summary);
   }
@@ -108,9 +111,23 @@ export function jobView(job: JobRow, callback: ReturnType<typeof deliveryView> |
       ? { progress: { done_seconds: job.progress.done, total_seconds: job.progress.total } }
       : {}),
     result: jobResultBody(job),
-    ...(job.kind === "summary" && job.status === "succeeded"
+    ...(job.kind === "summary" && job.status === "succeeded" && job.deletedAt === null
       ? { tags: (job.result as SummaryResult).tags }
       : {}),
+    ...(job.deletedAt !== null && { deleted: true, deleted_at: iso(job.deletedAt) }),
     callback,
+  };
+}
+
+/** One request of a call (`GET /transcribe?call_uuid=…`). */
+export function requestSummary(job: JobRow) {
+  return {
+    request_id: job.id,
+    status: job.status,
+    created_at: iso(job.createdAt),
+    finished_at: iso(job.finishedAt),
+    audio_seconds: job.audioSeconds,
+    error_code: job.errorCode,
+    ...(job.deletedAt !== null && { deleted: true, deleted_at: iso(job.deletedAt) }),
   };
 }

@@ -16,10 +16,12 @@ const defaultStatus = {
   unsupported_media_type: 415,
   body_too_large: 413,
   unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   transcription_not_ready: 409,
   transcription_failed: 409,
   delivery_in_flight: 409,
+  job_deleted: 410,
   // the audio and the engines (also the `error_code` of E001 webhooks)
   audio_fetch_failed: 400,
   audio_too_large: 413,

@@ -2,6 +2,7 @@
  * What a summary job does once claimed: resolve its source (a finished transcription, transcript
  * items or plain text), run the summarizer and the tagger, and finish with a `summaryDelivered`
  * callback (S001 with `data.summaries`, `data.request_id`, `data.msg_id`; E001 on failure).
+ * A `tags` job (Jobs API, no callback) runs the tagger only.
  */
 import type { Logger } from "pino";
 import type { Summarizer, SummarySource, TopicSummary } from "../engines/summarize/types.ts";
@@ -28,9 +29,12 @@ export interface Summary {
   msg_id: string;
 }
 
-/** Stored as the job's result: the delivered summary plus the tags. */
+/** Stored as the job's result: the delivered summary plus the tags (a `tags` job: the tags only). */
 export interface SummaryResult {
   summary: Summary;
+  tags: Tags;
+}
+export interface TagsResult {
   tags: Tags;
 }
 
@@ -79,13 +83,19 @@ export function createSummaryHandler(deps: {
     try {
       checkAttempts(job, deps.maxAttempts);
       const source = await resolveSource(deps.store, p.source);
-      const [summaries, tags] = await Promise.all([
-        deps.summarizer.summarize(source),
-        deps.tagger.tag(source),
-      ]);
-      const summary: Summary = { summaries, request_id: subjectId(job.id, p.source), msg_id: job.id };
-      outcome = { status: "succeeded", result: { summary, tags } satisfies SummaryResult };
-      body = summarySuccessBody(job.callUuid, summary);
+      if (job.kind === "tags") {
+        const tags = await deps.tagger.tag(source);
+        outcome = { status: "succeeded", result: { tags } satisfies TagsResult };
+        body = { status: "S001", call_uuid: job.callUuid, data: { tags } };
+      } else {
+        const [summaries, tags] = await Promise.all([
+          deps.summarizer.summarize(source),
+          deps.tagger.tag(source),
+        ]);
+        const summary: Summary = { summaries, request_id: subjectId(job.id, p.source), msg_id: job.id };
+        outcome = { status: "succeeded", result: { summary, tags } satisfies SummaryResult };
+        body = summarySuccessBody(job.callUuid, summary);
+      }
     } catch (err) {
       const e = publicError(err, job.id, "summary_failed");
       deps.logger.warn({ err, requestId: job.id, errorCode: e.code }, "summary failed");

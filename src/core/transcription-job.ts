@@ -68,7 +68,15 @@ function summaryFollowUp(job: JobRow, p: TranscriptionParams, now: number): NewJ
     callbackPolicy: p.callbackPolicy,
     source: { kind: "request", requestId: job.id },
   };
-  return { id: randomUUID(), kind: "summary", callUuid: job.callUuid, params, audioName: null, now };
+  return {
+    id: randomUUID(),
+    kind: "summary",
+    callUuid: job.callUuid,
+    params,
+    audioName: null,
+    now,
+    owner: job.owner,
+  };
 }
 
 /** Writes progress at most every half second (and the final figure), never failing the job. */

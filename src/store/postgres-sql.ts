@@ -14,8 +14,9 @@ import type {
   NewAttempt,
   NewDelivery,
   NewJob,
+  JobQuery,
 } from "./types.ts";
-import { ROUTING_COLUMNS } from "./rows.ts";
+import { JOB_LIST_COLUMNS, ROUTING_COLUMNS } from "./rows.ts";
 
 export interface Sql {
   text: string;
@@ -26,9 +27,68 @@ const sql = (text: string, values: unknown[] = []): Sql => ({ text, values });
 
 export const insertJob = (j: NewJob) =>
   sql(
-    `INSERT INTO jobs (id, kind, status, call_uuid, params, audio_name, created_at, updated_at)
-     VALUES ($1, $2, 'queued', $3, $4, $5, $6, $6)`,
-    [j.id, j.kind, j.callUuid, JSON.stringify(j.params), j.audioName, j.now],
+    `INSERT INTO jobs (id, kind, status, call_uuid, params, audio_name, created_at, updated_at, owner, audio_seconds)
+     VALUES ($1, $2, 'queued', $3, $4, $5, $6, $6, $7, $8)`,
+    [
+      j.id,
+      j.kind,
+      j.callUuid,
+      JSON.stringify(j.params),
+      j.audioName,
+      j.now,
+      j.owner ?? null,
+      j.audioSeconds ?? null,
+    ],
+  );
+
+/** Newest first; the cursor is (created_at, id) of the last row seen. */
+export const listJobs = (q: JobQuery) =>
+  sql(
+    `SELECT ${JOB_LIST_COLUMNS} FROM jobs
+     WHERE ($1 OR owner IS NOT DISTINCT FROM $2)
+       AND ($3::text IS NULL OR kind = $3) AND ($4::text IS NULL OR status = $4)
+       AND ($5::text IS NULL OR params->>'lang' = $5)
+       AND ($6::text IS NULL OR call_uuid = $6) AND ($7::text IS NULL OR id = $7)
+       AND ($8::bigint IS NULL OR created_at > $8)
+       AND ($9::bigint IS NULL OR (created_at, id) < ($9, $10::text))
+     ORDER BY created_at DESC, id DESC LIMIT $11`,
+    [
+      q.owner === undefined,
+      q.owner ?? null,
+      q.kind ?? null,
+      q.status ?? null,
+      q.lang ?? null,
+      q.callUuid ?? null,
+      q.jobId ?? null,
+      q.createdAfter ?? null,
+      q.before?.createdAt ?? null,
+      q.before?.id ?? null,
+      q.limit,
+    ],
+  );
+
+export const deleteJob = (id: string, now: number) =>
+  sql(
+    `UPDATE jobs SET result = NULL, deleted_at = $2, updated_at = $2, params = params #- '{source,text}' #- '{source,items}'
+     WHERE id = $1 AND deleted_at IS NULL`,
+    [id, now],
+  );
+
+export const emptyJobBodies = (id: string, now: number) =>
+  sql(
+    `UPDATE deliveries SET body = '',
+       state = CASE WHEN state = 'pending' THEN 'abandoned' ELSE state END,
+       next_attempt_at = CASE WHEN state = 'pending' THEN NULL ELSE next_attempt_at END,
+       updated_at = $2
+     WHERE job_id = $1`,
+    [id, now],
+  );
+
+export const usageSeconds = (owner: string | null | undefined, since: number) =>
+  sql(
+    `SELECT coalesce(sum(audio_seconds), 0)::float8 AS s FROM jobs
+     WHERE ($1 OR owner IS NOT DISTINCT FROM $2) AND created_at >= $3 AND audio_seconds IS NOT NULL`,
+    [owner === undefined, owner ?? null, since],
   );
 
 export const getJob = (id: string) => sql(`SELECT * FROM jobs WHERE id = $1`, [id]);
@@ -66,7 +126,8 @@ export const extendJobLease = (id: string, lease: Lease) =>
 export const finishJob = (id: string, o: JobOutcome, now: number, workerId: string | null) =>
   sql(
     `UPDATE jobs SET status = $2, result = $3, error_code = $4, error_message = $5, finished_at = $6,
-       updated_at = $6, locked_by = NULL, locked_until = NULL
+       updated_at = $6, locked_by = NULL, locked_until = NULL,
+       audio_seconds = coalesce(($3::jsonb #>> '{metadata,audio_duration}')::float8, audio_seconds)
      WHERE id = $1 AND ($7::text IS NULL OR (status = 'processing' AND locked_by = $7))`,
     [
       id,

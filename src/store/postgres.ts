@@ -88,6 +88,19 @@ export async function openPostgresStore(
       const r = await one(Q.getJob(id));
       return r ? jobFromRow(r) : null;
     },
+    async listJobs(q) {
+      return (await pool.query(Q.listJobs(q))).rows.map(jobFromRow);
+    },
+    async deleteJobData(id, now) {
+      return tx(async (c) => {
+        if ((await c.query(Q.deleteJob(id, now))).rowCount !== 1) return false;
+        await run(Q.emptyJobBodies(id, now), c);
+        return true;
+      });
+    },
+    async usageSeconds(owner, since) {
+      return Number((await one(Q.usageSeconds(owner, since)))!.s);
+    },
     async countJobs(status) {
       return Number((await one(Q.countJobs(status)))!.n);
     },

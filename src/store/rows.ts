@@ -40,6 +40,9 @@ export function jobFromRow(r: Row): JobRow {
     finishedAt: r.finished_at == null ? null : Number(r.finished_at),
     attempts: Number(r.attempts ?? 0),
     progress: (json(r.progress) as JobRow["progress"]) ?? null,
+    owner: (r.owner as string | null) ?? null,
+    deletedAt: r.deleted_at == null ? null : Number(r.deleted_at),
+    audioSeconds: r.audio_seconds == null ? null : Number(r.audio_seconds),
   };
 }
 
@@ -111,3 +114,8 @@ export function contentsFromRows(rows: Row[]): Map<string, DeliveryContent> {
     ]),
   );
 }
+
+/** Columns a job listing reads: everything but the result. */
+export const JOB_LIST_COLUMNS =
+  "id, kind, status, call_uuid, params, audio_name, NULL AS result, error_code, error_message, created_at, " +
+  "updated_at, started_at, finished_at, attempts, progress, owner, deleted_at, audio_seconds";

@@ -6,6 +6,7 @@
 import Database from "better-sqlite3";
 import { loadMigrations, pendingMigrations } from "./migrate.ts";
 import {
+  JOB_LIST_COLUMNS,
   attemptFromRow,
   circuitFromRow,
   claimedFromRow,
@@ -29,6 +30,13 @@ import { hostOf, LeaseLostError } from "./types.ts";
 type Row = Record<string, unknown>;
 
 /** A delivery row with its body (kept in `delivery_bodies`, see migration 005). */
+const jobInsertRow = (j: NewJob) => ({
+  ...j,
+  owner: j.owner ?? null,
+  audioSeconds: j.audioSeconds ?? null,
+  params: JSON.stringify(j.params),
+});
+
 const FULL =
   "SELECT d.*, d.rowid AS seq, b.body FROM deliveries d JOIN delivery_bodies b ON b.delivery_id = d.id";
 
@@ -48,8 +56,34 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
 
   const q = {
     insertJob: db.prepare(
-      `INSERT INTO jobs (id, kind, status, call_uuid, params, audio_name, created_at, updated_at)
-       VALUES (@id, @kind, 'queued', @callUuid, @params, @audioName, @now, @now)`,
+      `INSERT INTO jobs (id, kind, status, call_uuid, params, audio_name, created_at, updated_at, owner, audio_seconds)
+       VALUES (@id, @kind, 'queued', @callUuid, @params, @audioName, @now, @now, @owner, @audioSeconds)`,
+    ),
+    listJobs: db.prepare(
+      `SELECT ${JOB_LIST_COLUMNS} FROM jobs
+       WHERE (@anyOwner OR owner IS @owner)
+         AND (@kind IS NULL OR kind = @kind) AND (@status IS NULL OR status = @status)
+         AND (@lang IS NULL OR json_extract(params, '$.lang') = @lang)
+         AND (@callUuid IS NULL OR call_uuid = @callUuid) AND (@jobId IS NULL OR id = @jobId)
+         AND (@after IS NULL OR created_at > @after)
+         AND (@beforeAt IS NULL OR created_at < @beforeAt OR (created_at = @beforeAt AND id < @beforeId))
+       ORDER BY created_at DESC, id DESC LIMIT @limit`,
+    ),
+    deleteJob: db.prepare(
+      `UPDATE jobs SET result = NULL, deleted_at = @now, updated_at = @now,
+         params = json_remove(params, '$.source.text', '$.source.items')
+       WHERE id = @id AND deleted_at IS NULL`,
+    ),
+    emptyBodies: db.prepare(
+      `UPDATE delivery_bodies SET body = '' WHERE delivery_id IN (SELECT id FROM deliveries WHERE job_id = @id)`,
+    ),
+    abandonPending: db.prepare(
+      `UPDATE deliveries SET state = 'abandoned', next_attempt_at = NULL, updated_at = @now
+       WHERE job_id = @id AND state = 'pending'`,
+    ),
+    usage: db.prepare(
+      `SELECT coalesce(sum(audio_seconds), 0) AS s FROM jobs
+       WHERE (@anyOwner OR owner IS @owner) AND created_at >= @since AND audio_seconds IS NOT NULL`,
     ),
     getJob: db.prepare(`SELECT * FROM jobs WHERE id = ?`),
     countJobs: db.prepare(`SELECT count(*) AS n FROM jobs WHERE status = ?`),
@@ -68,7 +102,8 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     ),
     finishJob: db.prepare(
       `UPDATE jobs SET status = @status, result = @result, error_code = @errorCode,
-         error_message = @errorMessage, finished_at = @now, updated_at = @now, locked_by = NULL, locked_until = NULL
+         error_message = @errorMessage, finished_at = @now, updated_at = @now, locked_by = NULL, locked_until = NULL,
+         audio_seconds = coalesce(json_extract(@result, '$.metadata.audio_duration'), audio_seconds)
        WHERE id = @id AND (@workerId IS NULL OR (status = 'processing' AND locked_by = @workerId))`,
     ),
     expireJobs: db.prepare(
@@ -181,7 +216,7 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
         q.insertDelivery.run({ ...delivery, host: hostOf(delivery.url), jobId: id, now });
         q.insertBody.run(delivery);
       }
-      if (followUp) q.insertJob.run({ ...followUp, params: JSON.stringify(followUp.params) });
+      if (followUp) q.insertJob.run(jobInsertRow(followUp));
     },
   );
 
@@ -266,7 +301,37 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
 
   return {
     async createJob(job: NewJob) {
-      q.insertJob.run({ ...job, params: JSON.stringify(job.params) });
+      q.insertJob.run(jobInsertRow(job));
+    },
+    async listJobs(jq) {
+      const rows = q.listJobs.all({
+        anyOwner: jq.owner === undefined ? 1 : 0,
+        owner: jq.owner ?? null,
+        kind: jq.kind ?? null,
+        status: jq.status ?? null,
+        lang: jq.lang ?? null,
+        callUuid: jq.callUuid ?? null,
+        jobId: jq.jobId ?? null,
+        after: jq.createdAfter ?? null,
+        beforeAt: jq.before?.createdAt ?? null,
+        beforeId: jq.before?.id ?? null,
+        limit: jq.limit,
+      }) as Row[];
+      return rows.map(jobFromRow);
+    },
+    async deleteJobData(id, now) {
+      return db
+        .transaction(() => {
+          if (q.deleteJob.run({ id, now }).changes === 0) return false;
+          q.emptyBodies.run({ id });
+          q.abandonPending.run({ id, now });
+          return true;
+        })
+        .immediate();
+    },
+    async usageSeconds(owner, since) {
+      const r = q.usage.get({ anyOwner: owner === undefined ? 1 : 0, owner: owner ?? null, since }) as Row;
+      return Number(r.s);
     },
     async getJob(id) {
       const r = q.getJob.get(id) as Row | undefined;

@@ -2,7 +2,7 @@
  * The persistence boundary. Everything above this file talks to `Store`; SQLite is the embedded
  * default and a Postgres implementation satisfies the same interface. All times are epoch ms.
  */
-export type JobKind = "transcription" | "summary";
+export type JobKind = "transcription" | "summary" | "tags";
 export type JobStatus = "queued" | "processing" | "succeeded" | "failed";
 export type DeliveryState = "pending" | "delivering" | "delivered" | "abandoned";
 export type WebhookEvent = "transcriptDelivered" | "summaryDelivered";
@@ -39,6 +39,26 @@ export interface JobRow {
   attempts: number;
   /** seconds of audio done of the total, while a transcription runs */
   progress: JobProgress | null;
+  /** tenant (or key id) that created it; null on a server without API keys */
+  owner: string | null;
+  /** when its audio, result and webhook bodies were deleted (the row stays) */
+  deletedAt: number | null;
+  /** length of the transcribed audio, kept after deletion (usage) */
+  audioSeconds: number | null;
+}
+
+/** Which jobs a listing returns, newest first (`before`: the cursor, exclusive). */
+export interface JobQuery {
+  /** undefined: any owner */
+  owner?: string | null | undefined;
+  kind?: JobKind | undefined;
+  status?: JobStatus | undefined;
+  lang?: string | undefined;
+  callUuid?: string | undefined;
+  jobId?: string | undefined;
+  createdAfter?: number | undefined;
+  before?: { createdAt: number; id: string } | undefined;
+  limit: number;
 }
 
 export interface JobProgress {
@@ -67,6 +87,9 @@ export interface NewJob {
   params: unknown;
   audioName: string | null;
   now: number;
+  owner?: string | null | undefined;
+  /** known at submission when the upload was probed (counted in usage while the job runs) */
+  audioSeconds?: number | null | undefined;
 }
 
 export type JobOutcome =
@@ -185,6 +208,17 @@ export const hostOf = (url: string): string => new URL(url).host.toLowerCase();
 export interface Store {
   createJob(job: NewJob): Promise<void>;
   getJob(id: string): Promise<JobRow | null>;
+  /** Jobs matching `q`, newest first, without their results (`result` is null). */
+  listJobs(q: JobQuery): Promise<JobRow[]>;
+  /**
+   * Deletes what a job holds about the call: its result, text sources in its params, and the
+   * bodies of its webhooks (emptied; delivery and attempt rows stay); pending webhooks are
+   * abandoned. The row stays, marked deleted. False if unknown or already deleted. The audio blob
+   * is the caller's to remove.
+   */
+  deleteJobData(id: string, now: number): Promise<boolean>;
+  /** Seconds of audio transcribed for `owner` (any owner: undefined) since `since`, deleted jobs included. */
+  usageSeconds(owner: string | null | undefined, since: number): Promise<number>;
   countJobs(status: JobStatus): Promise<number>;
   /** queued → processing under `lease`, oldest first, attempts + 1; null when nothing is queued */
   claimNextJob(now: number, lease?: Lease): Promise<JobRow | null>;

@@ -135,6 +135,12 @@ export function registerDeliveryRoutes(app: FastifyInstance, deps: AdminDeps): v
   app.post<{ Params: { id: string } }>("/deliveries/:id/redeliver", async (req, reply) => {
     const body = parseInput(redeliverBody, req.body ?? {});
     const existing = await find(req.params.id);
+    if (existing.body === "") {
+      throw new AppError(
+        "job_deleted",
+        "this delivery's job was deleted; its body is gone and cannot be sent",
+      );
+    }
     const authHeader = redeliveryAuth(existing, body);
     await vetUrl(deps, body.url, "url");
     const restarted = await store.restartDelivery(existing.id, Date.now(), {

@@ -11,6 +11,7 @@ import { acceptedBody, errorResponseBody } from "../../core/payloads.ts";
 import type { BlobStore } from "../../store/blobs.ts";
 import type { JobKind, NewJob, Store } from "../../store/types.ts";
 import { deliveryView, jobResultBody, jobView } from "../views.ts";
+import { checkOwner } from "../auth.ts";
 
 export interface CallApiDeps {
   store: Store;
@@ -26,7 +27,11 @@ export interface CallApiDeps {
   maxSummaryInputChars: number;
 }
 
-const nouns: Record<JobKind, string> = { transcription: "transcription", summary: "summary" };
+const nouns: Record<JobKind, string> = {
+  transcription: "transcription",
+  summary: "summary",
+  tags: "tags job",
+};
 
 /**
  * Refuses a URL the egress guard would refuse (private, loopback, metadata addresses) before
@@ -105,6 +110,7 @@ export function registerReadRoute(app: FastifyInstance, deps: CallApiDeps, path:
     const job = await deps.store.getJob(req.params.id);
     if (!job || job.kind !== kind)
       throw new AppError("not_found", `no ${nouns[kind]} with request_id ${req.params.id}`);
+    checkOwner(req, job, `${nouns[kind]} ${job.id}`);
     const [delivery] = await deps.store.deliveriesForJob(job.id);
     const callback = delivery ? deliveryView(delivery, await deps.store.attemptsFor(delivery.id)) : null;
     return jobView(job, callback);

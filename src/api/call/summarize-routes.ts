@@ -3,11 +3,12 @@
  * `request_id` of a finished transcription, `transcript` items, or `text`.
  */
 import { randomUUID } from "node:crypto";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { AppError } from "../../core/errors.ts";
 import type { SummaryParams, SummarySourceParam } from "../../core/summary-job.ts";
 import type { Store } from "../../store/types.ts";
+import { checkOwner } from "../auth.ts";
 import { parseInput } from "../validation.ts";
 import {
   createJob,
@@ -73,7 +74,12 @@ export function checkInputSize(chars: number, max: number, field: string): void 
 }
 
 /** A request_id source must name a finished, successful transcription of a size we summarize. */
-async function checkSource(store: Store, source: SummarySourceParam, maxChars: number): Promise<void> {
+async function checkSource(
+  req: FastifyRequest,
+  store: Store,
+  source: SummarySourceParam,
+  maxChars: number,
+): Promise<void> {
   if (source.kind === "text") return checkInputSize(source.text.length, maxChars, "text");
   if (source.kind === "transcript") return checkInputSize(inputChars(source.items), maxChars, "transcript");
   const job = await store.getJob(source.requestId);
@@ -82,6 +88,7 @@ async function checkSource(store: Store, source: SummarySourceParam, maxChars: n
       field: "request_id",
     });
   }
+  checkOwner(req, job, `transcription ${source.requestId}`);
   if (job.status === "queued" || job.status === "processing") {
     throw new AppError(
       "transcription_not_ready",
@@ -103,7 +110,7 @@ async function checkSource(store: Store, source: SummarySourceParam, maxChars: n
 export function registerSummarizeRoutes(app: FastifyInstance, deps: CallApiDeps): void {
   app.post("/summarize", { onRequest: queueRoomHook(deps) }, async (req, reply) => {
     const f = parseSummarize(req.body);
-    await checkSource(deps.store, f.source, deps.maxSummaryInputChars);
+    await checkSource(req, deps.store, f.source, deps.maxSummaryInputChars);
     await vetUrl(deps, f.callbackUrl, "callback_url");
     const params: SummaryParams = {
       callUuid: f.callUuid,
@@ -112,7 +119,14 @@ export function registerSummarizeRoutes(app: FastifyInstance, deps: CallApiDeps)
       callbackPolicy: f.callbackPolicy,
       source: f.source,
     };
-    const job = { id: randomUUID(), kind: "summary" as const, callUuid: f.callUuid, params, audioName: null };
+    const job = {
+      id: randomUUID(),
+      kind: "summary" as const,
+      callUuid: f.callUuid,
+      params,
+      audioName: null,
+      owner: req.owner,
+    };
     await createJob(deps, job);
     return respondWithJob(deps, reply, job, params.callbackUrl, "/summarize");
   });

@@ -17,6 +17,9 @@ import {
 } from "./jobs.ts";
 import { checkLanguage, fromFormFields, parseTranscribeFields } from "./transcribe-schema.ts";
 import { receiveMultipart, type Upload } from "./upload.ts";
+import { checkOwner } from "../auth.ts";
+import { deleteJob } from "../v1/routes.ts";
+import { requestSummary } from "../views.ts";
 
 export type { CallApiDeps };
 
@@ -60,6 +63,7 @@ export function registerTranscribeRoutes(app: FastifyInstance, deps: CallApiDeps
         callUuid: fields.callUuid,
         params,
         audioName,
+        owner: req.owner,
       };
       if (upload?.file) await deps.blobs.share(upload.file.name);
       await createJob(deps, job);
@@ -71,4 +75,34 @@ export function registerTranscribeRoutes(app: FastifyInstance, deps: CallApiDeps
   });
 
   registerReadRoute(app, deps, "/transcribe", "transcription");
+
+  // a call's requests, newest first (GET /transcribe?call_uuid=…)
+  app.get<{ Querystring: { call_uuid?: string; limit?: string } }>("/transcribe", async (req) => {
+    const callUuid = req.query.call_uuid?.trim();
+    if (!callUuid) {
+      throw new AppError("missing_field", "call_uuid is required: GET /transcribe?call_uuid=…", {
+        field: "call_uuid",
+      });
+    }
+    const limit = Number(req.query.limit ?? 100);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      throw new AppError("invalid_field", "limit must be an integer from 1 to 1000", { field: "limit" });
+    }
+    const jobs = await deps.store.listJobs({
+      callUuid,
+      kind: "transcription",
+      owner: req.owner ?? undefined,
+      limit,
+    });
+    return { call_uuid: callUuid, requests: jobs.map(requestSummary) };
+  });
+
+  app.delete<{ Params: { id: string } }>("/transcribe/:id", async (req) => {
+    const job = await deps.store.getJob(req.params.id);
+    if (!job || job.kind !== "transcription")
+      throw new AppError("not_found", `no transcription with request_id ${req.params.id}`);
+    checkOwner(req, job, `request ${job.id}`);
+    await deleteJob(deps, job);
+    return { status: "deleted", request_id: job.id, call_uuid: job.callUuid };
+  });
 }

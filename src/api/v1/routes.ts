@@ -1,0 +1,309 @@
+/**
+ * Jobs API (`/v1`, Kawa-compatible, SPEC.md section 5) over the same jobs as the Call API:
+ * submit a recording, list and read jobs, delete one, derive a summary or tags, read usage.
+ * No callbacks here: clients poll `GET /v1/transcriptions/{job_id}`.
+ */
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
+import { AppError } from "../../core/errors.ts";
+import type { Transcript } from "../../core/payloads.ts";
+import type { SummaryParams, SummarySourceParam } from "../../core/summary-job.ts";
+import type { TranscriptionParams } from "../../core/transcription-job.ts";
+import { probeAudio } from "../../pipeline/probe.ts";
+import { checkDuration } from "../../pipeline/transcribe.ts";
+import { safeExtension } from "../../store/blobs.ts";
+import type { JobKind, JobRow, JobStatus } from "../../store/types.ts";
+import { checkOwner } from "../auth.ts";
+import { createJob, queueRoomHook, type CallApiDeps } from "../call/jobs.ts";
+import { checkInputSize, inputChars } from "../call/summarize-routes.ts";
+import { checkLanguage } from "../call/transcribe-schema.ts";
+import { receiveMultipart } from "../call/upload.ts";
+import { V1Error } from "./errors.ts";
+import { decodeCursor, encodeCursor, jobDetail, listItem } from "./views.ts";
+
+export interface JobsApiDeps extends CallApiDeps {
+  maxAudioSeconds: number;
+  /** QUOTA_MINUTES: audio minutes per owner per calendar month (UTC); null: no quota */
+  quotaMinutes: number | null;
+}
+
+const statuses = ["queued", "processing", "succeeded", "failed"] as const satisfies readonly JobStatus[];
+const kinds = ["transcription", "summary", "tags"] as const satisfies readonly JobKind[];
+
+/** Pure: start of the calendar month (UTC) that contains `now`, and of the next. */
+export function monthOf(now: number): { start: number; end: number } {
+  const d = new Date(now);
+  return {
+    start: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1),
+    end: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1),
+  };
+}
+
+function parseMetadata(raw: string | undefined): Record<string, unknown> | undefined {
+  if (raw === undefined || raw.trim() === "") return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    throw new V1Error("INVALID_METADATA_JSON", 'metadata must be a JSON object string, e.g. {"agent":"A17"}');
+  }
+  if (typeof v !== "object" || v === null || Array.isArray(v)) {
+    throw new V1Error("INVALID_METADATA_JSON", "metadata must be a JSON object, not an array or a scalar");
+  }
+  return v as Record<string, unknown>;
+}
+
+const listQuery = z.object({
+  limit: z.string().optional(),
+  cursor: z.string().optional(),
+  status: z.string().optional(),
+  type: z.string().optional(),
+  language: z.string().optional(),
+  created_after: z.string().optional(),
+  job_id: z.string().optional(),
+});
+
+function parseList(raw: unknown, owner: string | null) {
+  const q = listQuery.safeParse(raw);
+  if (!q.success) throw new V1Error("INVALID_FILTER", "query parameters must each be given once");
+  const { limit = "10", cursor, status, type, language, created_after, job_id } = q.data;
+  const n = Number(limit);
+  if (!/^\d+$/.test(limit) || n < 1 || n > 100) {
+    throw new V1Error(
+      "INVALID_PAGINATION",
+      `limit must be an integer from 1 to 100, not ${JSON.stringify(limit)}`,
+    );
+  }
+  const before = cursor === undefined ? undefined : decodeCursor(cursor);
+  if (before === null) throw new V1Error("INVALID_PAGINATION", "cursor is not one this server gave out");
+  const oneOf = <T extends string>(
+    name: string,
+    v: string | undefined,
+    allowed: readonly T[],
+  ): T | undefined => {
+    if (v === undefined || (allowed as readonly string[]).includes(v)) return v as T | undefined;
+    throw new V1Error("INVALID_FILTER", `${name} must be one of ${allowed.join(", ")}`, { [name]: v });
+  };
+  let createdAfter: number | undefined;
+  if (created_after !== undefined) {
+    createdAfter = Date.parse(created_after);
+    if (Number.isNaN(createdAfter)) {
+      throw new V1Error("INVALID_FILTER", "created_after must be an ISO 8601 date-time", { created_after });
+    }
+  }
+  return {
+    owner: owner ?? undefined,
+    status: oneOf("status", status, statuses),
+    kind: oneOf("type", type, kinds),
+    lang: language,
+    jobId: job_id,
+    createdAfter,
+    before,
+    limit: n,
+  };
+}
+
+const postprocessBody = z.object({
+  transcription_job_id: z.string().trim().min(1).optional(),
+  transcript_text: z.string().optional(),
+});
+
+export function registerJobsApi(app: FastifyInstance, deps: JobsApiDeps): void {
+  /** The job, if it exists and the caller may see it. */
+  async function ownJob(req: FastifyRequest, id: string): Promise<JobRow> {
+    const job = await deps.store.getJob(id);
+    if (!job) throw new V1Error("JOB_NOT_FOUND", `no job ${id}`);
+    try {
+      checkOwner(req, job, `job ${id}`);
+    } catch {
+      throw new V1Error("FORBIDDEN", `job ${id} belongs to another API key`);
+    }
+    return job;
+  }
+
+  async function usage(owner: string | null, now: number) {
+    const { start, end } = monthOf(now);
+    const used = (await deps.store.usageSeconds(owner ?? undefined, start)) / 60;
+    return { start, end, used };
+  }
+
+  app.post("/v1/transcriptions", { onRequest: queueRoomHook(deps) }, async (req, reply) => {
+    if (!req.isMultipart())
+      throw new V1Error("AUDIO_FILE_MISSING", "send multipart/form-data with a file part named file");
+    const upload = await receiveMultipart(req, deps.blobs);
+    let created = false;
+    try {
+      if (!upload.file) throw new V1Error("AUDIO_FILE_MISSING", "no file part named file in the form");
+      const metadata = parseMetadata(upload.fields.metadata);
+      const lang = upload.fields.language?.trim() || "en";
+      checkLanguage(lang, deps.recognizer.languages, deps.recognizer.name);
+      const info = await probeAudio(deps.blobs.pathOf(upload.file.name));
+      if (info.duration === null) {
+        throw new V1Error(
+          "AUDIO_DURATION_UNKNOWN",
+          "the file's duration cannot be read; re-encode it (e.g. to WAV or FLAC)",
+        );
+      }
+      checkDuration(info.duration, deps.maxAudioSeconds);
+      const now = Date.now();
+      if (deps.quotaMinutes !== null) {
+        const { used } = await usage(req.owner, now);
+        const requested = info.duration / 60;
+        if (used + requested > deps.quotaMinutes) {
+          throw new V1Error(
+            "QUOTA_EXCEEDED",
+            `this file needs ${requested.toFixed(2)} minutes; ${Math.max(0, deps.quotaMinutes - used).toFixed(2)} of ${deps.quotaMinutes} are left this month`,
+            {
+              minutes_used: Math.round(used * 100) / 100,
+              quota_minutes: deps.quotaMinutes,
+              requested_minutes: Math.round(requested * 100) / 100,
+            },
+          );
+        }
+      }
+      const id = randomUUID();
+      const callUuid = typeof metadata?.call_uuid === "string" ? metadata.call_uuid : id;
+      const params: TranscriptionParams & { metadata?: Record<string, unknown> } = {
+        callUuid,
+        callbackUrl: null,
+        lang,
+        source: {
+          kind: "upload",
+          filename: upload.file.filename ? path.basename(upload.file.filename) : null,
+        },
+        ...(metadata && { metadata }),
+      };
+      await deps.blobs.share(upload.file.name);
+      await createJob(deps, {
+        id,
+        kind: "transcription",
+        callUuid,
+        params,
+        audioName: upload.file.name,
+        owner: req.owner,
+        audioSeconds: info.duration,
+      });
+      created = true;
+      return reply
+        .status(202)
+        .send({ job_id: id, status: "queued", received_at: new Date(now).toISOString(), requestId: req.id });
+    } finally {
+      if (upload.file && !created) await deps.blobs.remove(upload.file.name);
+    }
+  });
+
+  app.get("/v1/transcriptions", async (req) => {
+    const q = parseList(req.query, req.owner);
+    const rows = await deps.store.listJobs({ ...q, limit: q.limit + 1 });
+    const page = rows.slice(0, q.limit);
+    return {
+      transcriptions: page.map(listItem),
+      next_cursor: rows.length > q.limit ? encodeCursor(page.at(-1)!) : null,
+      requestId: req.id,
+    };
+  });
+
+  app.get("/v1/transcriptions/usage", async (req) => {
+    const { start, end, used } = await usage(req.owner, Date.now());
+    const round = (x: number) => Math.round(x * 100) / 100;
+    return {
+      minutes_used: round(used),
+      quota_minutes: deps.quotaMinutes,
+      minutes_remaining: deps.quotaMinutes === null ? null : round(Math.max(0, deps.quotaMinutes - used)),
+      period_start: new Date(start).toISOString(),
+      period_end: new Date(end).toISOString(),
+      requestId: req.id,
+    };
+  });
+
+  app.get<{ Params: { id: string } }>("/v1/transcriptions/:id", async (req) => ({
+    ...jobDetail(await ownJob(req, req.params.id)),
+    requestId: req.id,
+  }));
+
+  app.delete<{ Params: { id: string } }>("/v1/transcriptions/:id", async (req, reply) => {
+    const job = await ownJob(req, req.params.id);
+    await deleteJob(deps, job);
+    return reply.status(202).send({ requestId: req.id });
+  });
+
+  const postprocess = (kind: "summary" | "tags") => async (req: FastifyRequest, reply: FastifyReply) => {
+    const b = postprocessBody.safeParse(req.body ?? {});
+    if (!b.success || typeof req.body !== "object" || req.body === null) {
+      throw new V1Error(
+        "INVALID_JSON_BODY",
+        "send a JSON object with transcription_job_id or transcript_text",
+      );
+    }
+    const { transcription_job_id: sourceId, transcript_text: text } = b.data;
+    if (sourceId !== undefined && text !== undefined) {
+      throw new V1Error(
+        "MULTIPLE_TRANSCRIPT_SOURCES",
+        "send either transcription_job_id or transcript_text, not both",
+      );
+    }
+    let source: SummarySourceParam;
+    let callUuid: string;
+    if (sourceId !== undefined) {
+      const src = await ownJob(req, sourceId);
+      if (src.kind !== "transcription") {
+        throw new V1Error("NOT_A_TRANSCRIPTION", `job ${sourceId} is a ${src.kind} job, not a transcription`);
+      }
+      if (src.deletedAt !== null) throw new V1Error("JOB_NOT_FOUND", `transcription ${sourceId} was deleted`);
+      if (src.status !== "succeeded") {
+        throw new V1Error(
+          "TRANSCRIPTION_NOT_READY",
+          `transcription ${sourceId} is ${src.status}; it must have succeeded`,
+          {
+            status: src.status,
+          },
+        );
+      }
+      const items = (src.result as Transcript).transcript;
+      if (items.length === 0)
+        throw new V1Error("TRANSCRIPT_EMPTY", `transcription ${sourceId} has no speech`);
+      checkInputSize(inputChars(items), deps.maxSummaryInputChars, "transcript");
+      source = { kind: "request", requestId: sourceId };
+      callUuid = src.callUuid;
+    } else if (text !== undefined) {
+      if (!text.trim()) throw new V1Error("TRANSCRIPT_EMPTY", "transcript_text is empty");
+      checkInputSize(text.length, deps.maxSummaryInputChars, "transcript_text");
+      source = { kind: "text", text };
+      callUuid = randomUUID();
+    } else {
+      throw new V1Error("MISSING_TRANSCRIPT_SOURCE", "send transcription_job_id or transcript_text");
+    }
+    const id = randomUUID();
+    const params: SummaryParams = { callUuid, callbackUrl: null, source };
+    const now = Date.now();
+    await createJob(deps, { id, kind, callUuid, params, audioName: null, owner: req.owner });
+    return reply
+      .status(202)
+      .send({
+        job_id: id,
+        type: kind,
+        status: "queued",
+        received_at: new Date(now).toISOString(),
+        requestId: req.id,
+      });
+  };
+  app.post("/v1/summarize", { onRequest: queueRoomHook(deps) }, postprocess("summary"));
+  app.post("/v1/tag", { onRequest: queueRoomHook(deps) }, postprocess("tags"));
+}
+
+/**
+ * Removes a finished job's audio at once, then its result and webhook bodies (both APIs). A job
+ * still running is refused: its worker would write the result back.
+ */
+export async function deleteJob(deps: Pick<CallApiDeps, "store" | "blobs">, job: JobRow): Promise<void> {
+  if (job.status === "queued" || job.status === "processing") {
+    throw new AppError(
+      "transcription_not_ready",
+      `job ${job.id} is ${job.status}; delete it once it has finished`,
+    );
+  }
+  if (job.audioName) await deps.blobs.remove(job.audioName);
+  await deps.store.deleteJobData(job.id, Date.now());
+}
