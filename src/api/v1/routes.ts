@@ -13,7 +13,6 @@ import type { SummaryParams, SummarySourceParam } from "../../core/summary-job.t
 import type { TranscriptionParams } from "../../core/transcription-job.ts";
 import { probeAudio } from "../../pipeline/probe.ts";
 import { checkDuration } from "../../pipeline/transcribe.ts";
-import { safeExtension } from "../../store/blobs.ts";
 import type { JobKind, JobRow, JobStatus } from "../../store/types.ts";
 import { checkOwner } from "../auth.ts";
 import { createJob, queueRoomHook, type CallApiDeps } from "../call/jobs.ts";
