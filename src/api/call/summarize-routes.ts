@@ -89,6 +89,11 @@ async function checkSource(
     });
   }
   checkOwner(req, job, `transcription ${source.requestId}`);
+  if (job.deletedAt !== null) {
+    throw new AppError("job_deleted", `transcription ${source.requestId} was deleted`, {
+      field: "request_id",
+    });
+  }
   if (job.status === "queued" || job.status === "processing") {
     throw new AppError(
       "transcription_not_ready",

@@ -278,15 +278,13 @@ export function registerJobsApi(app: FastifyInstance, deps: JobsApiDeps): void {
     const params: SummaryParams = { callUuid, callbackUrl: null, source };
     const now = Date.now();
     await createJob(deps, { id, kind, callUuid, params, audioName: null, owner: req.owner });
-    return reply
-      .status(202)
-      .send({
-        job_id: id,
-        type: kind,
-        status: "queued",
-        received_at: new Date(now).toISOString(),
-        requestId: req.id,
-      });
+    return reply.status(202).send({
+      job_id: id,
+      type: kind,
+      status: "queued",
+      received_at: new Date(now).toISOString(),
+      requestId: req.id,
+    });
   };
   app.post("/v1/summarize", { onRequest: queueRoomHook(deps) }, postprocess("summary"));
   app.post("/v1/tag", { onRequest: queueRoomHook(deps) }, postprocess("tags"));
