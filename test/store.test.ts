@@ -10,7 +10,13 @@ import { afterEach, beforeEach, describe, it } from "node:test";
 import Database from "better-sqlite3";
 import { openPostgresStore } from "../src/store/postgres.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
-import { LeaseLostError, type Lease, type NewDelivery, type Store } from "../src/store/types.ts";
+import {
+  LeaseLostError,
+  type JobQuery,
+  type Lease,
+  type NewDelivery,
+  type Store,
+} from "../src/store/types.ts";
 import { dropSchema, freshSchema, PG_URL } from "./helpers/postgres.ts";
 
 const delivery = (id: string): NewDelivery => ({
@@ -44,6 +50,96 @@ function storeContract(name: string, open: () => Promise<Opened>) {
         audioName: "x.wav",
         now,
       });
+
+    it("lists jobs newest first by owner and filters, pages by (created_at, id), without results", async () => {
+      const make = (
+        id: string,
+        now: number,
+        owner: string | null,
+        kind: "transcription" | "tags",
+        lang = "en",
+      ) =>
+        store.createJob({
+          id,
+          kind,
+          callUuid: `call-${id.slice(0, 1)}`,
+          params: { lang },
+          audioName: null,
+          now,
+          owner,
+        });
+      await make("a1", 10, "A", "transcription");
+      await make("a2", 20, "A", "tags");
+      await make("a3", 20, "A", "transcription", "es");
+      await make("b1", 30, "B", "transcription");
+      await make("n1", 40, null, "transcription");
+      await store.claimNextJob(50);
+      await store.finishJob(
+        "a1",
+        { status: "succeeded", result: { metadata: { audio_duration: 12.5 } } },
+        null,
+        60,
+      );
+      const ids = async (q: Partial<JobQuery>) =>
+        (await store.listJobs({ limit: 10, ...q })).map((j) => j.id);
+      assert.deepEqual(await ids({ owner: "A" }), ["a3", "a2", "a1"]);
+      assert.deepEqual(await ids({ owner: null }), ["n1"]);
+      assert.deepEqual(await ids({}), ["n1", "b1", "a3", "a2", "a1"]);
+      assert.deepEqual(await ids({ owner: "A", kind: "transcription" }), ["a3", "a1"]);
+      assert.deepEqual(await ids({ owner: "A", lang: "es" }), ["a3"]);
+      assert.deepEqual(await ids({ owner: "A", status: "succeeded" }), ["a1"]);
+      assert.deepEqual(await ids({ owner: "A", createdAfter: 10 }), ["a3", "a2"]);
+      assert.deepEqual(await ids({ jobId: "b1" }), ["b1"]);
+      assert.deepEqual(await ids({ callUuid: "call-a" }), ["a3", "a2", "a1"]);
+      assert.deepEqual(await ids({ owner: "A", limit: 2 }), ["a3", "a2"]);
+      assert.deepEqual(await ids({ owner: "A", before: { createdAt: 20, id: "a2" } }), ["a1"]);
+      assert.deepEqual(await ids({ owner: "A", before: { createdAt: 20, id: "a3" } }), ["a2", "a1"]);
+      const [a1] = await store.listJobs({ limit: 1, jobId: "a1" });
+      assert.equal(a1?.result, null, "listings leave results out");
+      assert.equal(a1?.audioSeconds, 12.5);
+      assert.equal(a1?.owner, "A");
+    });
+
+    it("deletes a job's data: result, text sources and webhook bodies; rows stay; usage remains", async () => {
+      await store.createJob({
+        id: "s1",
+        kind: "summary",
+        callUuid: "c",
+        params: { source: { kind: "text", text: "card 4111" }, callbackUrl: "http://127.0.0.1/x" },
+        audioName: null,
+        now: 10,
+        owner: "A",
+      });
+      await newJob("t1", 11);
+      await store.claimNextJob(12);
+      await store.claimNextJob(12);
+      await store.finishJob(
+        "s1",
+        { status: "succeeded", result: { summary: "card 4111" } },
+        delivery("d1"),
+        13,
+      );
+      await store.finishJob(
+        "t1",
+        { status: "succeeded", result: { metadata: { audio_duration: 30 } } },
+        null,
+        13,
+      );
+      assert.equal(await store.usageSeconds(undefined, 0), 30);
+      assert.equal(await store.deleteJobData("s1", 20), true);
+      assert.equal(await store.deleteJobData("s1", 21), false, "once");
+      assert.equal(await store.deleteJobData("t1", 22), true);
+      const s1 = await store.getJob("s1");
+      assert.equal(s1?.result, null);
+      assert.equal(s1?.deletedAt, 20);
+      assert.equal(JSON.stringify(s1?.params).includes("4111"), false);
+      const [d] = await store.deliveriesForJob("s1");
+      assert.equal(d?.body, "");
+      assert.equal(d?.state, "abandoned", "a pending webhook of a deleted job is not sent");
+      assert.equal(await store.usageSeconds(undefined, 0), 30, "usage counts deleted jobs");
+      assert.equal(await store.usageSeconds("A", 0), 0);
+      assert.equal(await store.usageSeconds(undefined, 12), 0, "since");
+    });
 
     it("claims queued jobs oldest first, one at a time", async () => {
       await newJob("j2", 20);
@@ -355,6 +451,7 @@ describe("sqlite migrations", () => {
       { version: 4, name: "004_shared_circuits.sql" },
       { version: 5, name: "005_delivery_bodies.sql" },
       { version: 6, name: "006_job_progress.sql" },
+      { version: 7, name: "007_jobs_api.sql" },
     ]);
     db.close();
     rmSync(dir, { recursive: true });
