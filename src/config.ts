@@ -43,6 +43,10 @@ export const configSchema = z.object({
     .number()
     .positive()
     .default(4 * 3600),
+  /** retention (0: keep until deleted); a request's retention_hours may shorten both */
+  AUDIO_RETENTION_HOURS: z.coerce.number().min(0).default(72),
+  RESULT_RETENTION_DAYS: z.coerce.number().min(0).default(30),
+  RETENTION_SWEEP_MS: int(60_000, 1),
   /** Jobs API: audio minutes per owner per calendar month (UTC); unset: no quota */
   QUOTA_MINUTES: z.coerce.number().positive().optional(),
   /** characters of text (or transcript item text) a summary may be asked for */

@@ -5,6 +5,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { parseApiKeys } from "./api/auth.ts";
+import { createRetentionSweeper } from "./core/retention-sweeper.ts";
 import path from "node:path";
 import pino, { type Logger } from "pino";
 import { buildApp } from "./app.ts";
@@ -135,6 +136,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
     logger,
     metrics,
   });
+  const retention = { audioHours: config.AUDIO_RETENTION_HOURS, resultDays: config.RESULT_RETENTION_DAYS };
   const jobContext = {
     workerId,
     maxAttempts: config.JOB_MAX_ATTEMPTS,
@@ -207,6 +209,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
         maxSummaryInputChars: config.MAX_SUMMARY_INPUT_CHARS,
         maxAudioSeconds: config.MAX_AUDIO_SECONDS,
         quotaMinutes: config.QUOTA_MINUTES ?? null,
+        retention,
         checkCallbackUrl: (url) => guard.check(url),
         recognizer,
         onRedeliver: () => delivery.kick(),
@@ -222,6 +225,12 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
     : null;
 
   let sweeper: NodeJS.Timeout | undefined;
+  const retentionSweeper = createRetentionSweeper({
+    store,
+    blobs,
+    logger,
+    intervalMs: config.RETENTION_SWEEP_MS,
+  });
   if (working) {
     // One process owns an SQLite file, so whatever it finds claimed was claimed by a dead process.
     const resumed = await store.expireLeases(Date.now(), { all: !shared });
@@ -245,6 +254,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
     sweeper?.unref();
     runner.start();
     delivery.start();
+    retentionSweeper.start();
   }
   if (app) await app.listen({ port: config.PORT, host: config.HOST });
   logger.info({ role, workerId, store: shared ? "postgres" : "sqlite" }, "callscribe started");
@@ -253,6 +263,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
   const stop = () =>
     (stopping ??= (async () => {
       clearInterval(sweeper);
+      retentionSweeper.stop();
       await app?.close();
       await Promise.all([runner.stop(10_000), delivery.stop(10_000)]);
       // The store first: a job still running past the grace period must not record the failure
@@ -266,5 +277,5 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
 
   const address = app?.server.address();
   const port = typeof address === "object" && address ? address.port : config.PORT;
-  return { app, store, port, logger, stop, delivery, workerId };
+  return { app, store, blobs, port, logger, stop, delivery, workerId, retention: retentionSweeper };
 }

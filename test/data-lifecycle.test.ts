@@ -7,6 +7,9 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import pino from "pino";
+import { expiryOf } from "../src/core/retention.ts";
+import { createRetentionSweeper } from "../src/core/retention-sweeper.ts";
 import { concatPcm, sayPcm, silence, tempDir, writeWav } from "./helpers/audio.ts";
 import { startReceiver, type Receiver } from "./helpers/receiver.ts";
 import { poll, startTestServer, type TestServer } from "./helpers/server.ts";
@@ -124,5 +127,72 @@ describe("deletion", () => {
     });
     assert.equal(res.status, 410);
     assert.equal(((await res.json()) as Json).error_code, "job_deleted");
+  });
+});
+
+describe("retention", () => {
+  it("expiryOf: the server's limits, shortened (never lengthened) by a request, 0 keeps", () => {
+    const policy = { audioHours: 72, resultDays: 30 };
+    const h = 3_600_000;
+    assert.deepEqual(expiryOf(0, policy), { audioExpiresAt: 72 * h, resultExpiresAt: 720 * h });
+    assert.deepEqual(expiryOf(0, policy, 1), { audioExpiresAt: h, resultExpiresAt: h });
+    assert.deepEqual(expiryOf(0, policy, 100), { audioExpiresAt: 72 * h, resultExpiresAt: 100 * h });
+    assert.deepEqual(expiryOf(0, { audioHours: 0, resultDays: 0 }), {
+      audioExpiresAt: null,
+      resultExpiresAt: null,
+    });
+  });
+
+  it("the sweeper (clock moved forward) removes expired audio, then expired data; rows stay", async () => {
+    const kept = await submit("call-kept", false);
+    const form = new FormData();
+    form.append("call_uuid", "call-short");
+    form.append("retention_hours", "2");
+    form.append("file", new Blob([readFileSync(wav)]), "call.wav");
+    const short = (
+      (await (await fetch(`${server.url}/transcribe`, { method: "POST", body: form })).json()) as Json
+    ).request_id as string;
+    const audioOf = async (id: string) => (await get(`/transcribe/${id}`)).json.result.data.id as string;
+    const [keptAudio, shortAudio] = [await audioOf(kept), await audioOf(short)];
+    const sweeperAt = (hours: number) =>
+      createRetentionSweeper({
+        store: server.store,
+        blobs: server.blobs,
+        logger: pino({ level: "silent" }),
+        now: () => Date.now() + hours * 3_600_000,
+      });
+
+    assert.deepEqual(await sweeperAt(1).sweep(), { audio: 0, data: 0 }, "nothing expired yet");
+    const at3h = await sweeperAt(3).sweep();
+    assert.ok(at3h.audio >= 1 && at3h.data >= 1, JSON.stringify(at3h));
+    assert.ok(!existsSync(join(server.dataDir, "audio", shortAudio)), "2-hour request: audio gone");
+    assert.equal((await get(`/transcribe/${short}`)).json.deleted, true, "and its transcript");
+    assert.ok(existsSync(join(server.dataDir, "audio", keptAudio)), "default 72 h: still there");
+    assert.equal((await get(`/transcribe/${kept}`)).json.result.status, "S001");
+
+    await sweeperAt(73).sweep();
+    assert.ok(!existsSync(join(server.dataDir, "audio", keptAudio)), "72 h: audio gone");
+    assert.equal(
+      (await get(`/transcribe/${kept}`)).json.result.status,
+      "S001",
+      "the transcript stays 30 days",
+    );
+    await sweeperAt(31 * 24).sweep();
+    const gone = (await get(`/transcribe/${kept}`)).json;
+    assert.equal(gone.deleted, true);
+    assert.equal(gone.status, "succeeded", "the row stays");
+    assert.deepEqual(await sweeperAt(32 * 24).sweep(), { audio: 0, data: 0 }, "idempotent");
+  });
+
+  it("retention_hours is validated", async () => {
+    const form = new FormData();
+    form.append("call_uuid", "bad");
+    form.append("retention_hours", "-1");
+    form.append("file", new Blob([readFileSync(wav)]), "call.wav");
+    const res = await fetch(`${server.url}/transcribe`, { method: "POST", body: form });
+    assert.equal(res.status, 400);
+    const body = (await res.json()) as Json;
+    assert.equal(body.error_code, "invalid_field");
+    assert.match(body.error, /retention_hours/);
   });
 });

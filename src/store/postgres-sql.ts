@@ -69,7 +69,7 @@ export const listJobs = (q: JobQuery) =>
 
 export const deleteJob = (id: string, now: number) =>
   sql(
-    `UPDATE jobs SET result = NULL, deleted_at = $2, updated_at = $2, params = params #- '{source,text}' #- '{source,items}'
+    `UPDATE jobs SET result = NULL, deleted_at = $2, updated_at = $2, audio_name = NULL, params = params #- '{source,text}' #- '{source,items}'
      WHERE id = $1 AND deleted_at IS NULL`,
     [id, now],
   );
@@ -83,6 +83,24 @@ export const emptyJobBodies = (id: string, now: number) =>
      WHERE job_id = $1`,
     [id, now],
   );
+
+export const expiredAudio = (now: number, limit: number) =>
+  sql(
+    `SELECT id, audio_name FROM jobs
+     WHERE audio_name IS NOT NULL AND audio_expires_at <= $1 AND status IN ('succeeded', 'failed')
+     ORDER BY audio_expires_at LIMIT $2`,
+    [now, limit],
+  );
+
+export const expiredData = (now: number, limit: number) =>
+  sql(
+    `SELECT id FROM jobs
+     WHERE deleted_at IS NULL AND result_expires_at <= $1 AND status IN ('succeeded', 'failed')
+     ORDER BY result_expires_at LIMIT $2`,
+    [now, limit],
+  );
+
+export const forgetAudio = (id: string) => sql(`UPDATE jobs SET audio_name = NULL WHERE id = $1`, [id]);
 
 export const usageSeconds = (owner: string | null | undefined, since: number) =>
   sql(

@@ -98,6 +98,22 @@ export async function openPostgresStore(
         return true;
       });
     },
+    async expiredJobs(now, limit) {
+      const [audio, data] = await Promise.all([
+        pool.query(Q.expiredAudio(now, limit)),
+        pool.query(Q.expiredData(now, limit)),
+      ]);
+      return {
+        audio: audio.rows.map((r: Record<string, unknown>) => ({
+          id: String(r.id),
+          audioName: String(r.audio_name),
+        })),
+        data: data.rows.map((r: Record<string, unknown>) => String(r.id)),
+      };
+    },
+    async forgetAudio(id) {
+      await run(Q.forgetAudio(id));
+    },
     async usageSeconds(owner, since) {
       return Number((await one(Q.usageSeconds(owner, since)))!.s);
     },

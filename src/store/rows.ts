@@ -43,6 +43,7 @@ export function jobFromRow(r: Row): JobRow {
     owner: (r.owner as string | null) ?? null,
     deletedAt: r.deleted_at == null ? null : Number(r.deleted_at),
     audioSeconds: r.audio_seconds == null ? null : Number(r.audio_seconds),
+    resultExpiresAt: r.result_expires_at == null ? null : Number(r.result_expires_at),
   };
 }
 
@@ -118,4 +119,4 @@ export function contentsFromRows(rows: Row[]): Map<string, DeliveryContent> {
 /** Columns a job listing reads: everything but the result. */
 export const JOB_LIST_COLUMNS =
   "id, kind, status, call_uuid, params, audio_name, NULL AS result, error_code, error_message, created_at, " +
-  "updated_at, started_at, finished_at, attempts, progress, owner, deleted_at, audio_seconds";
+  "updated_at, started_at, finished_at, attempts, progress, owner, deleted_at, audio_seconds, result_expires_at";

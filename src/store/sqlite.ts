@@ -34,6 +34,8 @@ const jobInsertRow = (j: NewJob) => ({
   ...j,
   owner: j.owner ?? null,
   audioSeconds: j.audioSeconds ?? null,
+  audioExpiresAt: j.audioExpiresAt ?? null,
+  resultExpiresAt: j.resultExpiresAt ?? null,
   params: JSON.stringify(j.params),
 });
 
@@ -56,8 +58,10 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
 
   const q = {
     insertJob: db.prepare(
-      `INSERT INTO jobs (id, kind, status, call_uuid, params, audio_name, created_at, updated_at, owner, audio_seconds)
-       VALUES (@id, @kind, 'queued', @callUuid, @params, @audioName, @now, @now, @owner, @audioSeconds)`,
+      `INSERT INTO jobs (id, kind, status, call_uuid, params, audio_name, created_at, updated_at, owner, audio_seconds,
+         audio_expires_at, result_expires_at)
+       VALUES (@id, @kind, 'queued', @callUuid, @params, @audioName, @now, @now, @owner, @audioSeconds,
+         @audioExpiresAt, @resultExpiresAt)`,
     ),
     listJobs: db.prepare(
       `SELECT ${JOB_LIST_COLUMNS} FROM jobs
@@ -70,7 +74,7 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
        ORDER BY created_at DESC, id DESC LIMIT @limit`,
     ),
     deleteJob: db.prepare(
-      `UPDATE jobs SET result = NULL, deleted_at = @now, updated_at = @now,
+      `UPDATE jobs SET result = NULL, deleted_at = @now, updated_at = @now, audio_name = NULL,
          params = json_remove(params, '$.source.text', '$.source.items')
        WHERE id = @id AND deleted_at IS NULL`,
     ),
@@ -81,6 +85,17 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
       `UPDATE deliveries SET state = 'abandoned', next_attempt_at = NULL, updated_at = @now
        WHERE job_id = @id AND state = 'pending'`,
     ),
+    expiredAudio: db.prepare(
+      `SELECT id, audio_name FROM jobs
+       WHERE audio_name IS NOT NULL AND audio_expires_at <= @now AND status IN ('succeeded', 'failed')
+       ORDER BY audio_expires_at LIMIT @limit`,
+    ),
+    expiredData: db.prepare(
+      `SELECT id FROM jobs
+       WHERE deleted_at IS NULL AND result_expires_at <= @now AND status IN ('succeeded', 'failed')
+       ORDER BY result_expires_at LIMIT @limit`,
+    ),
+    forgetAudio: db.prepare(`UPDATE jobs SET audio_name = NULL WHERE id = ?`),
     usage: db.prepare(
       `SELECT coalesce(sum(audio_seconds), 0) AS s FROM jobs
        WHERE (@anyOwner OR owner IS @owner) AND created_at >= @since AND audio_seconds IS NOT NULL`,
@@ -328,6 +343,18 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
           return true;
         })
         .immediate();
+    },
+    async expiredJobs(now, limit) {
+      return {
+        audio: (q.expiredAudio.all({ now, limit }) as Row[]).map((r) => ({
+          id: String(r.id),
+          audioName: String(r.audio_name),
+        })),
+        data: (q.expiredData.all({ now, limit }) as Row[]).map((r) => String(r.id)),
+      };
+    },
+    async forgetAudio(id) {
+      q.forgetAudio.run(id);
     },
     async usageSeconds(owner, since) {
       const r = q.usage.get({ anyOwner: owner === undefined ? 1 : 0, owner: owner ?? null, since }) as Row;

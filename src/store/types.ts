@@ -45,6 +45,7 @@ export interface JobRow {
   deletedAt: number | null;
   /** length of the transcribed audio, kept after deletion (usage) */
   audioSeconds: number | null;
+  resultExpiresAt: number | null;
 }
 
 /** Which jobs a listing returns, newest first (`before`: the cursor, exclusive). */
@@ -90,6 +91,9 @@ export interface NewJob {
   owner?: string | null | undefined;
   /** known at submission when the upload was probed (counted in usage while the job runs) */
   audioSeconds?: number | null | undefined;
+  /** retention: when the sweeper removes the audio, and the result (null: kept) */
+  audioExpiresAt?: number | null | undefined;
+  resultExpiresAt?: number | null | undefined;
 }
 
 export type JobOutcome =
@@ -213,10 +217,20 @@ export interface Store {
   /**
    * Deletes what a job holds about the call: its result, text sources in its params, and the
    * bodies of its webhooks (emptied; delivery and attempt rows stay); pending webhooks are
-   * abandoned. The row stays, marked deleted. False if unknown or already deleted. The audio blob
-   * is the caller's to remove.
+   * abandoned; its audio name is forgotten. The row stays, marked deleted. False if unknown or
+   * already deleted. The audio blob is the caller's to remove (first).
    */
   deleteJobData(id: string, now: number): Promise<boolean>;
+  /**
+   * Retention: finished jobs whose audio has expired (with the blob to remove) and whose data has
+   * expired (to delete), at most `limit` of each, earliest first.
+   */
+  expiredJobs(
+    now: number,
+    limit: number,
+  ): Promise<{ audio: Array<{ id: string; audioName: string }>; data: string[] }>;
+  /** The job's audio blob was removed (its name is forgotten). */
+  forgetAudio(id: string): Promise<void>;
   /** Seconds of audio transcribed for `owner` (any owner: undefined) since `since`, deleted jobs included. */
   usageSeconds(owner: string | null | undefined, since: number): Promise<number>;
   countJobs(status: JobStatus): Promise<number>;

@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import { AppError, statusForCode } from "../../core/errors.ts";
 import { EgressBlockedError } from "../../net/egress.ts";
 import type { JobRunner } from "../../core/job-runner.ts";
+import { expiryOf, type RetentionPolicy } from "../../core/retention.ts";
 import { acceptedBody, errorResponseBody } from "../../core/payloads.ts";
 import type { BlobStore } from "../../store/blobs.ts";
 import type { JobKind, NewJob, Store } from "../../store/types.ts";
@@ -25,6 +26,7 @@ export interface CallApiDeps {
   inlineTimeoutMs: number;
   /** MAX_SUMMARY_INPUT_CHARS */
   maxSummaryInputChars: number;
+  retention: RetentionPolicy;
 }
 
 const nouns: Record<JobKind, string> = {
@@ -72,8 +74,14 @@ export function queueRoomHook(deps: CallApiDeps) {
   };
 }
 
-export async function createJob(deps: CallApiDeps, job: Omit<NewJob, "now">): Promise<void> {
-  await deps.store.createJob({ ...job, now: Date.now() });
+/** Creates the job with its retention (a request's `retentionHours` can only shorten it). */
+export async function createJob(
+  deps: CallApiDeps,
+  job: Omit<NewJob, "now" | "audioExpiresAt" | "resultExpiresAt">,
+  retentionHours?: number,
+): Promise<void> {
+  const now = Date.now();
+  await deps.store.createJob({ ...job, now, ...expiryOf(now, deps.retention, retentionHours) });
   deps.runner.kick();
 }
 

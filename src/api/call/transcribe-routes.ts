@@ -18,7 +18,7 @@ import {
 import { checkLanguage, fromFormFields, parseTranscribeFields } from "./transcribe-schema.ts";
 import { receiveMultipart, type Upload } from "./upload.ts";
 import { checkOwner } from "../auth.ts";
-import { deleteJob } from "../v1/routes.ts";
+import { deleteJob } from "../../core/delete-job.ts";
 import { requestSummary } from "../views.ts";
 
 export type { CallApiDeps };
@@ -66,7 +66,7 @@ export function registerTranscribeRoutes(app: FastifyInstance, deps: CallApiDeps
         owner: req.owner,
       };
       if (upload?.file) await deps.blobs.share(upload.file.name);
-      await createJob(deps, job);
+      await createJob(deps, job, fields.retentionHours);
       created = true;
       return await respondWithJob(deps, reply, job, params.callbackUrl, "/transcribe");
     } finally {

@@ -71,6 +71,12 @@ export const strictBoolean = (field: string) =>
     .union([z.boolean(), z.enum(["true", "false"])], { error: `${field} must be true or false` })
     .transform((v) => v === true || v === "true");
 
+/** Per request: keep the audio and the result at most this long (shortens the server's retention). */
+export const retentionHours = z.coerce
+  .number({ error: "retention_hours must be a number of hours" })
+  .positive("retention_hours must be more than 0")
+  .max(24 * 3650, "retention_hours is too large");
+
 export const transcribeFieldsSchema = z.object({
   ...callbackFields,
   uri: httpUrl("uri").optional(),
@@ -81,6 +87,7 @@ export const transcribeFieldsSchema = z.object({
     .default("en"),
   speaker_aliases: z.array(aliasName, { error: ALIASES_FORMAT }).max(32, ALIASES_FORMAT).optional(),
   summarize: strictBoolean("summarize").optional(),
+  retention_hours: retentionHours.optional(),
 });
 
 export interface CallbackFields {
@@ -95,6 +102,7 @@ export interface TranscribeFields extends CallbackFields {
   lang: string;
   speakerAliases: string[] | undefined;
   summarize: boolean;
+  retentionHours: number | undefined;
 }
 
 type ParsedCallback = {
@@ -141,6 +149,7 @@ export function parseTranscribeFields(input: unknown): TranscribeFields {
     lang: f.lang,
     speakerAliases: f.speaker_aliases,
     summarize: f.summarize ?? false,
+    retentionHours: f.retention_hours,
   };
 }
 

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import path from "node:path";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { AppError } from "../../core/errors.ts";
+import { deleteJob } from "../../core/delete-job.ts";
 import type { Transcript } from "../../core/payloads.ts";
 import type { SummaryParams, SummarySourceParam } from "../../core/summary-job.ts";
 import type { TranscriptionParams } from "../../core/transcription-job.ts";
@@ -17,7 +17,7 @@ import type { JobKind, JobRow, JobStatus } from "../../store/types.ts";
 import { checkOwner } from "../auth.ts";
 import { createJob, queueRoomHook, type CallApiDeps } from "../call/jobs.ts";
 import { checkInputSize, inputChars } from "../call/summarize-routes.ts";
-import { checkLanguage } from "../call/transcribe-schema.ts";
+import { checkLanguage, retentionHours } from "../call/transcribe-schema.ts";
 import { receiveMultipart } from "../call/upload.ts";
 import { V1Error } from "./errors.ts";
 import { decodeCursor, encodeCursor, jobDetail, listItem } from "./views.ts";
@@ -107,7 +107,16 @@ function parseList(raw: unknown, owner: string | null) {
 const postprocessBody = z.object({
   transcription_job_id: z.string().trim().min(1).optional(),
   transcript_text: z.string().optional(),
+  retention_hours: z.unknown().optional(),
 });
+
+function parseRetention(raw: unknown): number | undefined {
+  if (raw === undefined) return undefined;
+  const r = retentionHours.safeParse(raw);
+  if (!r.success)
+    throw new V1Error("INVALID_REQUEST", r.error.issues[0]?.message ?? "retention_hours is invalid");
+  return r.data;
+}
 
 export function registerJobsApi(app: FastifyInstance, deps: JobsApiDeps): void {
   /** The job, if it exists and the caller may see it. */
@@ -136,6 +145,7 @@ export function registerJobsApi(app: FastifyInstance, deps: JobsApiDeps): void {
     try {
       if (!upload.file) throw new V1Error("AUDIO_FILE_MISSING", "no file part named file in the form");
       const metadata = parseMetadata(upload.fields.metadata);
+      const retention = parseRetention(upload.fields.retention_hours);
       const lang = upload.fields.language?.trim() || "en";
       checkLanguage(lang, deps.recognizer.languages, deps.recognizer.name);
       const info = await probeAudio(deps.blobs.pathOf(upload.file.name));
@@ -175,15 +185,19 @@ export function registerJobsApi(app: FastifyInstance, deps: JobsApiDeps): void {
         ...(metadata && { metadata }),
       };
       await deps.blobs.share(upload.file.name);
-      await createJob(deps, {
-        id,
-        kind: "transcription",
-        callUuid,
-        params,
-        audioName: upload.file.name,
-        owner: req.owner,
-        audioSeconds: info.duration,
-      });
+      await createJob(
+        deps,
+        {
+          id,
+          kind: "transcription",
+          callUuid,
+          params,
+          audioName: upload.file.name,
+          owner: req.owner,
+          audioSeconds: info.duration,
+        },
+        retention,
+      );
       created = true;
       return reply
         .status(202)
@@ -237,6 +251,7 @@ export function registerJobsApi(app: FastifyInstance, deps: JobsApiDeps): void {
       );
     }
     const { transcription_job_id: sourceId, transcript_text: text } = b.data;
+    const retention = parseRetention(b.data.retention_hours);
     if (sourceId !== undefined && text !== undefined) {
       throw new V1Error(
         "MULTIPLE_TRANSCRIPT_SOURCES",
@@ -277,7 +292,7 @@ export function registerJobsApi(app: FastifyInstance, deps: JobsApiDeps): void {
     const id = randomUUID();
     const params: SummaryParams = { callUuid, callbackUrl: null, source };
     const now = Date.now();
-    await createJob(deps, { id, kind, callUuid, params, audioName: null, owner: req.owner });
+    await createJob(deps, { id, kind, callUuid, params, audioName: null, owner: req.owner }, retention);
     return reply.status(202).send({
       job_id: id,
       type: kind,
@@ -288,19 +303,4 @@ export function registerJobsApi(app: FastifyInstance, deps: JobsApiDeps): void {
   };
   app.post("/v1/summarize", { onRequest: queueRoomHook(deps) }, postprocess("summary"));
   app.post("/v1/tag", { onRequest: queueRoomHook(deps) }, postprocess("tags"));
-}
-
-/**
- * Removes a finished job's audio at once, then its result and webhook bodies (both APIs). A job
- * still running is refused: its worker would write the result back.
- */
-export async function deleteJob(deps: Pick<CallApiDeps, "store" | "blobs">, job: JobRow): Promise<void> {
-  if (job.status === "queued" || job.status === "processing") {
-    throw new AppError(
-      "transcription_not_ready",
-      `job ${job.id} is ${job.status}; delete it once it has finished`,
-    );
-  }
-  if (job.audioName) await deps.blobs.remove(job.audioName);
-  await deps.store.deleteJobData(job.id, Date.now());
 }
