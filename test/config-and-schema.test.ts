@@ -47,6 +47,7 @@ describe("transcribe request fields", () => {
       authHeader: { name: "X-Key", value: "v" },
       callbackPolicy: undefined,
       summarize: false,
+      retentionHours: undefined,
     });
   });
   it("rejects what a receiver could be harmed by", () => {
