@@ -3,6 +3,7 @@
  * tenants and key-owned jobs, cursor pagination with filters, usage and quota.
  */
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -20,6 +21,8 @@ before(async () => {
   server = await startTestServer({
     API_KEYS: `tenantA:${KEYS.a1},tenantA:${KEYS.a2},tenantB:${KEYS.b}`,
     QUOTA_MINUTES: "1",
+    MAX_UPLOAD_MB: "1",
+    POLL_MS: "60000",
   });
   wav = writeWav(join(tmp.dir, "call.wav"), [
     concatPcm(silence(0.3), sayPcm("thank you for calling"), silence(0.7)),
@@ -181,16 +184,47 @@ describe("transcriptions", () => {
   });
 
   it("409 TRANSCRIPTION_NOT_READY while it runs; 422 TRANSCRIPT_EMPTY for a call with no speech", async () => {
+    // a queued job nobody has picked up yet (created behind the API's back: no runner kick, long POLL_MS)
+    await server.store.createJob({
+      id: "queued-job",
+      kind: "transcription",
+      callUuid: "q",
+      params: { lang: "en", callbackUrl: null, callUuid: "q", source: { kind: "upload", filename: "q.wav" } },
+      audioName: null,
+      now: Date.now(),
+      owner: "tenantA",
+    });
+    const early = await call(KEYS.a1, "POST", "/v1/summarize", { transcription_job_id: "queued-job" });
+    expectError(early, 409, "TRANSCRIPTION_NOT_READY");
+    assert.equal(early.json.error.details.status, "queued");
+    expectError(
+      await call(KEYS.a1, "DELETE", "/v1/transcriptions/queued-job"),
+      409,
+      "TRANSCRIPTION_NOT_READY",
+    );
+
     const quiet = writeWav(join(tmp.dir, "quiet.wav"), [silence(2)]);
     const r = await call(KEYS.a1, "POST", "/v1/transcriptions", audioForm(quiet));
-    const early = await call(KEYS.a1, "POST", "/v1/summarize", { transcription_job_id: r.json.job_id });
-    if (early.status !== 202) expectError(early, 409, "TRANSCRIPTION_NOT_READY");
     const job = await done(KEYS.a1, r.json.job_id);
     assert.deepEqual(job.result.transcript, []);
     expectError(
       await call(KEYS.a1, "POST", "/v1/summarize", { transcription_job_id: r.json.job_id }),
       422,
       "TRANSCRIPT_EMPTY",
+    );
+  });
+
+  it("413 FILE_TOO_LARGE over MAX_UPLOAD_MB; 400 AUDIO_DURATION_UNKNOWN when the length cannot be read", async () => {
+    const big = join(tmp.dir, "big.wav");
+    writeWav(big, [silence(40)]); // 1.28 MB > MAX_UPLOAD_MB=1
+    expectError(await call(KEYS.a1, "POST", "/v1/transcriptions", audioForm(big)), 413, "FILE_TOO_LARGE");
+    const streamed = join(tmp.dir, "streamed.mka");
+    // Matroska written to a pipe has no duration in its header, and ffprobe does not guess one
+    execFileSync("sh", ["-c", `ffmpeg -v error -i ${wav} -c:a flac -f matroska - > ${streamed}`]);
+    expectError(
+      await call(KEYS.a1, "POST", "/v1/transcriptions", audioForm(streamed)),
+      400,
+      "AUDIO_DURATION_UNKNOWN",
     );
   });
 });
@@ -264,9 +298,7 @@ describe("listing", () => {
     const english = await call(KEYS.a1, "GET", "/v1/transcriptions?language=en&limit=100");
     assert.ok(english.json.transcriptions.length >= 2);
     assert.ok(
-      english.json.transcriptions.every(
-        (j: Json) => j.language === "en" && j.original_filename === "call.wav",
-      ),
+      english.json.transcriptions.every((j: Json) => j.language === "en" && j.type === "transcription"),
     );
   });
 
@@ -286,7 +318,18 @@ describe("usage and quota", () => {
     assert.equal(u.status, 200);
     assert.equal(u.json.quota_minutes, 1);
     assert.ok(u.json.minutes_used > 0 && u.json.minutes_used < 1, JSON.stringify(u.json));
-    const long = writeWav(join(tmp.dir, "long.wav"), [silence(61)]);
+    const long = join(tmp.dir, "long.flac"); // 61 s, a few KB: under MAX_UPLOAD_MB, over the quota
+    execFileSync("ffmpeg", [
+      "-v",
+      "error",
+      "-f",
+      "lavfi",
+      "-i",
+      "anullsrc=r=16000:cl=mono:d=61",
+      "-c:a",
+      "flac",
+      long,
+    ]);
     const r = await call(KEYS.a1, "POST", "/v1/transcriptions", audioForm(long));
     expectError(r, 429, "QUOTA_EXCEEDED");
     assert.equal(r.json.error.details.quota_minutes, 1);
