@@ -200,3 +200,52 @@ test("a server that does not answer in time becomes a timeout Error", async () =
     await new Promise<void>((resolve) => slow.close(() => resolve()));
   }
 });
+
+test("word_timestamps: asks for word granularity and maps the words to channel time, into their segments", async () => {
+  captured = [];
+  const regions = [
+    { start: 2, end: 5 },
+    { start: 30, end: 33 },
+  ];
+  reply = () => ({
+    status: 200,
+    body: JSON.stringify({
+      segments: [
+        { start: 0.2, end: 2.8, text: " Hello there." },
+        { start: 3.4, end: 6.0, text: " Bye." },
+      ],
+      words: [
+        { word: "Hello", start: 0.2, end: 0.9 },
+        { word: "there.", start: 1.0, end: 2.8, probability: 0.75 },
+        { word: "Bye.", start: 3.5, end: 4.0 },
+      ],
+    }),
+  });
+  const rec = createOpenAiRecognizer({ url: base });
+  const segs = await rec.recognize({
+    clips: clipsOf(channel(regions), regions),
+    lang: "en",
+    wordTimestamps: true,
+  });
+  assert.equal(captured[0]!.fields["timestamp_granularities[]"], "word");
+  assert.deepEqual(segs, [
+    {
+      start: 2.2,
+      end: 4.8,
+      text: "Hello there.",
+      words: [
+        { word: "Hello", start: 2.2, end: 2.9, confidence: null },
+        { word: "there.", start: 3, end: 4.8, confidence: 0.75 },
+      ],
+    },
+    {
+      start: 30.1,
+      end: 32.7,
+      text: "Bye.",
+      words: [{ word: "Bye.", start: 30.2, end: 30.7, confidence: null }],
+    },
+  ]);
+  const plain = await rec.recognize({ clips: clipsOf(channel(regions), regions), lang: "en" });
+  assert.equal(plain[0]!.words, undefined, "no words unless asked");
+  assert.equal(captured[1]!.fields["timestamp_granularities[]"], "segment");
+});

@@ -105,20 +105,36 @@ test("a missing model names the Debian packages to install", () => {
   assert.throws(() => createPocketsphinxRecognizer({ modelDir: "/nonexistent/model" }), /pocketsphinx-en-us/);
 });
 
-test("wordsToSegments drops fillers, strips variants and splits at long silences", () => {
+test("wordsToSegments drops fillers, strips variants, splits at long silences, keeps word times", () => {
   const words = [
-    { word: "<s>", sf: 0, ef: 10 },
-    { word: "hello", sf: 11, ef: 40 },
-    { word: "[NOISE]", sf: 41, ef: 50 },
-    { word: "world(2)", sf: 51, ef: 90 },
-    { word: "<sil>", sf: 91, ef: 180 },
-    { word: "again", sf: 181, ef: 220 },
-    { word: "</s>", sf: 221, ef: 230 },
+    { word: "<s>", sf: 0, ef: 10, prob: 1 },
+    { word: "hello", sf: 11, ef: 40, prob: 0.9 },
+    { word: "[NOISE]", sf: 41, ef: 50, prob: 1 },
+    { word: "world(2)", sf: 51, ef: 90, prob: 0.5 },
+    { word: "<sil>", sf: 91, ef: 180, prob: 1 },
+    { word: "again", sf: 181, ef: 220, prob: 0.25 },
+    { word: "</s>", sf: 221, ef: 230, prob: 1 },
   ];
   assert.deepEqual(wordsToSegments(words, 10, 13), [
-    { start: 10.11, end: 10.91, text: "hello world" },
-    { start: 11.81, end: 12.21, text: "again" },
+    {
+      start: 10.11,
+      end: 10.91,
+      text: "hello world",
+      words: [
+        { word: "hello", start: 10.11, end: 10.41, confidence: 0.9 },
+        { word: "world", start: 10.51, end: 10.91, confidence: 0.5 },
+      ],
+    },
+    {
+      start: 11.81,
+      end: 12.21,
+      text: "again",
+      words: [{ word: "again", start: 11.81, end: 12.21, confidence: 0.25 }],
+    },
   ]);
-  assert.deepEqual(wordsToSegments(words, 0, 3, 1), [{ start: 0.11, end: 2.21, text: "hello world again" }]);
-  assert.deepEqual(wordsToSegments([{ word: "<sil>", sf: 0, ef: 50 }], 0, 1), []);
+  assert.deepEqual(
+    wordsToSegments(words, 0, 3, 1).map((s) => [s.start, s.end, s.text]),
+    [[0.11, 2.21, "hello world again"]],
+  );
+  assert.deepEqual(wordsToSegments([{ word: "<sil>", sf: 0, ef: 50, prob: 1 }], 0, 1), []);
 });

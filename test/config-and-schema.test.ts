@@ -48,6 +48,7 @@ describe("transcribe request fields", () => {
       callbackPolicy: undefined,
       summarize: false,
       retentionHours: undefined,
+      wordTimestamps: false,
     });
   });
   it("rejects what a receiver could be harmed by", () => {

@@ -89,7 +89,7 @@ describe("transcriptions", () => {
     assert.ok(Math.abs(job.result.duration_seconds - 2.5) < 0.1, String(job.result.duration_seconds));
     assert.ok(job.result.words_count >= 4);
     assert.deepEqual(Object.keys(job.result.transcript[0]).sort(), [
-      "speaker_alias", "speaker_id", "text", "time_end", "time_start",
+      "speaker_alias", "speaker_id", "text", "time_end", "time_start", "words",
     ]); // prettier-ignore
     assert.equal("source_job_id" in job, false);
   });

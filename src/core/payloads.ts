@@ -9,6 +9,15 @@ export interface TranscriptItem {
   time_end: number;
   speaker_id: number;
   speaker_alias: string;
+  /** only with `word_timestamps` (and always in `/v1` results) */
+  words?: TranscriptWord[];
+}
+
+export interface TranscriptWord {
+  word: string;
+  start: number;
+  end: number;
+  confidence: number | null;
 }
 
 export interface TranscriptMetadata {

@@ -17,6 +17,8 @@ import type { SummaryParams } from "./summary-job.ts";
 export interface TranscriptionParams extends CallbackParams {
   lang: string;
   speakerAliases?: string[] | undefined;
+  /** add word times and confidence to each transcript item */
+  wordTimestamps?: boolean | undefined;
   /** also summarize, delivering summaryDelivered to the same callback after the transcript */
   summarize?: boolean | undefined;
   source: { kind: "upload"; filename: string | null } | { kind: "uri"; uri: string };
@@ -112,6 +114,7 @@ export function createTranscriptionHandler(deps: TranscriptionJobDeps) {
         audioName: job.audioName,
         lang: p.lang,
         speakerAliases: p.speakerAliases,
+        wordTimestamps: p.wordTimestamps,
         onProgress: progressWriter(deps, job.id, log),
       });
       outcome = { status: "succeeded", result: transcript };

@@ -17,9 +17,19 @@ export function speakerAlias(id: number, speakers: number, aliases: string[] | u
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
+/** Word times to the centisecond, like the items; confidence to three places. */
+const wordsOf = (s: RecognizedSegment) =>
+  (s.words ?? []).map((w) => ({
+    word: w.word,
+    start: round2(w.start),
+    end: round2(w.end),
+    confidence: w.confidence === null ? null : Math.round(w.confidence * 1000) / 1000,
+  }));
+
 export function mergeSpeakers(
   perSpeaker: RecognizedSegment[][],
   aliases: string[] | undefined,
+  opts: { words?: boolean } = {},
 ): TranscriptItem[] {
   const items = perSpeaker.flatMap((segments, id) =>
     segments
@@ -30,6 +40,7 @@ export function mergeSpeakers(
         time_end: round2(s.end),
         speaker_id: id,
         speaker_alias: speakerAlias(id, perSpeaker.length, aliases),
+        ...(opts.words && { words: wordsOf(s) }),
       })),
   );
   return items.sort((a, b) => a.time_start - b.time_start || a.speaker_id - b.speaker_id);

@@ -25,6 +25,8 @@ export interface TranscribeRequest {
   audioName: string;
   lang: string;
   speakerAliases?: string[] | undefined;
+  /** add `words` (times, confidence) to each item */
+  wordTimestamps?: boolean | undefined;
   /** seconds of audio done of the total, as recognition goes (silence counts as done with its speech) */
   onProgress?: (done: number, total: number) => void;
 }
@@ -57,7 +59,12 @@ export async function transcribeFile(req: TranscribeRequest, deps: PipelineDeps)
   try {
     perSpeaker = await Promise.all(
       plan.speakers.map((_, i) =>
-        deps.recognizer.recognize({ clips: reader.clips(i), lang: req.lang, onVoicedDone }),
+        deps.recognizer.recognize({
+          clips: reader.clips(i),
+          lang: req.lang,
+          onVoicedDone,
+          wordTimestamps: req.wordTimestamps,
+        }),
       ),
     );
   } catch (err) {
@@ -78,6 +85,6 @@ export async function transcribeFile(req: TranscribeRequest, deps: PipelineDeps)
       num_of_channels: info.channels,
       audio_duration: Math.round((info.duration ?? decodedSeconds) * 100) / 100,
     },
-    transcript: mergeSpeakers(perSpeaker, req.speakerAliases),
+    transcript: mergeSpeakers(perSpeaker, req.speakerAliases, { words: req.wordTimestamps }),
   };
 }

@@ -53,6 +53,7 @@ export function registerTranscribeRoutes(app: FastifyInstance, deps: CallApiDeps
         authHeader: fields.authHeader,
         callbackPolicy: fields.callbackPolicy,
         summarize: fields.summarize,
+        ...(fields.wordTimestamps && { wordTimestamps: true }),
         source: upload?.file
           ? { kind: "upload", filename: upload.file.filename }
           : { kind: "uri", uri: fields.uri! },

@@ -88,6 +88,7 @@ export const transcribeFieldsSchema = z.object({
   speaker_aliases: z.array(aliasName, { error: ALIASES_FORMAT }).max(32, ALIASES_FORMAT).optional(),
   summarize: strictBoolean("summarize").optional(),
   retention_hours: retentionHours.optional(),
+  word_timestamps: strictBoolean("word_timestamps").optional(),
 });
 
 export interface CallbackFields {
@@ -103,6 +104,7 @@ export interface TranscribeFields extends CallbackFields {
   speakerAliases: string[] | undefined;
   summarize: boolean;
   retentionHours: number | undefined;
+  wordTimestamps: boolean;
 }
 
 type ParsedCallback = {
@@ -150,6 +152,7 @@ export function parseTranscribeFields(input: unknown): TranscribeFields {
     speakerAliases: f.speaker_aliases,
     summarize: f.summarize ?? false,
     retentionHours: f.retention_hours,
+    wordTimestamps: f.word_timestamps ?? false,
   };
 }
 

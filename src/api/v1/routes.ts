@@ -178,6 +178,7 @@ export function registerJobsApi(app: FastifyInstance, deps: JobsApiDeps): void {
         callUuid,
         callbackUrl: null,
         lang,
+        wordTimestamps: true,
         source: {
           kind: "upload",
           filename: upload.file.filename ? path.basename(upload.file.filename) : null,

@@ -9,6 +9,7 @@ import {
   type Clip,
   type RecognizeInput,
   type RecognizedSegment,
+  type RecognizedWord,
   type Recognizer,
 } from "./types.ts";
 import { createOpenAiHttp } from "../openai-http.ts";
@@ -54,15 +55,17 @@ export function createOpenAiRecognizer(opts: OpenAiRecognizerOptions): Recognize
   const maxBatchS = opts.maxBatchS ?? 25;
   const gapS = opts.gapS ?? 0.3;
 
-  async function transcribe(batch: Batch, lang: string): Promise<RecognizedSegment[]> {
+  async function transcribe(batch: Batch, lang: string, words: boolean): Promise<RecognizedSegment[]> {
     const form = new FormData();
     form.append("file", new Blob([encodeWav(batch.pcm)], { type: "audio/wav" }), "audio.wav");
     form.append("model", model);
     if (lang) form.append("language", lang);
     form.append("response_format", "verbose_json");
     form.append("timestamp_granularities[]", "segment");
+    if (words) form.append("timestamp_granularities[]", "word");
     const { json, status, text } = await http.postJson(form);
-    return mapResponse(json, batch.pieces, status, text);
+    const segments = mapResponse(json, batch.pieces, status, text);
+    return words ? attachWords(segments, wordsOf(json, batch.pieces)) : segments;
   }
 
   function mapResponse(json: unknown, pieces: Piece[], status: number, body: string): RecognizedSegment[] {
@@ -103,7 +106,7 @@ export function createOpenAiRecognizer(opts: OpenAiRecognizerOptions): Recognize
       const out: RecognizedSegment[] = [];
       // One request at a time: a local whisper server gains nothing from parallel calls.
       for await (const batch of batchClips(input.clips, maxBatchS, gapS)) {
-        out.push(...(await transcribe(batch, input.lang)));
+        out.push(...(await transcribe(batch, input.lang, input.wordTimestamps ?? false)));
         input.onVoicedDone?.(batch.pieces.reduce((n, p) => n + p.batchEnd - p.batchStart, 0));
       }
       return out.sort((a, b) => a.start - b.start);
@@ -151,6 +154,34 @@ export function joinClips(group: Clip[], gap: number): Batch {
     off += c.pcm.length + gap;
   }
   return { pcm, pieces };
+}
+
+/** Pure: the response's `words` (OpenAI: top level; some servers: per segment) in channel time. */
+export function wordsOf(json: unknown, pieces: Piece[]): RecognizedWord[] {
+  const r = json as { words?: unknown; segments?: Array<{ words?: unknown }> };
+  const raw = Array.isArray(r?.words)
+    ? r.words
+    : (r?.segments ?? []).flatMap((s) => (Array.isArray(s?.words) ? s.words : []));
+  const out: RecognizedWord[] = [];
+  for (const w of raw as Array<{ word?: unknown; start?: unknown; end?: unknown; probability?: unknown }>) {
+    const word = typeof w?.word === "string" ? w.word.trim() : "";
+    if (!word || typeof w.start !== "number" || typeof w.end !== "number") continue;
+    const confidence = typeof w.probability === "number" ? w.probability : null;
+    out.push({ word, ...toChannelTime(pieces, w.start, Math.max(w.start, w.end)), confidence });
+  }
+  return out;
+}
+
+/** Pure: each word goes to the segment its midpoint falls in (or the nearest one). */
+export function attachWords(segments: RecognizedSegment[], words: RecognizedWord[]): RecognizedSegment[] {
+  const out = segments.map((s) => ({ ...s, words: [] as RecognizedWord[] }));
+  if (out.length === 0) return out;
+  for (const w of words) {
+    const mid = (w.start + w.end) / 2;
+    const dist = (s: RecognizedSegment) => (mid < s.start ? s.start - mid : mid > s.end ? mid - s.end : 0);
+    out.reduce((best, s) => (dist(s) < dist(best) ? s : best)).words.push(w);
+  }
+  return out;
 }
 
 /**

@@ -28,6 +28,7 @@ import {
   type Clip,
   type RecognizeInput,
   type RecognizedSegment,
+  type RecognizedWord,
   type Recognizer,
 } from "./types.ts";
 
@@ -115,6 +116,9 @@ interface Lib {
   ps_seg_next: Fn<[Ptr], Ptr>;
   ps_seg_word: Fn<[Ptr], string | null>;
   ps_seg_frames: Fn<[Ptr, number[], number[]], void>;
+  ps_seg_prob: Fn<[Ptr, number[], number[], number[]], number>;
+  ps_get_logmath: Fn<[Ptr], Ptr>;
+  logmath_exp: Fn<[Ptr, number], number>;
   logmath_init: Fn<[number, number, number], Ptr>;
   logmath_free: Fn<[Ptr], number>;
   ngram_model_read: Fn<[Ptr, string, number, Ptr], Ptr>;
@@ -156,6 +160,9 @@ function loadLib(): Lib {
     ps_seg_next: f(ps, "void *ps_seg_next(void *seg)"),
     ps_seg_word: f(ps, "const char *ps_seg_word(void *seg)"),
     ps_seg_frames: f(ps, "void ps_seg_frames(void *seg, _Out_ int *sf, _Out_ int *ef)"),
+    ps_seg_prob: f(ps, "int ps_seg_prob(void *seg, _Out_ int *ascr, _Out_ int *lscr, _Out_ int *lback)"),
+    ps_get_logmath: f(ps, "void *ps_get_logmath(void *ps)"),
+    logmath_exp: f(sb, "double logmath_exp(void *lmath, int logb_p)"),
     logmath_init: f(sb, "void *logmath_init(double base, int shift, int use_table)"),
     logmath_free: f(sb, "int logmath_free(void *lmath)"),
     ngram_model_read: f(sb, "void *ngram_model_read(void *config, const char *file, int type, void *lmath)"),
@@ -179,6 +186,8 @@ interface Word {
   /** first and last 10 ms frame, inclusive, relative to the utterance */
   sf: number;
   ef: number;
+  /** posterior probability from the lattice (bestpath), 0–1 */
+  prob: number;
 }
 
 class Decoder {
@@ -217,12 +226,16 @@ class Decoder {
     const end = await callAsync<number>(l.ps_end_utt, this.ps);
     if (n < 0 || end < 0) throw new Error("PocketSphinx failed to decode an utterance");
     const words: Word[] = [];
+    const logmath = l.ps_get_logmath(this.ps);
     // With -bestpath the iterator runs the lattice search, so it is off-thread too.
     for (let seg = await callAsync<Ptr>(l.ps_seg_iter, this.ps); seg; seg = l.ps_seg_next(seg)) {
       const sf = [0];
       const ef = [0];
+      const scores: [number[], number[], number[]] = [[0], [0], [0]];
       l.ps_seg_frames(seg, sf, ef);
-      words.push({ word: l.ps_seg_word(seg) ?? "", sf: sf[0]!, ef: ef[0]! });
+      const post = l.ps_seg_prob(seg, ...scores);
+      const prob = Math.min(1, Math.max(0, l.logmath_exp(logmath, post)));
+      words.push({ word: l.ps_seg_word(seg) ?? "", sf: sf[0]!, ef: ef[0]!, prob });
     }
     return words;
   }
@@ -429,13 +442,14 @@ export function wordsToSegments(
   splitSilenceS = 0.6,
 ): RecognizedSegment[] {
   const out: RecognizedSegment[] = [];
-  let cur: { start: number; end: number; words: string[] } | undefined;
+  let cur: { start: number; end: number; words: RecognizedWord[] } | undefined;
   const flush = () => {
     if (cur)
       out.push({
         start: round(cur.start),
         end: round(Math.min(regionEnd, cur.end)),
-        text: cur.words.join(" "),
+        text: cur.words.map((w) => w.word).join(" "),
+        words: cur.words,
       });
   };
   for (const w of words) {
@@ -443,13 +457,14 @@ export function wordsToSegments(
     const text = w.word.replace(/\(\d+\)$/, "");
     if (!text) continue;
     const start = offset + w.sf / 100;
-    const end = offset + (w.ef + 1) / 100;
+    const end = Math.min(regionEnd, offset + (w.ef + 1) / 100);
+    const word = { word: text, start: round(start), end: round(end), confidence: w.prob };
     if (cur && start - cur.end <= splitSilenceS) {
-      cur.words.push(text);
+      cur.words.push(word);
       cur.end = end;
     } else {
       flush();
-      cur = { start, end, words: [text] };
+      cur = { start, end, words: [word] };
     }
   }
   flush();

@@ -10,6 +10,14 @@ export interface TimeRange {
 
 export interface RecognizedSegment extends TimeRange {
   text: string;
+  /** the words with their times (seconds from the start of the channel), when the engine gives them */
+  words?: RecognizedWord[];
+}
+
+export interface RecognizedWord extends TimeRange {
+  word: string;
+  /** 0–1 (PocketSphinx: the word's lattice posterior); null when the engine gives none */
+  confidence: number | null;
 }
 
 /** One voiced region of a channel with its samples (16 kHz, mono, signed 16-bit). */
@@ -27,6 +35,8 @@ export interface RecognizeInput {
   lang: string;
   /** called as voiced audio is done, with its length in seconds (progress reporting) */
   onVoicedDone?: (seconds: number) => void;
+  /** word times are wanted (engines that must ask for them, like OpenAI's, do so only then) */
+  wordTimestamps?: boolean | undefined;
 }
 
 export interface Recognizer {
