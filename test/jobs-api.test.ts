@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { concatPcm, sayPcm, silence, tempDir, writeWav } from "./helpers/audio.ts";
+import { startReceiver } from "./helpers/receiver.ts";
 import { poll, startTestServer, type TestServer } from "./helpers/server.ts";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -335,5 +336,53 @@ describe("usage and quota", () => {
     assert.equal(r.json.error.details.quota_minutes, 1);
     assert.ok(r.json.error.details.requested_minutes > 1);
     assert.equal((await call(KEYS.b, "GET", "/v1/transcriptions/usage")).json.minutes_used, 0, "per tenant");
+  });
+});
+
+describe("tenants and the delivery routes", () => {
+  it("a tenant sees only its own jobs' deliveries and events; another's is 403", async () => {
+    const rx = await startReceiver([200]);
+    try {
+      const form = new FormData();
+      form.append("call_uuid", "tenant-a-call");
+      form.append("callback_url", `${rx.url}/hook`);
+      form.append("file", new Blob([readFileSync(wav)]), "call.wav");
+      const sent = await fetch(`${server.url}/transcribe`, {
+        method: "POST",
+        body: form,
+        headers: { apikey: KEYS.a1 },
+      });
+      assert.equal(sent.status, 202);
+      const requestId = ((await sent.json()) as Json).request_id as string;
+      await poll(async () => rx.received.length > 0);
+      const as = async (key: string, path: string, init: RequestInit = {}) => {
+        const res = await fetch(`${server.url}${path}`, {
+          ...init,
+          headers: { apikey: key, ...(init.headers ?? {}) },
+        });
+        return { status: res.status, json: (await res.json()) as Json };
+      };
+      const mine = await as(KEYS.a2, "/deliveries");
+      const delivery = (mine.json.deliveries as Json[]).find((d) => d.request_id === requestId)!;
+      assert.ok(delivery, "tenant A (another key) sees it");
+      assert.equal((await as(KEYS.b, "/deliveries")).json.deliveries.length, 0);
+      assert.equal((await as(KEYS.b, `/deliveries/${delivery.id}`)).status, 403);
+      const redeliver = await as(KEYS.b, `/deliveries/${delivery.id}/redeliver`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      });
+      assert.equal(redeliver.status, 403);
+      assert.equal((await as(KEYS.b, "/events")).json.events.length, 0);
+      assert.ok((await as(KEYS.a1, "/events")).json.events.some((e: Json) => e.request_id === requestId));
+      const recover = await as(KEYS.b, "/deliveries/recover", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ since: "2000-01-01T00:00:00Z", state: "delivered", dry_run: true }),
+      });
+      assert.equal(recover.json.matched, 0);
+    } finally {
+      await rx.close();
+    }
   });
 });

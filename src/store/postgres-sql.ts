@@ -313,8 +313,11 @@ export const nextDueAt = (lane: Lane, after: number) =>
 export const countDeliveries = (state: DeliveryState) =>
   sql(`SELECT count(*)::int AS n FROM deliveries WHERE state = $1`, [state]);
 
-export const listEvents = (after: number, limit: number) =>
-  sql(`SELECT * FROM deliveries WHERE seq > $1 ORDER BY seq LIMIT $2`, [after, limit]);
+export const listEvents = (after: number, limit: number, owner: string | null = null) =>
+  sql(
+    `SELECT * FROM deliveries WHERE seq > $1 AND ($3::text IS NULL OR job_id IN (SELECT id FROM jobs WHERE owner = $3)) ORDER BY seq LIMIT $2`,
+    [after, limit, owner],
+  );
 
 export const eventSeqBefore = (since: number) =>
   sql(
@@ -328,16 +331,31 @@ export const findDeliveries = (f: DeliveryFilter) =>
     `SELECT * FROM deliveries
      WHERE state = $1 AND created_at >= $2 AND created_at < $3
        AND ($4::text IS NULL OR host = $4) AND ($5::text IS NULL OR left(url, length($5)) = $5)
+       AND ($7::text IS NULL OR job_id IN (SELECT id FROM jobs WHERE owner = $7))
      ORDER BY seq LIMIT $6`,
-    [f.state, f.since ?? 0, f.until ?? Number.MAX_SAFE_INTEGER, f.host ?? null, f.urlPrefix ?? null, f.limit],
+    [
+      f.state,
+      f.since ?? 0,
+      f.until ?? Number.MAX_SAFE_INTEGER,
+      f.host ?? null,
+      f.urlPrefix ?? null,
+      f.limit,
+      f.owner ?? null,
+    ],
   );
 
 export const getDelivery = (id: string) => sql(`SELECT * FROM deliveries WHERE id = $1`, [id]);
 
-export const listDeliveries = (state: DeliveryState | undefined, limit: number) =>
-  state
-    ? sql(`SELECT * FROM deliveries WHERE state = $1 ORDER BY seq DESC LIMIT $2`, [state, limit])
-    : sql(`SELECT * FROM deliveries ORDER BY seq DESC LIMIT $1`, [limit]);
+export const listDeliveries = (
+  state: DeliveryState | undefined,
+  limit: number,
+  owner: string | null = null,
+) =>
+  sql(
+    `SELECT * FROM deliveries WHERE ($1::text IS NULL OR state = $1) AND ($3::text IS NULL OR job_id IN (SELECT id FROM jobs WHERE owner = $3))
+     ORDER BY seq DESC LIMIT $2`,
+    [state ?? null, limit, owner],
+  );
 
 export const deliveriesForJob = (jobId: string) =>
   sql(`SELECT * FROM deliveries WHERE job_id = $1 ORDER BY seq`, [jobId]);

@@ -184,8 +184,8 @@ export async function openPostgresStore(
     async countDeliveries(state) {
       return Number((await one(Q.countDeliveries(state)))!.n);
     },
-    async listEvents(after, limit) {
-      return (await run(Q.listEvents(after, limit))).map(deliveryFromRow);
+    async listEvents(after, limit, owner) {
+      return (await run(Q.listEvents(after, limit, owner ?? null))).map(deliveryFromRow);
     },
     async eventSeqBefore(since) {
       return Number((await one(Q.eventSeqBefore(since)))!.seq);
@@ -197,8 +197,8 @@ export async function openPostgresStore(
       const r = await one(Q.getDelivery(id));
       return r ? deliveryFromRow(r) : null;
     },
-    async listDeliveries({ state, limit }) {
-      return (await run(Q.listDeliveries(state, limit))).map(deliveryFromRow);
+    async listDeliveries({ state, limit, owner }) {
+      return (await run(Q.listDeliveries(state, limit, owner ?? null))).map(deliveryFromRow);
     },
     async deliveriesForJob(jobId) {
       return (await run(Q.deliveriesForJob(jobId))).map(deliveryFromRow);

@@ -176,16 +176,21 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
          AND (@workerId IS NULL OR (state = 'delivering' AND locked_by = @workerId))`,
     ),
     getDelivery: db.prepare(`${FULL} WHERE d.id = ?`),
-    listAll: db.prepare(`${FULL} ORDER BY d.rowid DESC LIMIT ?`),
-    listByState: db.prepare(`${FULL} WHERE d.state = ? ORDER BY d.rowid DESC LIMIT ?`),
+    listDeliveries: db.prepare(
+      `${FULL} WHERE (@state IS NULL OR d.state = @state) AND (@owner IS NULL OR d.job_id IN (SELECT id FROM jobs WHERE owner = @owner))
+       ORDER BY d.rowid DESC LIMIT @limit`,
+    ),
     forJob: db.prepare(`${FULL} WHERE d.job_id = ? ORDER BY d.rowid`),
     countByState: db.prepare(`SELECT count(*) AS n FROM deliveries WHERE state = ?`),
-    events: db.prepare(`${FULL} WHERE d.rowid > ? ORDER BY d.rowid LIMIT ?`),
+    events: db.prepare(
+      `${FULL} WHERE d.rowid > @after AND (@owner IS NULL OR d.job_id IN (SELECT id FROM jobs WHERE owner = @owner)) ORDER BY d.rowid LIMIT @limit`,
+    ),
     find: db.prepare(
       `${FULL}
        WHERE d.state = @state AND d.created_at >= @since AND d.created_at < @until
          AND (@host IS NULL OR d.host = @host)
          AND (@prefix IS NULL OR substr(d.url, 1, length(@prefix)) = @prefix)
+         AND (@owner IS NULL OR d.job_id IN (SELECT id FROM jobs WHERE owner = @owner))
        ORDER BY d.rowid LIMIT @limit`,
     ),
     // index deliveries_created: the first delivery in time order, then the feed continues by seq
@@ -417,8 +422,8 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
       const r = q.getDelivery.get(id) as Row | undefined;
       return r ? deliveryFromRow(r) : null;
     },
-    async listDeliveries({ state, limit }) {
-      const rows = state ? q.listByState.all(state, limit) : q.listAll.all(limit);
+    async listDeliveries({ state, limit, owner }) {
+      const rows = q.listDeliveries.all({ state: state ?? null, limit, owner: owner ?? null });
       return (rows as Row[]).map(deliveryFromRow);
     },
     async deliveriesForJob(jobId) {
@@ -444,15 +449,16 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     async countDeliveries(state) {
       return Number((q.countByState.get(state) as Row).n);
     },
-    async listEvents(after, limit) {
-      return (q.events.all(after, limit) as Row[]).map(deliveryFromRow);
+    async listEvents(after, limit, owner) {
+      return (q.events.all({ after, limit, owner: owner ?? null }) as Row[]).map(deliveryFromRow);
     },
     async eventSeqBefore(since) {
       const first = q.seqSince.get(since) as Row | undefined;
       return first ? Number(first.seq) - 1 : Number((q.maxSeq.get() as Row).seq);
     },
-    async findDeliveries({ since, until, state, host, urlPrefix, limit }) {
+    async findDeliveries({ since, until, state, host, urlPrefix, limit, owner }) {
       const rows = q.find.all({
+        owner: owner ?? null,
         state,
         since: since ?? 0,
         until: until ?? Number.MAX_SAFE_INTEGER,

@@ -171,6 +171,8 @@ export interface DeliveryFilter {
   host?: string | undefined;
   urlPrefix?: string | undefined;
   limit: number;
+  /** only deliveries of this owner's jobs */
+  owner?: string | null | undefined;
 }
 
 export interface DeliveryChange {
@@ -281,14 +283,18 @@ export interface Store {
   /** earliest next_attempt_at among pending deliveries (optionally of one lane, only later than `after`) */
   nextDueAt(opts?: { lane?: ClaimOptions["lane"]; after?: number }): Promise<number | null>;
   countDeliveries(state: DeliveryState): Promise<number>;
-  /** events feed: deliveries with seq > `after`, in seq order */
-  listEvents(after: number, limit: number): Promise<DeliveryRow[]>;
+  /** events feed: deliveries with seq > `after`, in seq order (only of `owner`'s jobs, if given) */
+  listEvents(after: number, limit: number, owner?: string | null): Promise<DeliveryRow[]>;
   /** the events-feed position just before the first delivery created at or after `since` */
   eventSeqBefore(since: number): Promise<number>;
   /** deliveries created in [since, until) in a state, optionally of one host or URL prefix, oldest first (recovery) */
   findDeliveries(filter: DeliveryFilter): Promise<DeliveryRow[]>;
   getDelivery(id: string): Promise<DeliveryRow | null>;
-  listDeliveries(filter: { state?: DeliveryState; limit: number }): Promise<DeliveryRow[]>;
+  listDeliveries(filter: {
+    state?: DeliveryState | undefined;
+    limit: number;
+    owner?: string | null | undefined;
+  }): Promise<DeliveryRow[]>;
   deliveriesForJob(jobId: string): Promise<DeliveryRow[]>;
   attemptsFor(deliveryId: string): Promise<AttemptRow[]>;
   /**

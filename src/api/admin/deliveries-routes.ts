@@ -3,12 +3,13 @@
  * a new URL), recover many by time window, and the events feed (`GET /events`): every webhook body
  * produced, in order, behind a stable cursor, so a receiver can catch up without any retry.
  */
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { AppError } from "../../core/errors.ts";
 import type { DeliveryRow } from "../../store/types.ts";
 import { headerName, headerValue, httpUrl } from "../call/transcribe-schema.ts";
 import { vetUrl, type CallApiDeps } from "../call/jobs.ts";
+import { checkOwner } from "../auth.ts";
 import { parseInput } from "../validation.ts";
 import { deliveryView, eventView, holdOf } from "../views.ts";
 
@@ -119,22 +120,25 @@ export function registerDeliveryRoutes(app: FastifyInstance, deps: AdminDeps): v
     );
   };
   const view = async (d: DeliveryRow) => (await views([d]))[0]!;
-  const find = async (id: string) => {
+  /** A tenant sees only the deliveries of its own jobs (a server without keys has no tenants). */
+  const find = async (req: FastifyRequest, id: string) => {
     const d = await store.getDelivery(id);
     if (!d) throw new AppError("not_found", `no delivery with id ${id}`);
+    if (req.owner !== null)
+      checkOwner(req, (await store.getJob(d.jobId)) ?? { owner: null }, `delivery ${id}`);
     return d;
   };
 
   app.get("/deliveries", async (req) => {
     const q = parseInput(listQuery, req.query, query);
-    return { deliveries: await views(await store.listDeliveries(q)) };
+    return { deliveries: await views(await store.listDeliveries({ ...q, owner: req.owner })) };
   });
 
-  app.get<{ Params: { id: string } }>("/deliveries/:id", async (req) => view(await find(req.params.id)));
+  app.get<{ Params: { id: string } }>("/deliveries/:id", async (req) => view(await find(req, req.params.id)));
 
   app.post<{ Params: { id: string } }>("/deliveries/:id/redeliver", async (req, reply) => {
     const body = parseInput(redeliverBody, req.body ?? {});
-    const existing = await find(req.params.id);
+    const existing = await find(req, req.params.id);
     if (existing.body === "") {
       throw new AppError(
         "job_deleted",
@@ -164,6 +168,7 @@ export function registerDeliveryRoutes(app: FastifyInstance, deps: AdminDeps): v
       host: body.host,
       urlPrefix: body.url_prefix,
       limit: body.limit + 1,
+      owner: req.owner,
     });
     const matched = found.slice(0, body.limit);
     const page = { matched: matched.length, has_more: found.length > body.limit };
@@ -186,7 +191,7 @@ export function registerDeliveryRoutes(app: FastifyInstance, deps: AdminDeps): v
       });
     }
     const after = q.since !== undefined ? await store.eventSeqBefore(q.since) : decodeCursor(q.after);
-    const rows = await store.listEvents(after, q.limit);
+    const rows = await store.listEvents(after, q.limit, req.owner);
     const last = rows.at(-1);
     return {
       events: rows.map((d) => eventView(d, encodeCursor(d.seq))),
