@@ -39,15 +39,36 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     limits: { fileSize: deps.maxUploadBytes, files: 1, fields: 32, fieldSize: 64 * 1024, parts: 40 },
     throwFileSizeLimit: true,
   });
-  registerApiKeyAuth(app, deps.apiKeys, ["/healthz", "/readyz"]);
-  app.get("/healthz", async () => ({ status: "ok" }));
-  registerReadiness(app, deps.readiness);
+  registerApiKeyAuth(app, deps.apiKeys, OPEN_PATHS);
+  registerOps(app, deps);
   registerTranscribeRoutes(app, deps);
   registerSummarizeRoutes(app, deps);
   registerDeliveryRoutes(app, deps);
   registerJobsApi(app, deps);
+  return app;
+}
+
+export type OpsDeps = Pick<AppDeps, "logger" | "apiKeys" | "metrics" | "readiness">;
+
+const OPEN_PATHS = ["/healthz", "/readyz"];
+
+/** Liveness, readiness and metrics: every process has them. */
+function registerOps(app: FastifyInstance, deps: OpsDeps): void {
+  app.get("/healthz", async () => ({ status: "ok" }));
+  registerReadiness(app, deps.readiness);
   app.get("/metrics", async (_req, reply) =>
     reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
   );
+}
+
+/**
+ * What a worker-role process serves (on WORKER_HEALTH_PORT): `/healthz`, `/readyz`, `/metrics`,
+ * so an orchestrator can probe it and Prometheus can scrape its delivery and job figures.
+ */
+export async function buildOpsApp(deps: OpsDeps): Promise<FastifyInstance> {
+  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger });
+  registerErrorHandling(app, 0);
+  registerApiKeyAuth(app, deps.apiKeys, OPEN_PATHS);
+  registerOps(app, deps);
   return app;
 }

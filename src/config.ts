@@ -24,6 +24,8 @@ const optionalString = z
 
 export const configSchema = z.object({
   PORT: int(8080),
+  /** a worker-role process serves /healthz, /readyz and /metrics on this port (none when unset) */
+  WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** loopback by default: without API_KEYS, transcripts must not be reachable from the network */
   HOST: z.string().trim().min(1).default("127.0.0.1"),
   /** serve a non-loopback HOST without API_KEYS anyway (logged as a warning) */

@@ -8,7 +8,7 @@ import { parseApiKeys } from "./api/auth.ts";
 import { createRetentionSweeper } from "./core/retention-sweeper.ts";
 import path from "node:path";
 import pino, { type Logger } from "pino";
-import { buildApp } from "./app.ts";
+import { buildApp, buildOpsApp } from "./app.ts";
 import { randomBytes } from "node:crypto";
 import os from "node:os";
 import { ConfigError, isExposedWithoutAuth, type Config } from "./config.ts";
@@ -196,13 +196,20 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
     else if (payload === "deliveries") delivery.kick();
   });
 
+  const readiness = {
+    store,
+    dataDir: config.dataDir,
+    minFreeDiskBytes: config.MIN_FREE_DISK_MB * 1048576,
+    backends: { asr: config.ASR_URL, llm: config.LLM_URL },
+  };
+  const apiKeys = parseApiKeys(config.API_KEYS);
   const app = serving
     ? await buildApp({
         logger,
         store,
         blobs,
         runner,
-        apiKeys: parseApiKeys(config.API_KEYS),
+        apiKeys,
         maxUploadBytes,
         maxQueuedJobs: config.MAX_QUEUED_JOBS,
         inlineTimeoutMs: config.INLINE_TIMEOUT_MS,
@@ -215,14 +222,11 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
         onRedeliver: () => delivery.kick(),
         perHost: config.DELIVERY_PER_HOST_CONCURRENCY,
         metrics,
-        readiness: {
-          store,
-          dataDir: config.dataDir,
-          minFreeDiskBytes: config.MIN_FREE_DISK_MB * 1048576,
-          backends: { asr: config.ASR_URL, llm: config.LLM_URL },
-        },
+        readiness,
       })
-    : null;
+    : config.WORKER_HEALTH_PORT !== undefined
+      ? await buildOpsApp({ logger, apiKeys, metrics, readiness })
+      : null;
 
   let sweeper: NodeJS.Timeout | undefined;
   const retentionSweeper = createRetentionSweeper({
@@ -256,7 +260,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
     delivery.start();
     retentionSweeper.start();
   }
-  if (app) await app.listen({ port: config.PORT, host: config.HOST });
+  if (app) await app.listen({ port: serving ? config.PORT : config.WORKER_HEALTH_PORT!, host: config.HOST });
   logger.info({ role, workerId, store: shared ? "postgres" : "sqlite" }, "callscribe started");
 
   let stopping: Promise<void> | undefined;
