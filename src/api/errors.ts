@@ -1,5 +1,5 @@
 /** Maps everything a route can throw to a JSON error body with a clear message and a specific code. */
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { AppError, type ErrorCode } from "../core/errors.ts";
 import { errorResponseBody } from "../core/payloads.ts";
 import { isJobsApi } from "./auth.ts";
@@ -49,29 +49,26 @@ export function toHttpError(err: unknown, maxUploadMb: number): AppError {
   return new AppError("internal", "internal server error", { cause: err });
 }
 
+/** The Jobs API (`/v1`) answers in its own error format; everything else in the Call API's. */
+function sendError(req: FastifyRequest, reply: FastifyReply, e: AppError | V1Error) {
+  if (isJobsApi(req.url) || e instanceof V1Error) {
+    const { status, body } = v1ErrorBody(e, req.id);
+    return reply.status(status).send(body);
+  }
+  return reply.status(e.httpStatus).send(errorResponseBody(e));
+}
+
 export function registerErrorHandling(app: FastifyInstance, maxUploadMb: number): void {
   app.setErrorHandler((err, req, reply) => {
-    if (err instanceof V1Error) {
-      const { status, body } = v1ErrorBody(err, req.id);
-      return reply.status(status).send(body);
-    }
+    if (err instanceof V1Error) return sendError(req, reply, err);
     const e = toHttpError(err, maxUploadMb);
     // Only our own faults deserve a stack; overload and failed backends are conditions, not bugs.
     if (e.code === "internal") req.log.error({ err }, "request failed");
     else if (e.httpStatus >= 500) req.log.warn({ errorCode: e.code }, e.message);
     if (e.retryAfterS !== undefined) void reply.header("retry-after", String(e.retryAfterS));
-    if (isJobsApi(req.url)) {
-      const { status, body } = v1ErrorBody(e, req.id);
-      return reply.status(status).send(body);
-    }
-    void reply.status(e.httpStatus).send(errorResponseBody(e));
+    return sendError(req, reply, e);
   });
-  app.setNotFoundHandler((req, reply) => {
-    const e = new AppError("not_found", `no route for ${req.method} ${req.url.split("?")[0]}`);
-    if (isJobsApi(req.url)) {
-      const { status, body } = v1ErrorBody(e, req.id);
-      return reply.status(status).send(body);
-    }
-    void reply.status(404).send(errorResponseBody(e));
-  });
+  app.setNotFoundHandler((req, reply) =>
+    sendError(req, reply, new AppError("not_found", `no route for ${req.method} ${req.url.split("?")[0]}`)),
+  );
 }

@@ -7,7 +7,7 @@
 import type { Logger } from "pino";
 import type { BlobStore } from "../store/blobs.ts";
 import type { Store } from "../store/types.ts";
-import { deleteJob } from "./delete-job.ts";
+import { deleteFinishedJob } from "./delete-job.ts";
 
 export interface RetentionSweeper {
   /** one pass; returns what it removed */
@@ -41,10 +41,7 @@ export function createRetentionSweeper(deps: {
         await deps.store.forgetAudio(id);
         audio++;
       }
-      for (const id of expired.data) {
-        const job = await deps.store.getJob(id);
-        if (job && (await deleteJob(deps, job, t))) data++;
-      }
+      for (const job of expired.data) if (await deleteFinishedJob(deps, job, t)) data++;
       if (expired.audio.length < batch && expired.data.length < batch) break;
     }
     if (audio || data) log.info({ audio, data }, "retention: expired audio and job data removed");

@@ -94,7 +94,7 @@ export const expiredAudio = (now: number, limit: number) =>
 
 export const expiredData = (now: number, limit: number) =>
   sql(
-    `SELECT id FROM jobs
+    `SELECT id, audio_name FROM jobs
      WHERE deleted_at IS NULL AND result_expires_at <= $1 AND status IN ('succeeded', 'failed')
      ORDER BY result_expires_at LIMIT $2`,
     [now, limit],

@@ -15,6 +15,7 @@ import {
   claimedFromRow,
   contentsFromRows,
   deliveryFromRow,
+  expiredRow,
   jobFromRow,
   type Row,
 } from "./rows.ts";
@@ -105,10 +106,10 @@ export async function openPostgresStore(
       ]);
       return {
         audio: audio.rows.map((r: Record<string, unknown>) => ({
-          id: String(r.id),
+          ...expiredRow(r),
           audioName: String(r.audio_name),
         })),
-        data: data.rows.map((r: Record<string, unknown>) => String(r.id)),
+        data: data.rows.map(expiredRow),
       };
     },
     async forgetAudio(id) {

@@ -120,3 +120,9 @@ export function contentsFromRows(rows: Row[]): Map<string, DeliveryContent> {
 export const JOB_LIST_COLUMNS =
   "id, kind, status, call_uuid, params, audio_name, NULL AS result, error_code, error_message, created_at, " +
   "updated_at, started_at, finished_at, attempts, progress, owner, deleted_at, audio_seconds, result_expires_at";
+
+/** A job the retention sweeper found expired: its id and audio blob, if any. */
+export const expiredRow = (r: Row) => ({
+  id: String(r.id),
+  audioName: (r.audio_name as string | null) ?? null,
+});

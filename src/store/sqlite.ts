@@ -12,6 +12,7 @@ import {
   claimedFromRow,
   contentsFromRows,
   deliveryFromRow,
+  expiredRow,
   jobFromRow,
   ROUTING_COLUMNS,
 } from "./rows.ts";
@@ -91,7 +92,7 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
        ORDER BY audio_expires_at LIMIT @limit`,
     ),
     expiredData: db.prepare(
-      `SELECT id FROM jobs
+      `SELECT id, audio_name FROM jobs
        WHERE deleted_at IS NULL AND result_expires_at <= @now AND status IN ('succeeded', 'failed')
        ORDER BY result_expires_at LIMIT @limit`,
     ),
@@ -352,10 +353,10 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     async expiredJobs(now, limit) {
       return {
         audio: (q.expiredAudio.all({ now, limit }) as Row[]).map((r) => ({
-          id: String(r.id),
+          ...expiredRow(r),
           audioName: String(r.audio_name),
         })),
-        data: (q.expiredData.all({ now, limit }) as Row[]).map((r) => String(r.id)),
+        data: (q.expiredData.all({ now, limit }) as Row[]).map(expiredRow),
       };
     },
     async forgetAudio(id) {

@@ -230,7 +230,10 @@ export interface Store {
   expiredJobs(
     now: number,
     limit: number,
-  ): Promise<{ audio: Array<{ id: string; audioName: string }>; data: string[] }>;
+  ): Promise<{
+    audio: Array<{ id: string; audioName: string }>;
+    data: Array<{ id: string; audioName: string | null }>;
+  }>;
   /** The job's audio blob was removed (its name is forgotten). */
   forgetAudio(id: string): Promise<void>;
   /** Seconds of audio transcribed for `owner` (any owner: undefined) since `since`, deleted jobs included. */

@@ -123,11 +123,7 @@ export function registerJobsApi(app: FastifyInstance, deps: JobsApiDeps): void {
   async function ownJob(req: FastifyRequest, id: string): Promise<JobRow> {
     const job = await deps.store.getJob(id);
     if (!job) throw new V1Error("JOB_NOT_FOUND", `no job ${id}`);
-    try {
-      checkOwner(req, job, `job ${id}`);
-    } catch {
-      throw new V1Error("FORBIDDEN", `job ${id} belongs to another API key`);
-    }
+    checkOwner(req, job, `job ${id}`); // forbidden → 403 FORBIDDEN
     return job;
   }
 
@@ -244,8 +240,8 @@ export function registerJobsApi(app: FastifyInstance, deps: JobsApiDeps): void {
   });
 
   const postprocess = (kind: "summary" | "tags") => async (req: FastifyRequest, reply: FastifyReply) => {
-    const b = postprocessBody.safeParse(req.body ?? {});
-    if (!b.success || typeof req.body !== "object" || req.body === null) {
+    const b = postprocessBody.safeParse(req.body);
+    if (!b.success) {
       throw new V1Error(
         "INVALID_JSON_BODY",
         "send a JSON object with transcription_job_id or transcript_text",

@@ -60,12 +60,13 @@ function result(job: JobRow): unknown {
 /** `GET /v1/transcriptions/{job_id}`. */
 export function jobDetail(job: JobRow) {
   const src = job.kind === "transcription" ? null : (job.params as SummaryParams).source;
+  const body = result(job);
   return {
     job_id: job.id,
     status: job.status,
     type: job.kind,
     ...(src?.kind === "request" && { source_job_id: src.requestId }),
-    ...(result(job) !== undefined && { result: result(job) }),
+    ...(body !== undefined && { result: body }),
     ...(job.status === "failed" && { error: { code: job.errorCode, message: job.errorMessage } }),
     created_at: iso(job.createdAt),
     updated_at: iso(job.updatedAt),

@@ -384,7 +384,14 @@ export function createPocketsphinxRecognizer(opts: PocketsphinxOptions = {}): Re
  */
 async function lmDictionary(l: Lib, lm: string, dict: string): Promise<string> {
   const id = createHash("sha256")
-    .update([lm, dict].map((f) => `${f}:${statSync(f).size}:${statSync(f).mtimeMs}`).join("|"))
+    .update(
+      [lm, dict]
+        .map((f) => {
+          const st = statSync(f);
+          return `${f}:${st.size}:${st.mtimeMs}`;
+        })
+        .join("|"),
+    )
     .digest("hex")
     .slice(0, 16);
   const out = join(os.tmpdir(), `callscribe-${id}.dict`);
