@@ -6,6 +6,8 @@ import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { classifyAddress } from "./net/ip-ranges.ts";
+import { vocabularyList } from "./engines/asr/vocabulary.ts";
+import { TRANSCRIPT_FORMATS } from "./pipeline/format-text.ts";
 
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 const list = z
@@ -74,6 +76,10 @@ export const configSchema = z.object({
   ASR_API_KEY: optionalString,
   ASR_MODEL: optionalString,
   POCKETSPHINX_MODEL_DIR: optionalString,
+  /** terms listened for on every call, comma-separated (requests add their own `vocabulary`) */
+  ASR_VOCABULARY: list.pipe(vocabularyList),
+  /** transcript text: formatted (digits, sentence case, full stops) or plain (the recognizer's words) */
+  TRANSCRIPT_FORMAT: z.enum(TRANSCRIPT_FORMATS, { error: "must be formatted or plain" }).default("formatted"),
   LLM_URL: optionalString.pipe(z.url().optional()),
   LLM_API_KEY: optionalString,
   LLM_MODEL: optionalString,

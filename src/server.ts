@@ -170,6 +170,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
         recognizer,
         scan: (file, channels) => audio.scan(file, channels),
         maxAudioSeconds: config.MAX_AUDIO_SECONDS,
+        vocabulary: config.ASR_VOCABULARY,
       }),
   });
   const runner = createJobRunner({
@@ -217,6 +218,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
         maxAudioSeconds: config.MAX_AUDIO_SECONDS,
         quotaMinutes: config.QUOTA_MINUTES ?? null,
         retention,
+        transcriptFormat: config.TRANSCRIPT_FORMAT,
         checkCallbackUrl: (url) => guard.check(url),
         recognizer,
         onRedeliver: () => delivery.kick(),

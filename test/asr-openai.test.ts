@@ -249,3 +249,18 @@ test("word_timestamps: asks for word granularity and maps the words to channel t
   assert.equal(plain[0]!.words, undefined, "no words unless asked");
   assert.equal(captured[1]!.fields["timestamp_granularities[]"], "segment");
 });
+
+test("a vocabulary goes to the server as the prompt; none, no prompt", async () => {
+  captured = [];
+  const regions = [{ start: 1, end: 3 }];
+  reply = () => ({ status: 200, body: JSON.stringify({ segments: [{ start: 0, end: 1, text: "Hi" }] }) });
+  const rec = createOpenAiRecognizer({ url: base });
+  await rec.recognize({
+    clips: clipsOf(channel(regions), regions),
+    lang: "en",
+    vocabulary: ["Acme", "Northwind"],
+  });
+  await rec.recognize({ clips: clipsOf(channel(regions), regions), lang: "en" });
+  assert.equal(captured[0]!.fields.prompt, "Acme, Northwind");
+  assert.equal(captured[1]!.fields.prompt, undefined);
+});

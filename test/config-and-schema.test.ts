@@ -49,6 +49,7 @@ describe("transcribe request fields", () => {
       summarize: false,
       retentionHours: undefined,
       wordTimestamps: false,
+      format: undefined,
     });
   });
   it("rejects what a receiver could be harmed by", () => {

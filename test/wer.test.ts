@@ -27,7 +27,8 @@ const cases: {
     n: 6,
   },
   { name: "apostrophes kept in words", ref: "I'm here", hyp: "im here", s: 1, d: 0, i: 0, n: 2 },
-  { name: "all different", ref: "one two", hyp: "three four", s: 2, d: 0, i: 0, n: 2 },
+  { name: "all different", ref: "yes please", hyp: "no thanks", s: 2, d: 0, i: 0, n: 2 },
+  { name: "numbers compared as written", ref: "forty dollars", hyp: "$40.", s: 0, d: 0, i: 0, n: 2 },
 ];
 
 for (const c of cases) {

@@ -8,6 +8,7 @@ import type { Transcript } from "./payloads.ts";
 import { failureBody, successBody } from "./payloads.ts";
 import { AppError, checkAttempts, toAppError, type ErrorCode } from "./errors.ts";
 import type { TranscribeRequest } from "../pipeline/transcribe.ts";
+import type { TranscriptFormat } from "../pipeline/format-text.ts";
 import type { BlobStore } from "../store/blobs.ts";
 import type { JobOutcome, JobRow, NewJob, Store } from "../store/types.ts";
 import type { CallbackParams } from "./callback.ts";
@@ -19,6 +20,10 @@ export interface TranscriptionParams extends CallbackParams {
   speakerAliases?: string[] | undefined;
   /** add word times and confidence to each transcript item */
   wordTimestamps?: boolean | undefined;
+  /** the request's `format`, else TRANSCRIPT_FORMAT when it was submitted (absent: formatted) */
+  format?: TranscriptFormat | undefined;
+  /** the request's terms to listen for */
+  vocabulary?: string[] | undefined;
   /** also summarize, delivering summaryDelivered to the same callback after the transcript */
   summarize?: boolean | undefined;
   source: { kind: "upload"; filename: string | null } | { kind: "uri"; uri: string };
@@ -115,6 +120,8 @@ export function createTranscriptionHandler(deps: TranscriptionJobDeps) {
         lang: p.lang,
         speakerAliases: p.speakerAliases,
         wordTimestamps: p.wordTimestamps,
+        format: p.format ?? "formatted",
+        vocabulary: p.vocabulary,
         onProgress: progressWriter(deps, job.id, log),
       });
       outcome = { status: "succeeded", result: transcript };

@@ -11,7 +11,11 @@ export class ToolError extends Error {
   }
 }
 
-export function runTool(tool: string, args: string[], opts: { timeoutMs?: number } = {}): Promise<Buffer> {
+export function runTool(
+  tool: string,
+  args: string[],
+  opts: { timeoutMs?: number; debianPackage?: string } = {},
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const child = spawn(tool, args, { stdio: ["ignore", "pipe", "pipe"], timeout: opts.timeoutMs });
     const out: Buffer[] = [];
@@ -23,7 +27,9 @@ export function runTool(tool: string, args: string[], opts: { timeoutMs?: number
     child.on("error", (e: NodeJS.ErrnoException) =>
       reject(
         e.code === "ENOENT"
-          ? new Error(`${tool} is not installed (apt-get install ffmpeg)`, { cause: e })
+          ? new Error(`${tool} is not installed (apt-get install ${opts.debianPackage ?? "ffmpeg"})`, {
+              cause: e,
+            })
           : e,
       ),
     );

@@ -6,6 +6,8 @@
 import { AppError, toAppError } from "../core/errors.ts";
 import type { Transcript } from "../core/payloads.ts";
 import type { Recognizer } from "../engines/asr/types.ts";
+import { MAX_VOCABULARY_TERMS, mergeVocabulary } from "../engines/asr/vocabulary.ts";
+import { formatItems, type TranscriptFormat } from "./format-text.ts";
 import { mergeSpeakers } from "./merge.ts";
 import { readClips } from "./clips.ts";
 import type { ScanAudio } from "./prepare.ts";
@@ -17,6 +19,8 @@ export interface PipelineDeps {
   scan: ScanAudio;
   /** longer audio is refused right after the probe, before anything is decoded */
   maxAudioSeconds?: number;
+  /** the server's terms to listen for on every call (ASR_VOCABULARY) */
+  vocabulary?: readonly string[];
   now?: () => number;
 }
 
@@ -27,6 +31,10 @@ export interface TranscribeRequest {
   speakerAliases?: string[] | undefined;
   /** add `words` (times, confidence) to each item */
   wordTimestamps?: boolean | undefined;
+  /** formatted: digits, sentence case, final stops in each item's text (default: plain, as recognized) */
+  format?: TranscriptFormat | undefined;
+  /** the request's terms to listen for (PipelineDeps.vocabulary is added) */
+  vocabulary?: string[] | undefined;
   /** seconds of audio done of the total, as recognition goes (silence counts as done with its speech) */
   onProgress?: (done: number, total: number) => void;
 }
@@ -54,6 +62,7 @@ export async function transcribeFile(req: TranscribeRequest, deps: PipelineDeps)
     req.onProgress?.(voiced > 0 ? Math.min(total, (total * voicedDone) / voiced) : total, total);
   };
   req.onProgress?.(voiced > 0 ? 0 : total, total);
+  const vocabulary = mergeVocabulary(deps.vocabulary, req.vocabulary).slice(0, MAX_VOCABULARY_TERMS * 2);
   const reader = readClips(req.audioPath, info.channels, plan);
   let perSpeaker;
   try {
@@ -64,6 +73,7 @@ export async function transcribeFile(req: TranscribeRequest, deps: PipelineDeps)
           lang: req.lang,
           onVoicedDone,
           wordTimestamps: req.wordTimestamps,
+          vocabulary,
         }),
       ),
     );
@@ -85,6 +95,10 @@ export async function transcribeFile(req: TranscribeRequest, deps: PipelineDeps)
       num_of_channels: info.channels,
       audio_duration: Math.round((info.duration ?? decodedSeconds) * 100) / 100,
     },
-    transcript: mergeSpeakers(perSpeaker, req.speakerAliases, { words: req.wordTimestamps }),
+    transcript: formatItems(
+      mergeSpeakers(perSpeaker, req.speakerAliases, { words: req.wordTimestamps }),
+      req.format ?? "plain",
+      req.lang,
+    ),
   };
 }

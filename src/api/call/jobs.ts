@@ -11,6 +11,7 @@ import { expiryOf, type RetentionPolicy } from "../../core/retention.ts";
 import { acceptedBody, errorResponseBody } from "../../core/payloads.ts";
 import type { BlobStore } from "../../store/blobs.ts";
 import type { JobKind, NewJob, Store } from "../../store/types.ts";
+import type { TranscriptFormat } from "../../pipeline/format-text.ts";
 import { deliveryView, jobResultBody, jobView } from "../views.ts";
 import { checkOwner } from "../auth.ts";
 
@@ -27,6 +28,8 @@ export interface CallApiDeps {
   /** MAX_SUMMARY_INPUT_CHARS */
   maxSummaryInputChars: number;
   retention: RetentionPolicy;
+  /** TRANSCRIPT_FORMAT: how transcripts are written when a request does not say (`format`) */
+  transcriptFormat: TranscriptFormat;
 }
 
 const nouns: Record<JobKind, string> = {

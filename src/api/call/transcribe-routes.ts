@@ -54,6 +54,8 @@ export function registerTranscribeRoutes(app: FastifyInstance, deps: CallApiDeps
         callbackPolicy: fields.callbackPolicy,
         summarize: fields.summarize,
         ...(fields.wordTimestamps && { wordTimestamps: true }),
+        format: fields.format ?? deps.transcriptFormat,
+        ...(fields.vocabulary?.length && { vocabulary: fields.vocabulary }),
         source: upload?.file
           ? { kind: "upload", filename: upload.file.filename }
           : { kind: "uri", uri: fields.uri! },

@@ -5,6 +5,8 @@
 import { z } from "zod";
 import { AppError } from "../../core/errors.ts";
 import { EVENT_HEADER } from "../../delivery/worker.ts";
+import { TRANSCRIPT_FORMATS, type TranscriptFormat } from "../../pipeline/format-text.ts";
+import { vocabularyList } from "../../engines/asr/vocabulary.ts";
 import { parseInput } from "../validation.ts";
 
 export const httpUrl = (field: string) =>
@@ -77,6 +79,9 @@ export const retentionHours = z.coerce
   .positive("retention_hours must be more than 0")
   .max(24 * 3650, "retention_hours is too large");
 
+/** `formatted`: digits, sentence case, a final stop; `plain`: the recognizer's words as they are. */
+export const transcriptFormat = z.enum(TRANSCRIPT_FORMATS, { error: "format must be formatted or plain" });
+
 export const transcribeFieldsSchema = z.object({
   ...callbackFields,
   uri: httpUrl("uri").optional(),
@@ -89,6 +94,8 @@ export const transcribeFieldsSchema = z.object({
   summarize: strictBoolean("summarize").optional(),
   retention_hours: retentionHours.optional(),
   word_timestamps: strictBoolean("word_timestamps").optional(),
+  format: transcriptFormat.optional(),
+  vocabulary: vocabularyList.optional(),
 });
 
 export interface CallbackFields {
@@ -105,6 +112,10 @@ export interface TranscribeFields extends CallbackFields {
   summarize: boolean;
   retentionHours: number | undefined;
   wordTimestamps: boolean;
+  /** undefined: the server's TRANSCRIPT_FORMAT */
+  format: TranscriptFormat | undefined;
+  /** terms to listen for (the server's ASR_VOCABULARY is added when the job runs) */
+  vocabulary: string[] | undefined;
 }
 
 type ParsedCallback = {
@@ -153,12 +164,15 @@ export function parseTranscribeFields(input: unknown): TranscribeFields {
     summarize: f.summarize ?? false,
     retentionHours: f.retention_hours,
     wordTimestamps: f.word_timestamps ?? false,
+    format: f.format,
+    vocabulary: f.vocabulary,
   };
 }
 
 /**
  * Multipart fields are strings: `speaker_aliases` holds JSON (left as the raw string when it is not
- * JSON, so the schema reports the expected format); `summarize` stays "true"/"false".
+ * JSON, so the schema reports the expected format); `summarize` stays "true"/"false"; `vocabulary`
+ * is a JSON array or a comma-separated list.
  */
 export function fromFormFields(fields: Record<string, string>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...fields };
@@ -169,7 +183,23 @@ export function fromFormFields(fields: Record<string, string>): Record<string, u
       /* not JSON: the schema names the expected format */
     }
   }
+  if (fields.vocabulary !== undefined) out.vocabulary = vocabularyField(fields.vocabulary);
   return out;
+}
+
+/** A form's `vocabulary`: a JSON array, or terms separated by commas (`-F vocabulary=Acme,Northwind`). */
+export function vocabularyField(raw: string): unknown {
+  if (raw.trimStart().startsWith("[")) {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      return raw; // the schema names the expected format
+    }
+  }
+  return raw
+    .split(",")
+    .map((t) => t.trim())
+    .filter(Boolean);
 }
 
 /** The recognizer's languages, if it is picky: a request in another language is refused up front. */

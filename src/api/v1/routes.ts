@@ -17,7 +17,13 @@ import type { JobKind, JobRow, JobStatus } from "../../store/types.ts";
 import { checkOwner } from "../auth.ts";
 import { createJob, queueRoomHook, type CallApiDeps } from "../call/jobs.ts";
 import { checkInputSize, inputChars } from "../call/summarize-routes.ts";
-import { checkLanguage, retentionHours } from "../call/transcribe-schema.ts";
+import {
+  checkLanguage,
+  retentionHours,
+  transcriptFormat,
+  vocabularyField,
+} from "../call/transcribe-schema.ts";
+import { vocabularyList } from "../../engines/asr/vocabulary.ts";
 import { receiveMultipart } from "../call/upload.ts";
 import { V1Error } from "./errors.ts";
 import { decodeCursor, encodeCursor, jobDetail, listItem } from "./views.ts";
@@ -118,6 +124,22 @@ function parseRetention(raw: unknown): number | undefined {
   return r.data;
 }
 
+/** The `format` form field: formatted or plain; absent: the server's TRANSCRIPT_FORMAT. */
+function parseFormat(raw: string | undefined) {
+  if (raw === undefined) return undefined;
+  const r = transcriptFormat.safeParse(raw.trim());
+  if (!r.success) throw new V1Error("INVALID_REQUEST", "format must be formatted or plain", { format: raw });
+  return r.data;
+}
+
+/** The `vocabulary` form field: a JSON array or comma-separated terms. */
+function parseVocabulary(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const r = vocabularyList.safeParse(vocabularyField(raw));
+  if (!r.success) throw new V1Error("INVALID_REQUEST", r.error.issues[0]?.message ?? "vocabulary is invalid");
+  return r.data.length ? r.data : undefined;
+}
+
 export function registerJobsApi(app: FastifyInstance, deps: JobsApiDeps): void {
   /** The job, if it exists and the caller may see it. */
   async function ownJob(req: FastifyRequest, id: string): Promise<JobRow> {
@@ -142,6 +164,8 @@ export function registerJobsApi(app: FastifyInstance, deps: JobsApiDeps): void {
       if (!upload.file) throw new V1Error("AUDIO_FILE_MISSING", "no file part named file in the form");
       const metadata = parseMetadata(upload.fields.metadata);
       const retention = parseRetention(upload.fields.retention_hours);
+      const format = parseFormat(upload.fields.format) ?? deps.transcriptFormat;
+      const vocabulary = parseVocabulary(upload.fields.vocabulary);
       const lang = upload.fields.language?.trim() || "en";
       checkLanguage(lang, deps.recognizer.languages, deps.recognizer.name);
       const info = await probeAudio(deps.blobs.pathOf(upload.file.name));
@@ -175,6 +199,8 @@ export function registerJobsApi(app: FastifyInstance, deps: JobsApiDeps): void {
         callbackUrl: null,
         lang,
         wordTimestamps: true,
+        format,
+        ...(vocabulary && { vocabulary }),
         source: {
           kind: "upload",
           filename: upload.file.filename ? path.basename(upload.file.filename) : null,

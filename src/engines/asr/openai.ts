@@ -55,11 +55,14 @@ export function createOpenAiRecognizer(opts: OpenAiRecognizerOptions): Recognize
   const maxBatchS = opts.maxBatchS ?? 25;
   const gapS = opts.gapS ?? 0.3;
 
-  async function transcribe(batch: Batch, lang: string, words: boolean): Promise<RecognizedSegment[]> {
+  async function transcribe(batch: Batch, input: RecognizeInput): Promise<RecognizedSegment[]> {
+    const words = input.wordTimestamps ?? false;
     const form = new FormData();
     form.append("file", new Blob([encodeWav(batch.pcm)], { type: "audio/wav" }), "audio.wav");
     form.append("model", model);
-    if (lang) form.append("language", lang);
+    if (input.lang) form.append("language", input.lang);
+    // Whisper reads the prompt as preceding text: the spellings it holds become likelier.
+    if (input.vocabulary?.length) form.append("prompt", input.vocabulary.join(", "));
     form.append("response_format", "verbose_json");
     form.append("timestamp_granularities[]", "segment");
     if (words) form.append("timestamp_granularities[]", "word");
@@ -106,7 +109,7 @@ export function createOpenAiRecognizer(opts: OpenAiRecognizerOptions): Recognize
       const out: RecognizedSegment[] = [];
       // One request at a time: a local whisper server gains nothing from parallel calls.
       for await (const batch of batchClips(input.clips, maxBatchS, gapS)) {
-        out.push(...(await transcribe(batch, input.lang, input.wordTimestamps ?? false)));
+        out.push(...(await transcribe(batch, input)));
         input.onVoicedDone?.(batch.pieces.reduce((n, p) => n + p.batchEnd - p.batchStart, 0));
       }
       return out.sort((a, b) => a.start - b.start);

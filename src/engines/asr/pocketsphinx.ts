@@ -22,6 +22,7 @@ import { readFile, rename, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { join } from "node:path";
 import koffi, { type LibraryHandle } from "koffi";
+import { runTool } from "../../pipeline/run-tool.ts";
 import { mapBounded } from "./map-bounded.ts";
 import {
   SAMPLE_RATE,
@@ -31,6 +32,7 @@ import {
   type RecognizedWord,
   type Recognizer,
 } from "./types.ts";
+import { casingOf, cmuPhones, unigramArpa, vocabularyWords } from "./vocabulary.ts";
 
 export const DEFAULT_MODEL_DIR = "/usr/share/pocketsphinx/model/en-us";
 
@@ -66,6 +68,8 @@ export interface PocketsphinxOptions {
   tuning?: PocketsphinxTuning;
   /** a gap between words longer than this starts a new segment */
   splitSilenceS?: number;
+  /** share of the vocabulary's unigram model in the interpolated language model; default 0.2 */
+  vocabularyWeight?: number;
 }
 
 /** PocketSphinx 0.8+5prealpha's own defaults (the "before" figures at the top of this file). */
@@ -125,6 +129,17 @@ interface Lib {
   ngram_model_get_counts: Fn<[Ptr], Ptr>;
   ngram_word: Fn<[Ptr, number], string | null>;
   ngram_model_free: Fn<[Ptr], number>;
+  ngram_model_retain: Fn<[Ptr], Ptr>;
+  ngram_model_set_init: Fn<[Ptr, Ptr[], string[], number[], number], Ptr>;
+  ngram_model_set_lookup: Fn<[Ptr, string], Ptr>;
+  ps_get_config: Fn<[Ptr], Ptr>;
+  ps_get_lm: Fn<[Ptr, string], Ptr>;
+  ps_set_lm: Fn<[Ptr, string, Ptr], number>;
+  ps_set_search: Fn<[Ptr, string], number>;
+  ps_unset_search: Fn<[Ptr, string], number>;
+  ps_lookup_word: Fn<[Ptr, string], Ptr>;
+  ckd_free: Fn<[Ptr], void>;
+  ps_add_word: Fn<[Ptr, string, string, number], number>;
 }
 
 let lib: Lib | undefined;
@@ -169,6 +184,21 @@ function loadLib(): Lib {
     ngram_model_get_counts: f(sb, "const uint32_t *ngram_model_get_counts(void *model)"),
     ngram_word: f(sb, "const char *ngram_word(void *model, int32_t wid)"),
     ngram_model_free: f(sb, "int ngram_model_free(void *model)"),
+    ngram_model_retain: f(sb, "void *ngram_model_retain(void *model)"),
+    ngram_model_set_init: f(
+      sb,
+      "void *ngram_model_set_init(void *config, void **models, const char **names, const float *weights, int n)",
+    ),
+    ngram_model_set_lookup: f(sb, "void *ngram_model_set_lookup(void *set, const char *name)"),
+    ps_get_config: f(ps, "void *ps_get_config(void *ps)"),
+    ps_get_lm: f(ps, "void *ps_get_lm(void *ps, const char *name)"),
+    ps_set_lm: f(ps, "int ps_set_lm(void *ps, const char *name, void *lm)"),
+    ps_set_search: f(ps, "int ps_set_search(void *ps, const char *name)"),
+    ps_unset_search: f(ps, "int ps_unset_search(void *ps, const char *name)"),
+    // returns a copy the caller frees
+    ps_lookup_word: f(ps, "void *ps_lookup_word(void *ps, const char *word)"),
+    ckd_free: f(sb, "void ckd_free(void *ptr)"),
+    ps_add_word: f(ps, "int ps_add_word(void *ps, const char *word, const char *phones, int update)"),
   } as Lib;
   return lib;
 }
@@ -190,9 +220,18 @@ interface Word {
   prob: number;
 }
 
+/** PocketSphinx's name for the search ps_init builds from -lm. */
+const DEFAULT_SEARCH = "_default";
+const VOCABULARY_SEARCH = "vocabulary";
+const NGRAM_ARPA = 1;
+
 class Decoder {
   private buf: Ptr = null;
   private cap = 0;
+  /** the vocabulary the current search boosts ("" = the stock language model) */
+  vocabularyKey = "";
+  /** words added to this decoder's dictionary for a vocabulary; they stay until it is freed */
+  readonly added = new Set<string>();
   private constructor(
     private readonly l: Lib,
     private ps: Ptr,
@@ -208,6 +247,72 @@ class Decoder {
     } finally {
       l.cmd_ln_free_r(config); // ps_init keeps its own reference
     }
+  }
+
+  /**
+   * Without added words a decoder can serve any request. Words added for one request's vocabulary
+   * would leak into every later request on it, so it is replaced rather than reused for a
+   * vocabulary that does not contain them.
+   */
+  canServe(v: PreparedVocabulary | null): boolean {
+    for (const w of this.added) if (!v?.wordSet.has(w)) return false;
+    return true;
+  }
+
+  /**
+   * Switches the search to one whose language model is the stock model interpolated with a
+   * unigram model of the vocabulary's words (weight `weight`), adding words the dictionary lacks
+   * with flite's pronunciations. The stock search is kept, so switching back costs nothing.
+   */
+  async useVocabulary(v: PreparedVocabulary | null, weight: number): Promise<void> {
+    const key = v?.key ?? "";
+    if (key === this.vocabularyKey) return;
+    const l = this.l;
+    // Leave the vocabulary search before it is freed or replaced.
+    if (l.ps_set_search(this.ps, DEFAULT_SEARCH) < 0) throw new Error("PocketSphinx lost its default search");
+    if (this.vocabularyKey) l.ps_unset_search(this.ps, VOCABULARY_SEARCH);
+    this.vocabularyKey = "";
+    if (!v) return;
+    for (const word of v.words) {
+      const known = l.ps_lookup_word(this.ps, word);
+      if (known) {
+        l.ckd_free(known);
+        continue;
+      }
+      const phones = v.pronunciations.get(word);
+      if (!phones) continue;
+      if (l.ps_add_word(this.ps, word, phones, 0) < 0)
+        throw new Error(`PocketSphinx refused the word ${word}`);
+      this.added.add(word);
+    }
+    const config = l.ps_get_config(this.ps);
+    const main = l.ngram_model_set_lookup(l.ps_get_lm(this.ps, DEFAULT_SEARCH), "default");
+    if (!main) throw new Error("PocketSphinx's default language model is not loaded");
+    const boost = await callAsync<Ptr>(
+      l.ngram_model_read,
+      config,
+      v.arpaPath,
+      NGRAM_ARPA,
+      l.ps_get_logmath(this.ps),
+    );
+    if (!boost) throw new Error(`PocketSphinx could not read the vocabulary model ${v.arpaPath}`);
+    // Ownership as in this sphinxbase (checked with refcounts): the set retains its models and the
+    // search retains the set, so this code drops the references it holds itself.
+    const set = l.ngram_model_set_init(
+      config,
+      [main, boost],
+      ["default", "vocabulary"],
+      [1 - weight, weight],
+      2,
+    );
+    l.ngram_model_free(boost);
+    if (!set) throw new Error("PocketSphinx could not combine the vocabulary with its language model");
+    const ok = await callAsync<number>(l.ps_set_lm, this.ps, VOCABULARY_SEARCH, set);
+    l.ngram_model_free(set);
+    if (ok < 0 || l.ps_set_search(this.ps, VOCABULARY_SEARCH) < 0) {
+      throw new Error("PocketSphinx could not build a search for the vocabulary");
+    }
+    this.vocabularyKey = key;
   }
 
   async decode(pcm: Int16Array): Promise<Word[]> {
@@ -278,18 +383,45 @@ class DecoderPool {
     }
   }
 
-  /** A decoder for `job`; call it inside hold(). */
-  async use<T>(job: (d: Decoder) => Promise<T>): Promise<T> {
-    const d = await this.acquire();
+  /**
+   * A decoder for `job`; call it inside hold(). An idle decoder that `prefer`s is taken first; one
+   * that is not `usable` is replaced by a new one.
+   */
+  async use<T>(
+    job: (d: Decoder) => Promise<T>,
+    pick: { prefer?: (d: Decoder) => boolean; usable?: (d: Decoder) => boolean } = {},
+  ): Promise<T> {
+    let d: Decoder | undefined = await this.acquire(pick.prefer);
     try {
+      if (pick.usable && !pick.usable(d)) {
+        const old = d;
+        d = undefined;
+        d = await this.replace(old);
+      }
       return await job(d);
     } finally {
-      this.release(d);
+      if (d) this.release(d);
+      // a failed replacement leaves a place free: let a waiting job try to fill it
+      else if (this.queue.length) void this.grow();
     }
   }
 
-  private acquire(): Promise<Decoder> {
-    const free = this.idle.pop();
+  private async replace(old: Decoder): Promise<Decoder> {
+    this.created.splice(this.created.indexOf(old), 1);
+    old.free();
+    this.creating++;
+    try {
+      const d = await this.factory();
+      this.created.push(d);
+      return d;
+    } finally {
+      this.creating--;
+    }
+  }
+
+  private acquire(prefer?: (d: Decoder) => boolean): Promise<Decoder> {
+    const i = prefer ? this.idle.findIndex(prefer) : -1;
+    const free = i >= 0 ? this.idle.splice(i, 1)[0] : this.idle.pop();
     if (free) return Promise.resolve(free);
     const wait = new Promise<Decoder>((run, fail) => this.queue.push({ run, fail }));
     if (this.created.length + this.creating < this.size) void this.grow();
@@ -350,9 +482,17 @@ export function createPocketsphinxRecognizer(opts: PocketsphinxOptions = {}): Re
     return Decoder.create(l, await argv);
   }, poolSize);
 
-  async function decodeClip(clip: Clip): Promise<RecognizedSegment[]> {
+  const vocabularyWeight = opts.vocabularyWeight ?? 0.2;
+  async function decodeClip(clip: Clip, vocabulary: PreparedVocabulary | null): Promise<RecognizedSegment[]> {
     if (clip.pcm.length < SAMPLE_RATE / 20) return [];
-    const words = await pool.use((d) => d.decode(clip.pcm));
+    const key = vocabulary?.key ?? "";
+    const words = await pool.use(
+      async (d) => {
+        await d.useVocabulary(vocabulary, vocabularyWeight);
+        return d.decode(clip.pcm);
+      },
+      { prefer: (d) => d.vocabularyKey === key, usable: (d) => d.canServe(vocabulary) },
+    );
     return wordsToSegments(words, clip.start, clip.end, splitSilenceS);
   }
 
@@ -364,14 +504,16 @@ export function createPocketsphinxRecognizer(opts: PocketsphinxOptions = {}): Re
     async recognize(input: RecognizeInput): Promise<RecognizedSegment[]> {
       // Up to one clip per decoder in flight for each channel: a long channel uses every decoder,
       // and clips not yet decoded wait in ffmpeg's pipe, not in memory.
+      const terms = input.vocabulary ?? [];
+      const vocabulary = await prepareVocabulary(terms);
       const parts = await pool.hold(() =>
         mapBounded(input.clips, poolSize, async (clip) => {
-          const segments = await decodeClip(clip);
+          const segments = await decodeClip(clip, vocabulary);
           input.onVoicedDone?.(clip.end - clip.start);
           return segments;
         }),
       );
-      return parts.flat().sort((a, b) => a.start - b.start);
+      return withCasing(parts.flat(), terms).sort((a, b) => a.start - b.start);
     },
     close: () => pool.close(),
   };
@@ -419,6 +561,58 @@ async function lmVocabulary(l: Lib, lm: string): Promise<Set<string>> {
     if (model) l.ngram_model_free(model);
     l.logmath_free(logmath);
   }
+}
+
+/** A vocabulary ready for a decoder: its words, their pronunciations, its unigram model on disk. */
+export interface PreparedVocabulary {
+  key: string;
+  words: string[];
+  wordSet: Set<string>;
+  /** flite's pronunciation of each word; used for words the dictionary lacks */
+  pronunciations: Map<string, string>;
+  arpaPath: string;
+}
+
+const pronunciationCache = new Map<string, string | null>();
+
+/** flite's letter-to-sound rules (`t2p`), for words the CMU dictionary does not have. */
+async function pronounce(word: string): Promise<string | null> {
+  const cached = pronunciationCache.get(word);
+  if (cached !== undefined) return cached;
+  const out = await runTool("t2p", [word], { timeoutMs: 10_000, debianPackage: "flite" });
+  const phones = cmuPhones(out.toString());
+  if (pronunciationCache.size > 10_000) pronunciationCache.clear();
+  pronunciationCache.set(word, phones);
+  return phones;
+}
+
+export async function prepareVocabulary(terms: readonly string[]): Promise<PreparedVocabulary | null> {
+  const words = vocabularyWords(terms);
+  if (words.length === 0) return null;
+  const key = words.join(" ");
+  const pronunciations = new Map<string, string>();
+  for (const w of words) {
+    const phones = await pronounce(w);
+    if (phones) pronunciations.set(w, phones);
+  }
+  const id = createHash("sha256").update(key).digest("hex").slice(0, 16);
+  const arpaPath = join(os.tmpdir(), `callscribe-vocabulary-${id}.arpa`);
+  if (!existsSync(arpaPath)) {
+    const tmp = `${arpaPath}.${process.pid}.tmp`;
+    await writeFile(tmp, unigramArpa(words));
+    await rename(tmp, arpaPath);
+  }
+  return { key, words, wordSet: new Set(words), pronunciations, arpaPath };
+}
+
+/** Vocabulary words come back spelled as the caller wrote them ("acme" → "Acme"). */
+function withCasing(segments: RecognizedSegment[], terms: readonly string[]): RecognizedSegment[] {
+  if (terms.length === 0) return segments;
+  const spell = casingOf(terms);
+  return segments.map((s) => {
+    const words = s.words?.map((w) => ({ ...w, word: spell(w.word) }));
+    return { ...s, text: s.text.split(" ").map(spell).join(" "), ...(words && { words }) };
+  });
 }
 
 function buildArgv(files: { hmm: string; lm: string; dict: string }, t: PocketsphinxTuning = {}): string[] {

@@ -37,6 +37,11 @@ export interface RecognizeInput {
   onVoicedDone?: (seconds: number) => void;
   /** word times are wanted (engines that must ask for them, like OpenAI's, do so only then) */
   wordTimestamps?: boolean | undefined;
+  /**
+   * Terms the caller expects (names, products), request and server lists merged, at most 100:
+   * PocketSphinx adds and boosts them, Whisper gets them as its initial prompt, OpenAI as `prompt`.
+   */
+  vocabulary?: readonly string[] | undefined;
 }
 
 export interface Recognizer {

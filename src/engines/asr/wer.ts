@@ -1,3 +1,5 @@
+import { findNumberSpans, matchForm, splitWords } from "./spoken-numbers.ts";
+
 /** Word error rate: (substitutions + deletions + insertions) / reference words. */
 export interface WerResult {
   wer: number;
@@ -7,15 +9,31 @@ export interface WerResult {
   refWords: number;
 }
 
-/** Lower-cases, turns punctuation into spaces (keeping in-word apostrophes) and splits into words. */
+/**
+ * The words WER compares: lower case, punctuation dropped (in-word apostrophes kept), and numbers in
+ * one written form whichever way they came: spoken numbers in digits through the same parser the
+ * transcript formatter uses ("forty dollars", "$40." and "40 dollars" are all `40 dollars`; "four
+ * five six seven" and "4567" are `4567`; "ten percent" and "10%" are `10 percent`), so a formatted
+ * and a plain transcript of the same speech score the same. A digit sequence counts as one word.
+ */
 export function normalizeWords(text: string): string[] {
-  return text
-    .toLowerCase()
-    .replace(/[’‘]/g, "'")
-    .replace(/[^\p{L}\p{N}']+/gu, " ")
-    .replace(/(^|\s)'+|'+(?=\s|$)/g, " ")
-    .split(/\s+/)
-    .filter((w) => w.length > 0);
+  const expanded = text
+    .replace(/(?<=\d),(?=\d{3}(?!\d))/g, "") // 12,500 → 12500
+    .replace(/([$€])(\d+(?:\.\d+)?)/g, (_, sym: string, n: string) => {
+      const unit = sym === "$" ? "dollar" : "euro";
+      return ` ${n} ${Number(n) === 1 ? unit : `${unit}s`} `;
+    })
+    .replace(/(\d)%/g, "$1 percent ");
+  const { words, brk } = splitWords(expanded);
+  const forms = words.map(matchForm);
+  const out: string[] = [];
+  let k = 0;
+  for (const span of findNumberSpans(forms, brk)) {
+    out.push(...forms.slice(k, span.start), span.digits);
+    k = span.end;
+  }
+  out.push(...forms.slice(k));
+  return out;
 }
 
 /**
