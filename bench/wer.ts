@@ -2,14 +2,18 @@
  * Word error rate and speed of the embedded path (VAD → PocketSphinx) on
  *   (a) the LibriVox clips of Debian pocketsphinx-testdata, with their reference transcription;
  *   (b) contact-centre style sentences spoken by flite voices (agent = slt, customer = rms, plus
- *       awb reading both parts), laid out as channels with pauses and faint noise.
+ *       awb reading both parts), laid out as channels with pauses and faint noise;
+ *   (c) telephony: set (b) through 8 kHz µ-law and back, as a phone line delivers it;
+ *   (d) brands: a call naming "Acme" and "Northwind" three times each (test/helpers/brand-call.ts).
+ * Each set has a vocabulary (its names and rare words), used by the "vocabulary" row.
  *
- *   npx tsx bench/wer.ts                      # current defaults
+ *   npx tsx bench/wer.ts                      # stock vs tuned (defaults) vs tuned + vocabulary
  *   npx tsx bench/wer.ts --lw 8 --pad 300     # one setting (--beam --wbeam --pbeam --wip --fwdflatlw
  *                                             #   --bestpathlw --maxhmmpf --fwdflat
  *                                             #   no --bestpath no --minsil MS --threshold X)
  *   npx tsx bench/wer.ts --sweep              # the grid used to pick the defaults, then --refine, --final
  */
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,11 +26,17 @@ import {
 import { SAMPLE_RATE, clipsOf } from "../src/engines/asr/types.ts";
 import { corpusWer } from "../src/engines/asr/wer.ts";
 import { createVad, type VadOptions } from "../src/pipeline/vad.ts";
-import { concatPcm, noise, readPcm16, say, silence } from "../test/helpers/audio.ts";
+import { concatPcm, noise, readPcm16, say, sayPcm, silence, writeWav } from "../test/helpers/audio.ts";
+import { BRAND_LINES, BRAND_TERMS } from "../test/helpers/brand-call.ts";
 
 interface Clip {
   pcm: Int16Array;
   reference: string;
+}
+
+interface TestSet {
+  clips: Clip[];
+  vocabulary: string[];
 }
 
 const LIBRIVOX = "/usr/share/pocketsphinx/test/data/librivox";
@@ -56,8 +66,7 @@ const CALL: [voice: string, text: string][] = [
 ];
 
 function fliteSet(): Clip[] {
-  const dir = join(tmpdir(), "callscribe-bench-wer");
-  mkdirSync(dir, { recursive: true });
+  const dir = WORK_DIR;
   // awb (Scottish male) reads every line as a third channel, for a less voice-specific figure.
   return ["slt", "rms", "awb"].map((voice, v) => {
     const parts: Int16Array[] = [silence(0.7)];
@@ -76,10 +85,39 @@ function fliteSet(): Clip[] {
   });
 }
 
+const WORK_DIR = join(tmpdir(), "callscribe-bench-wer");
+
+/** A phone line: 8 kHz µ-law (G.711), then back to 16 kHz for the recognizer. */
+function throughMulaw(clip: Clip, i: number): Clip {
+  const wav = writeWav(join(WORK_DIR, `line-${i}.wav`), clip.pcm);
+  const ulaw = join(WORK_DIR, `line-${i}.ulaw.wav`);
+  execFileSync("ffmpeg", ["-v", "error", "-y", "-i", wav, "-ar", "8000", "-c:a", "pcm_mulaw", ulaw]);
+  return { pcm: readPcm16(ulaw), reference: clip.reference };
+}
+
+function brandSet(): Clip[] {
+  const pcm = concatPcm(...BRAND_LINES.flatMap(([voice, text]) => [sayPcm(text, voice), silence(1)]));
+  return [{ pcm, reference: BRAND_LINES.map(([, text]) => text).join(" ") }];
+}
+
+function sets(): Record<string, TestSet> {
+  mkdirSync(WORK_DIR, { recursive: true });
+  const flite = fliteSet();
+  const callTerms = ["Sarah", "retention", "subscription"];
+  return {
+    librivox: { clips: librivoxSet(), vocabulary: ["Dashwood", "amiable", "prudently"] },
+    flite: { clips: flite, vocabulary: callTerms },
+    telephony: { clips: flite.map(throughMulaw), vocabulary: callTerms },
+    brands: { clips: brandSet(), vocabulary: BRAND_TERMS },
+  };
+}
+
 interface Setting {
   label: string;
   tuning?: PocketsphinxTuning;
   vad?: VadOptions;
+  /** pass each set's vocabulary */
+  vocabulary?: boolean;
 }
 
 interface Score {
@@ -89,7 +127,7 @@ interface Score {
   rtfCpu: number;
 }
 
-async function run(setting: Setting, sets: Record<string, Clip[]>): Promise<Record<string, Score>> {
+async function run(setting: Setting, sets: Record<string, TestSet>): Promise<Record<string, Score>> {
   const vad = createVad(setting.vad);
   const rec = createPocketsphinxRecognizer({ tuning: setting.tuning });
   const out: Record<string, Score> = {};
@@ -100,14 +138,18 @@ async function run(setting: Setting, sets: Record<string, Clip[]>): Promise<Reco
     await Promise.all(
       [0, 1].map(() => rec.recognize({ clips: clipsOf(warm, [{ start: 0, end: 1 }]), lang: "en" })),
     );
-    for (const [name, clips] of Object.entries(sets)) {
+    for (const [name, { clips, vocabulary }] of Object.entries(sets)) {
       const audio = clips.reduce((s, c) => s + c.pcm.length / SAMPLE_RATE, 0);
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       // Channels run concurrently, as the server would run the two sides of a call.
       const hyps = await Promise.all(
         clips.map(async (c) => {
-          const segs = await rec.recognize({ clips: clipsOf(c.pcm, vad.detect(c.pcm)), lang: "en" });
+          const segs = await rec.recognize({
+            clips: clipsOf(c.pcm, vad.detect(c.pcm)),
+            lang: "en",
+            ...(setting.vocabulary && { vocabulary }),
+          });
           return segs.map((s) => s.text).join(" ");
         }),
       );
@@ -142,6 +184,13 @@ const WIDE = {
   fwdflatwbeam: 1e-40,
   maxhmmpf: -1,
 };
+
+/** The default run: where the defaults and a vocabulary take each set from stock. */
+const COMPARE: Setting[] = [
+  { label: "stock", tuning: STOCK, vad: STOCK_VAD },
+  { label: "tuned" },
+  { label: "tuned+vocabulary", vocabulary: true },
+];
 
 const SWEEP: Setting[] = [
   { label: "stock", tuning: STOCK, vad: STOCK_VAD },
@@ -219,6 +268,7 @@ function fromArgs(): Setting[] {
       pad: { type: "string" },
       minsil: { type: "string" },
       threshold: { type: "string" },
+      vocabulary: { type: "boolean" },
     },
   });
   if (values.sweep) return SWEEP;
@@ -244,19 +294,21 @@ function fromArgs(): Setting[] {
     threshold: num(values.threshold),
   };
   const given = [...Object.entries(tuning), ...Object.entries(vad)].filter(([, v]) => v !== undefined);
-  return [{ label: given.length ? given.map(([k, v]) => `${k}=${v}`).join(" ") : "defaults", tuning, vad }];
+  if (given.length === 0 && !values.vocabulary) return COMPARE;
+  const label = given.map(([k, v]) => `${k}=${v}`).join(" ") || "defaults";
+  return [{ label, tuning, vad, vocabulary: values.vocabulary ?? false }];
 }
 
 async function main(): Promise<void> {
   const settings = fromArgs();
-  const sets = { librivox: librivoxSet(), flite: fliteSet() };
-  for (const [name, clips] of Object.entries(sets)) {
+  const testSets = sets();
+  for (const [name, { clips }] of Object.entries(testSets)) {
     const secs = clips.reduce((s, c) => s + c.pcm.length / SAMPLE_RATE, 0);
     console.log(`${name}: ${clips.length} channels, ${secs.toFixed(1)} s of audio`);
   }
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`.padStart(6);
   for (const s of settings) {
-    const r = await run(s, sets);
+    const r = await run(s, testSets);
     const cols = Object.entries(r).map(
       ([name, x]) =>
         `${name} WER ${pct(x.wer)} (${x.detail}) RTF wall ${x.rtfWall.toFixed(3)} cpu ${x.rtfCpu.toFixed(3)}`,

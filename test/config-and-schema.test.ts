@@ -50,6 +50,7 @@ describe("transcribe request fields", () => {
       retentionHours: undefined,
       wordTimestamps: false,
       format: undefined,
+      vocabulary: undefined,
     });
   });
   it("rejects what a receiver could be harmed by", () => {

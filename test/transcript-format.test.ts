@@ -34,6 +34,7 @@ const CASES: [spoken: string, written: string][] = [
   ["on the twenty first of march", "On the 21st of March."],
   ["it was the eleventh", "It was the 11th."],
   ["a thirty second wait", "A 30 second wait."],
+  ["the one hundred and second", "The 102nd."],
   ["i was born in nineteen eighty five", "I was born in 1985."],
   ["call me back at five thirty", "Call me back at 5:30."],
   ["twenty-three", "23."],

@@ -7,28 +7,19 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { concatPcm, sayPcm, silence, wavBytes } from "./helpers/audio.ts";
+import { BRAND_LINES, BRAND_TERMS } from "./helpers/brand-call.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-const LINES = [
-  "thank you for calling acme support",
-  "i bought it from northwind last week",
-  "is acme open on sunday",
-  "northwind sent the parcel to my house",
-  "my acme account is locked",
-  "can northwind refund the order",
-];
-const VOICES = ["slt", "rms", "awb"];
 
 let server: TestServer;
 let serverWithVocabulary: TestServer;
 let wav: Buffer;
 
 before(async () => {
-  wav = wavBytes(concatPcm(...LINES.flatMap((line, i) => [sayPcm(line, VOICES[i % 3]), silence(1)])));
+  wav = wavBytes(concatPcm(...BRAND_LINES.flatMap(([voice, line]) => [sayPcm(line, voice), silence(1)])));
   server = await startTestServer();
-  serverWithVocabulary = await startTestServer({ ASR_VOCABULARY: "Acme, Northwind" });
+  serverWithVocabulary = await startTestServer({ ASR_VOCABULARY: BRAND_TERMS.join(", ") });
 });
 after(async () => {
   await server.cleanup();
@@ -39,7 +30,7 @@ async function transcribe(s: TestServer, fields: Record<string, string> = {}) {
   const form = new FormData();
   form.append("call_uuid", "vocabulary");
   for (const [k, v] of Object.entries(fields)) form.append(k, v);
-  form.append("file", new Blob([wav]), "call.wav");
+  form.append("file", new Blob([new Uint8Array(wav)]), "call.wav");
   const res = await fetch(`${s.url}/transcribe`, { method: "POST", body: form });
   const body = (await res.json()) as Json;
   assert.equal(res.status, 200, JSON.stringify(body));
@@ -52,7 +43,7 @@ const found = (text: string) => count(text, "Acme") + count(text, "Northwind");
 
 test("without vocabulary the terms are missed; with it at least 5 of 6 are heard, spelled as given", async () => {
   const stock = await transcribe(server);
-  const boosted = await transcribe(server, { vocabulary: JSON.stringify(["Acme", "Northwind"]) });
+  const boosted = await transcribe(server, { vocabulary: JSON.stringify(BRAND_TERMS) });
   console.log(`stock: ${found(stock)}/6 (${stock})\nvocabulary: ${found(boosted)}/6 (${boosted})`);
   assert.ok(found(stock) <= 1, `the stock model already hears the terms: ${stock}`);
   assert.equal(count(stock, "Northwind"), 0);
@@ -67,7 +58,7 @@ test("without vocabulary the terms are missed; with it at least 5 of 6 are heard
 test("ASR_VOCABULARY applies to every call; a comma-separated form field works too", async () => {
   const text = await transcribe(serverWithVocabulary);
   assert.ok(found(text) >= 5, `only ${found(text)} of 6 terms heard with ASR_VOCABULARY: ${text}`);
-  const viaField = await transcribe(server, { vocabulary: "Acme,Northwind" });
+  const viaField = await transcribe(server, { vocabulary: BRAND_TERMS.join(",") });
   assert.ok(found(viaField) >= 5, viaField);
 });
 
@@ -82,7 +73,7 @@ test("a bad vocabulary is refused with 400 naming the field", async () => {
     const form = new FormData();
     form.append("call_uuid", "bad-vocabulary");
     form.append("vocabulary", value);
-    form.append("file", new Blob([wav]), "call.wav");
+    form.append("file", new Blob([new Uint8Array(wav)]), "call.wav");
     const res = await fetch(`${server.url}/transcribe`, { method: "POST", body: form });
     const body = (await res.json()) as Json;
     assert.equal(res.status, 400, value);

@@ -16,7 +16,7 @@
  * -bestpath no → 31.0 / 7.9 %; -wip 0.2 or 2 → ±1 word; fwdflat+wide beams+pad 400 → 23.9 / 6.8 % at
  * RTF 0.81. The sets are small (one word on LibriVox is 1.4 points), so treat gaps under ~3 points as noise.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
 import { readFile, rename, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -586,10 +586,24 @@ async function pronounce(word: string): Promise<string | null> {
   return phones;
 }
 
-export async function prepareVocabulary(terms: readonly string[]): Promise<PreparedVocabulary | null> {
+const prepared = new Map<string, Promise<PreparedVocabulary>>();
+
+/** Prepared once per distinct vocabulary (the channels of a call ask at the same time). */
+export function prepareVocabulary(terms: readonly string[]): Promise<PreparedVocabulary | null> {
   const words = vocabularyWords(terms);
-  if (words.length === 0) return null;
+  if (words.length === 0) return Promise.resolve(null);
   const key = words.join(" ");
+  let p = prepared.get(key);
+  if (!p) {
+    if (prepared.size >= 64) prepared.clear();
+    p = prepareWords(key, words);
+    prepared.set(key, p);
+    p.catch(() => prepared.delete(key));
+  }
+  return p;
+}
+
+async function prepareWords(key: string, words: string[]): Promise<PreparedVocabulary> {
   const pronunciations = new Map<string, string>();
   for (const w of words) {
     const phones = await pronounce(w);
@@ -598,7 +612,7 @@ export async function prepareVocabulary(terms: readonly string[]): Promise<Prepa
   const id = createHash("sha256").update(key).digest("hex").slice(0, 16);
   const arpaPath = join(os.tmpdir(), `callscribe-vocabulary-${id}.arpa`);
   if (!existsSync(arpaPath)) {
-    const tmp = `${arpaPath}.${process.pid}.tmp`;
+    const tmp = `${arpaPath}.${randomUUID()}.tmp`;
     await writeFile(tmp, unigramArpa(words));
     await rename(tmp, arpaPath);
   }

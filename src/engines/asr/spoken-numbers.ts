@@ -207,6 +207,7 @@ function numberAt(words: readonly string[], brk: readonly boolean[], i: number):
     j++;
     if (ordinal) break;
   }
+  if (last === "and" && !ordinal) j--; // "a hundred and second …": the "and" is not the number's
   if (j === i || (words[i] === "a" && j === i + 1)) return null;
   const value = total + cur;
   if (ordinal) return { start: i, end: j, kind: "ordinal", value, digits: `${value}${ordinalSuffix(value)}` };
