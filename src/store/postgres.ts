@@ -46,13 +46,16 @@ export async function openPostgresStore(
   if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name ${JSON.stringify(schema)}`);
   const connection = { connectionString: url, options: `-c search_path=${schema}` };
   const pool = new pg.Pool({ ...connection, max: opts.poolSize ?? 10 });
-  // Claims are recoverable (a lost one just lapses with its lease): they need not wait for the disk.
-  const claimPool = new pg.Pool({
+  // Claims and attempt records are recoverable: a claim lost in a database crash lapses with its
+  // lease, a lost attempt record means the delivery is sent again (at least once, never lost). So
+  // they need not wait for the disk: a synchronous commit costs ~3.3 ms here, an asynchronous one
+  // ~0.2 ms. Jobs, results and new deliveries still commit synchronously.
+  const asyncPool = new pg.Pool({
     ...connection,
     options: `${connection.options} -c synchronous_commit=off`,
-    max: 2,
+    max: 4,
   });
-  for (const p of [pool, claimPool]) {
+  for (const p of [pool, asyncPool]) {
     p.on("error", () => {
       /* an idle client died (server restart): the pool replaces it on next use */
     });
@@ -158,7 +161,7 @@ export async function openPostgresStore(
     },
 
     async claimDueDeliveries(now, limit, o: ClaimOptions = {}) {
-      const rows = await run(Q.claimDeliveries(o.lane ?? "any", now, limit, o), claimPool);
+      const rows = await run(Q.claimDeliveries(o.lane ?? "any", now, limit, o), asyncPool);
       const claimed = rows.map(claimedFromRow);
       return claimed.sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || a.seq - b.seq);
     },
@@ -176,7 +179,7 @@ export async function openPostgresStore(
     },
     async recordAttempts(batch, now, workerId) {
       if (batch.length === 0) return 0;
-      return (await pool.query(Q.recordAttempts(batch, now, workerId ?? null))).rowCount ?? 0;
+      return (await asyncPool.query(Q.recordAttempts(batch, now, workerId ?? null))).rowCount ?? 0;
     },
     async nextDueAt(o = {}) {
       const t = (await one(Q.nextDueAt(o.lane ?? "any", o.after ?? -1)))!.t;
@@ -256,7 +259,7 @@ export async function openPostgresStore(
     },
     async close() {
       await listener?.end().catch(() => {});
-      await Promise.all([pool.end(), claimPool.end()]);
+      await Promise.all([pool.end(), asyncPool.end()]);
     },
   };
 }
