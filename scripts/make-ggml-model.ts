@@ -23,26 +23,19 @@ import { closeSync, existsSync, openSync, renameSync, unlinkSync, writeSync } fr
 import os from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-
-export const GGML_MAGIC = 0x67676d6c;
+import {
+  GGML_MAGIC,
+  GGML_TYPE_F16,
+  GGML_TYPE_F32,
+  HPARAM_NAMES,
+  whisperTensorLayout,
+  type TensorLayout,
+  type WhisperHparams,
+} from "../src/engines/asr/whisper-model.ts";
 
 export type ModelSize = "tiny" | "base";
 
-export interface WhisperHparams {
-  n_vocab: number;
-  n_audio_ctx: number;
-  n_audio_state: number;
-  n_audio_head: number;
-  n_audio_layer: number;
-  n_text_ctx: number;
-  n_text_state: number;
-  n_text_head: number;
-  n_text_layer: number;
-  n_mels: number;
-  ftype: number;
-}
-
-/** OpenAI's multilingual tiny and base models, as in their checkpoints' `dims`. */
+/** OpenAI's multilingual tiny and base models, as in their checkpoints' `dims`; ftype 1 = f16. */
 export const HPARAMS: Record<ModelSize, WhisperHparams> = {
   tiny: {
     n_vocab: 51865,
@@ -74,91 +67,30 @@ export const HPARAMS: Record<ModelSize, WhisperHparams> = {
 
 /** Tokens in the vocab section of a multilingual file (GPT-2's byte-level BPE size). */
 const N_TEXT_TOKENS = 50257;
-const GGML_TYPE_F32 = 0;
-const GGML_TYPE_F16 = 1;
 /** bump when the generated content changes, so cached files are not reused */
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2;
 
-type Init =
-  | { kind: "uniform"; scale: number }
-  | { kind: "const"; value: number }
-  | { kind: "sinusoids" };
+type Init = { kind: "uniform"; scale: number } | { kind: "const"; value: number } | { kind: "sinusoids" };
 
-export interface TensorSpec {
-  name: string;
-  /** ggml order: ne[0] is the innermost (contiguous) dimension */
-  ne: number[];
-  type: typeof GGML_TYPE_F32 | typeof GGML_TYPE_F16;
-  init: Init;
-}
-
-/** Every tensor whisper.cpp expects, in the order of the PyTorch state dict. */
-export function tensorSpecs(h: WhisperHparams): TensorSpec[] {
-  const wtype = h.ftype === 1 ? GGML_TYPE_F16 : GGML_TYPE_F32;
-  const out: TensorSpec[] = [];
-  const f32 = (name: string, ne: number[], init: Init) => out.push({ name, ne, type: GGML_TYPE_F32, init });
-  const mat = (name: string, nIn: number, nOut: number) =>
-    out.push({ name, ne: [nIn, nOut], type: wtype, init: { kind: "uniform", scale: 1 / Math.sqrt(nIn) } });
-  const bias = (name: string, n: number) => f32(name, [n], { kind: "uniform", scale: 0.02 });
-  const norm = (prefix: string, n: number) => {
-    f32(`${prefix}.weight`, [n], { kind: "const", value: 1 });
-    f32(`${prefix}.bias`, [n], { kind: "const", value: 0 });
-  };
-  const attention = (prefix: string, n: number) => {
-    mat(`${prefix}.query.weight`, n, n);
-    bias(`${prefix}.query.bias`, n);
-    mat(`${prefix}.key.weight`, n, n);
-    mat(`${prefix}.value.weight`, n, n);
-    bias(`${prefix}.value.bias`, n);
-    mat(`${prefix}.out.weight`, n, n);
-    bias(`${prefix}.out.bias`, n);
-  };
-  const mlp = (prefix: string, n: number) => {
-    mat(`${prefix}.mlp.0.weight`, n, 4 * n);
-    bias(`${prefix}.mlp.0.bias`, 4 * n);
-    mat(`${prefix}.mlp.2.weight`, 4 * n, n);
-    bias(`${prefix}.mlp.2.bias`, n);
-    norm(`${prefix}.mlp_ln`, n);
-  };
-
-  const na = h.n_audio_state;
-  f32("encoder.positional_embedding", [na, h.n_audio_ctx], { kind: "sinusoids" });
-  const conv = (name: string, nIn: number) => {
-    const scale = 1 / Math.sqrt(3 * nIn);
-    const vtype = wtype === GGML_TYPE_F32 ? GGML_TYPE_F32 : GGML_TYPE_F16;
-    out.push({ name: `${name}.weight`, ne: [3, nIn, na], type: vtype, init: { kind: "uniform", scale } });
-    f32(`${name}.bias`, [1, na], { kind: "uniform", scale: 0.02 });
-  };
-  conv("encoder.conv1", h.n_mels);
-  conv("encoder.conv2", na);
-  for (let i = 0; i < h.n_audio_layer; i++) {
-    const p = `encoder.blocks.${i}`;
-    attention(`${p}.attn`, na);
-    norm(`${p}.attn_ln`, na);
-    mlp(p, na);
-  }
-  norm("encoder.ln_post", na);
-
-  const nt = h.n_text_state;
-  f32("decoder.positional_embedding", [nt, h.n_text_ctx], { kind: "uniform", scale: Number(process.env.CS_DPE ?? 0.02) });
-  // Larger than the other weights: the logits are this matrix times a unit-variance state, and a
-  // spread of a few units keeps the random decoder from sitting on a flat distribution.
-  out.push({
-    name: "decoder.token_embedding.weight",
-    ne: [nt, h.n_vocab],
-    type: wtype,
-    init: { kind: "uniform", scale: Number(process.env.CS_TE ?? 0.5) },
-  });
-  for (let i = 0; i < h.n_text_layer; i++) {
-    const p = `decoder.blocks.${i}`;
-    attention(`${p}.attn`, nt);
-    norm(`${p}.attn_ln`, nt);
-    attention(`${p}.cross_attn`, nt);
-    norm(`${p}.cross_attn_ln`, nt);
-    mlp(p, nt);
-  }
-  norm("decoder.ln", nt);
-  return out;
+/**
+ * How each tensor is filled. Matrices and convolutions: uniform ±1/√fan-in (PyTorch's default);
+ * biases small; layer norms 1 and 0; the encoder's positional embedding the real sinusoids. The
+ * decoder's positional and token embeddings are larger on purpose: with the small values everywhere
+ * a random decoder repeats its first token (the tied embedding makes it its own best next token)
+ * until the context cap, and whisper.cpp then falls back through five temperatures with five
+ * sampled decoders each; 25× the decode work of a trained model. With position dominating the
+ * residual stream and logits spread by a few units, it emits varied, confident tokens with
+ * timestamps and segments like a trained model, so the benchmark's decode cost is realistic.
+ */
+function initOf(t: TensorLayout): Init {
+  if (t.name === "encoder.positional_embedding") return { kind: "sinusoids" };
+  if (t.name === "decoder.positional_embedding") return { kind: "uniform", scale: 8.7 }; // std 5
+  if (t.name === "decoder.token_embedding.weight") return { kind: "uniform", scale: 0.87 }; // std 0.5
+  const norm = /(_ln|ln_post|^decoder\.ln)\.(weight|bias)$/.exec(t.name);
+  if (norm) return { kind: "const", value: norm[2] === "weight" ? 1 : 0 };
+  if (t.kind === "conv") return { kind: "uniform", scale: 1 / Math.sqrt(t.ne[0]! * t.ne[1]!) };
+  if (t.kind === "matrix") return { kind: "uniform", scale: 1 / Math.sqrt(t.ne[0]!) };
+  return { kind: "uniform", scale: 0.02 };
 }
 
 /** mulberry32: small, fast, deterministic. */
@@ -241,12 +173,20 @@ function vocabulary(): Buffer[] {
   return out;
 }
 
-function fill(spec: TensorSpec, rand: () => number): Buffer {
+function fill(spec: TensorLayout, type: number, rand: () => number): Buffer {
   const n = spec.ne.reduce((a, b) => a * b, 1);
   const values = new Float32Array(n);
-  const init = spec.init;
+  const init = initOf(spec);
   if (init.kind === "const") values.fill(init.value);
   else if (init.kind === "uniform") for (let i = 0; i < n; i++) values[i] = (rand() * 2 - 1) * init.scale;
+  if (spec.name === "decoder.token_embedding.weight" && process.env.CS_EOT) {
+    const ns = spec.ne[0]!;
+    for (let i = 50257 * ns; i < 50258 * ns; i++) values[i] = values[i]! * Number(process.env.CS_EOT);
+  }
+  if (spec.name === "decoder.token_embedding.weight" && process.env.CS_TS) {
+    const ns = spec.ne[0]!;
+    for (let i = 50364 * ns; i < 51865 * ns; i++) values[i] = values[i]! * Number(process.env.CS_TS);
+  }
   else {
     // Whisper's encoder positional embedding: sinusoids, ne = [channels, positions]
     const [channels, length] = spec.ne as [number, number];
@@ -259,7 +199,7 @@ function fill(spec: TensorSpec, rand: () => number): Buffer {
         values[t * channels + half + i] = Math.cos(a);
       }
   }
-  if (spec.type === GGML_TYPE_F32) return Buffer.from(values.buffer);
+  if (type === GGML_TYPE_F32) return Buffer.from(values.buffer);
   const half = new Uint16Array(n);
   for (let i = 0; i < n; i++) half[i] = toHalf(values[i]!);
   return Buffer.from(half.buffer);
@@ -273,19 +213,7 @@ export function writeGgmlModel(file: string, size: ModelSize, seed = 1): void {
   try {
     const ints = (...v: number[]) => writeSync(fd, Buffer.from(new Int32Array(v).buffer));
     writeSync(fd, Buffer.from(new Uint32Array([GGML_MAGIC]).buffer));
-    ints(
-      h.n_vocab,
-      h.n_audio_ctx,
-      h.n_audio_state,
-      h.n_audio_head,
-      h.n_audio_layer,
-      h.n_text_ctx,
-      h.n_text_state,
-      h.n_text_head,
-      h.n_text_layer,
-      h.n_mels,
-      h.ftype,
-    );
+    ints(...HPARAM_NAMES.map((k) => h[k]));
     ints(h.n_mels, 201);
     writeSync(fd, Buffer.from(melFilters(h.n_mels).buffer));
     const vocab = vocabulary();
@@ -293,11 +221,13 @@ export function writeGgmlModel(file: string, size: ModelSize, seed = 1): void {
     for (const t of vocab) parts.push(Buffer.from(new Int32Array([t.length]).buffer), t);
     writeSync(fd, Buffer.concat(parts));
     const rand = prng(seed);
-    for (const spec of tensorSpecs(h)) {
+    const wtype = h.ftype === 0 ? GGML_TYPE_F32 : GGML_TYPE_F16;
+    for (const spec of whisperTensorLayout(h)) {
+      const type = spec.kind === "f32" ? GGML_TYPE_F32 : wtype;
       const name = Buffer.from(spec.name);
-      ints(spec.ne.length, name.length, spec.type, ...spec.ne);
+      ints(spec.ne.length, name.length, type, ...spec.ne);
       writeSync(fd, name);
-      writeSync(fd, fill(spec, rand));
+      writeSync(fd, fill(spec, type, rand));
     }
   } catch (e) {
     closeSync(fd);

@@ -7,6 +7,10 @@ import multipart from "@fastify/multipart";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { registerDeliveryRoutes } from "./api/admin/deliveries-routes.ts";
+import { audioUrlOwner, createAudioTokens } from "./api/admin/audio.ts";
+import { registerCallsRoutes } from "./api/admin/calls-routes.ts";
+import { registerReceiversRoutes } from "./api/admin/receivers-routes.ts";
+import { CONSOLE_OPEN_PATHS, registerConsole } from "./console/routes.ts";
 import { registerApiKeyAuth, type ApiKey } from "./api/auth.ts";
 import { registerTranscribeRoutes } from "./api/call/transcribe-routes.ts";
 import { registerJobsApi, type JobsApiDeps } from "./api/v1/routes.ts";
@@ -39,12 +43,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     limits: { fileSize: deps.maxUploadBytes, files: 1, fields: 32, fieldSize: 64 * 1024, parts: 40 },
     throwFileSizeLimit: true,
   });
-  registerApiKeyAuth(app, deps.apiKeys, OPEN_PATHS);
+  const audioTokens = createAudioTokens(deps.apiKeys);
+  registerApiKeyAuth(app, deps.apiKeys, [...OPEN_PATHS, ...CONSOLE_OPEN_PATHS], audioUrlOwner(audioTokens));
   registerOps(app, deps);
   registerTranscribeRoutes(app, deps);
   registerSummarizeRoutes(app, deps);
   registerDeliveryRoutes(app, deps);
   registerJobsApi(app, deps);
+  registerCallsRoutes(app, { ...deps, audioTokens });
+  registerReceiversRoutes(app, deps);
+  registerConsole(app);
   return app;
 }
 

@@ -76,6 +76,10 @@ export const configSchema = z.object({
   ASR_API_KEY: optionalString,
   ASR_MODEL: optionalString,
   POCKETSPHINX_MODEL_DIR: optionalString,
+  /** a whisper.cpp ggml model file: recognize with local Whisper (in process) instead of PocketSphinx */
+  WHISPER_MODEL: optionalString,
+  /** threads for one Whisper call (default: the cores, at most 4) */
+  WHISPER_THREADS: z.coerce.number().int().min(1).max(64).optional(),
   /** terms listened for on every call, comma-separated (requests add their own `vocabulary`) */
   ASR_VOCABULARY: list.pipe(vocabularyList),
   /** transcript text: formatted (digits, sentence case, full stops) or plain (the recognizer's words) */

@@ -21,11 +21,12 @@ import { parseSigningSecrets } from "./delivery/signer.ts";
 import { createMetrics } from "./metrics.ts";
 import { createWebhookSender } from "./delivery/sender.ts";
 import { createDeliveryWorker } from "./delivery/worker.ts";
-import { createRecognizer } from "./engines/asr/select.ts";
+import { openRecognizer } from "./engines/asr/select.ts";
 import { createEgressGuard, type Resolver } from "./net/egress.ts";
 import { fetchToFile } from "./pipeline/fetch-audio.ts";
 import { transcribeFile } from "./pipeline/transcribe.ts";
 import { createAudioThread } from "./pipeline/audio-thread.ts";
+import { createRedactionThread } from "./redaction/redact-thread.ts";
 import { createBlobStore } from "./store/blobs.ts";
 import { createS3Blobs } from "./store/blobs-s3.ts";
 import { openPostgresStore, type PostgresStore } from "./store/postgres.ts";
@@ -98,6 +99,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
     );
   }
   mkdirSync(config.dataDir, { recursive: true });
+  // before the store: a model file that cannot load (WHISPER_MODEL) stops the start here
+  const recognizer = await openRecognizer(config);
   const { store, shared, pg } = await openStore(config);
   const workerId = config.WORKER_ID ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
   const sharedBlobs = config.BLOB_URL
@@ -112,8 +115,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
     evictShared: role === "api",
   });
   const guard = createEgressGuard({ allow: config.NETWORK_ALLOWLIST, resolve: opts.resolve });
-  const recognizer = createRecognizer(config);
   const audio = createAudioThread();
+  const redactor = createRedactionThread();
   const maxUploadBytes = Math.floor(config.MAX_UPLOAD_MB * 1048576);
   const policyFor = policiesFromConfig(config);
 
@@ -171,6 +174,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
         scan: (file, channels) => audio.scan(file, channels),
         maxAudioSeconds: config.MAX_AUDIO_SECONDS,
         vocabulary: config.ASR_VOCABULARY,
+        redactor,
       }),
   });
   const runner = createJobRunner({
@@ -277,6 +281,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
       await store.close();
       await recognizer.close();
       await audio.close();
+      await redactor.close();
       await textEngines.close();
       await guard.dispatcher.close();
     })());

@@ -236,6 +236,93 @@ function storeContract(name: string, open: () => Promise<Opened>) {
       );
     });
 
+    it("lists deliveries by host, event and creation time; receiver figures per host over a window", async () => {
+      const job = async (id: string, owner: string | null, url: string, at: number, summary = false) => {
+        await store.createJob({
+          id,
+          kind: "transcription",
+          callUuid: id,
+          params: {},
+          audioName: null,
+          now: at,
+          owner,
+        });
+        const d = { ...delivery(`d${id}`), url, ...(summary && { event: "summaryDelivered" as const }) };
+        await store.finishJob(id, { status: "succeeded", result: {} }, d, at);
+      };
+      await job("1", "A", "http://a.example:8080/x", 100);
+      await job("2", "B", "http://b.example/y", 200, true);
+      await job("3", "A", "http://A.example:8080/z", 300);
+      const ids = async (f: Parameters<Store["listDeliveries"]>[0]) =>
+        (await store.listDeliveries(f)).map((d) => d.id);
+      assert.deepEqual(await ids({ host: "a.example:8080", limit: 10 }), ["d3", "d1"]);
+      assert.deepEqual(await ids({ event: "summaryDelivered", limit: 10 }), ["d2"]);
+      assert.deepEqual(await ids({ since: 200, limit: 10 }), ["d3", "d2"]);
+      assert.deepEqual(await ids({ until: 200, limit: 10 }), ["d1"]);
+      assert.deepEqual(await ids({ host: "a.example:8080", since: 150, state: "pending", limit: 10 }), [
+        "d3",
+      ]);
+      assert.deepEqual(await ids({ owner: "B", limit: 10 }), ["d2"]);
+
+      const attempt = (deliveryId: string, n: number, at: number, ms: number, status: number) => ({
+        attempt: {
+          deliveryId,
+          series: 1,
+          attemptNo: n,
+          startedAt: at,
+          latencyMs: ms,
+          statusCode: status,
+          errorClass: status < 300 ? null : ("http_5xx" as const),
+          errorDetail: null,
+          urlHost: deliveryId === "d2" ? "b.example" : "a.example:8080",
+          responseSnippet: null,
+        },
+        update: { state: status < 300 ? ("delivered" as const) : ("pending" as const), nextAttemptAt: null },
+      });
+      // d1: ten attempts 10..100 ms, 1000..1900, the last one answered; d2: one before the window
+      await store.recordAttempts(
+        Array.from({ length: 10 }, (_, i) =>
+          attempt("d1", i + 1, 1000 + i * 100, (i + 1) * 10, i === 9 ? 200 : 500),
+        ),
+        2000,
+      );
+      await store.recordAttempts([attempt("d2", 1, 500, 999, 500), attempt("d2", 2, 1500, 5, 204)], 2000);
+
+      const stats = await store.receiverStats({ since: 1000, now: 2000, bucketMs: 500 });
+      assert.deepEqual(stats, [
+        {
+          host: "a.example:8080",
+          attempts: 10,
+          succeeded: 1,
+          p50LatencyMs: 50,
+          p99LatencyMs: 100,
+          pending: 1,
+          buckets: [
+            { attempts: 5, succeeded: 0 },
+            { attempts: 5, succeeded: 1 },
+          ],
+        },
+        {
+          host: "b.example",
+          attempts: 1,
+          succeeded: 1,
+          p50LatencyMs: 5,
+          p99LatencyMs: 5,
+          pending: 0,
+          buckets: [
+            { attempts: 0, succeeded: 0 },
+            { attempts: 1, succeeded: 1 },
+          ],
+        },
+      ]);
+      const mine = await store.receiverStats({ since: 1000, now: 2000, bucketMs: 500, owner: "B" });
+      assert.deepEqual(
+        mine.map((s) => [s.host, s.attempts, s.pending]),
+        [["b.example", 1, 0]],
+      );
+      assert.deepEqual(await store.receiverStats({ since: 3000, now: 4000, bucketMs: 1000, owner: "B" }), []);
+    });
+
     it("start-up recovery (all leases) requeues interrupted jobs and releases in-flight deliveries", async () => {
       await newJob("j1", 10);
       await newJob("j2", 10);
@@ -452,6 +539,7 @@ describe("sqlite migrations", () => {
       { version: 5, name: "005_delivery_bodies.sql" },
       { version: 6, name: "006_job_progress.sql" },
       { version: 7, name: "007_jobs_api.sql" },
+      { version: 8, name: "008_attempts_started.sql" },
     ]);
     db.close();
     rmSync(dir, { recursive: true });

@@ -53,12 +53,27 @@ function presentedKey(req: FastifyRequest): string | undefined {
   return Array.isArray(given) ? given[0] : given;
 }
 
-export function registerApiKeyAuth(app: FastifyInstance, keys: readonly ApiKey[], open: string[]): void {
+/** Pure: `open` holds exact paths, and prefixes ending in `/` (e.g. the console's static files). */
+export const isOpenPath = (open: readonly string[], url: string): boolean => {
+  const p = url.split("?")[0]!;
+  return open.some((o) => (o.endsWith("/") ? p.startsWith(o) : p === o));
+};
+
+/**
+ * `urlTokenOwner`: a second way in for the few routes a browser loads by URL (an `<audio>` element
+ * cannot send a header): the owner a signed token in the URL stands for, or undefined.
+ */
+export function registerApiKeyAuth(
+  app: FastifyInstance,
+  keys: readonly ApiKey[],
+  open: string[],
+  urlTokenOwner?: (req: FastifyRequest) => string | undefined,
+): void {
   app.decorateRequest("owner", null);
   if (keys.length === 0) return;
   app.addHook("onRequest", async (req) => {
-    if (open.includes(req.url.split("?")[0]!)) return;
-    const owner = ownerOfKey(presentedKey(req), keys);
+    if (isOpenPath(open, req.url)) return;
+    const owner = ownerOfKey(presentedKey(req), keys) ?? urlTokenOwner?.(req);
     if (owner === undefined) {
       throw new AppError(
         "unauthorized",

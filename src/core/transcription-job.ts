@@ -9,6 +9,7 @@ import { failureBody, successBody } from "./payloads.ts";
 import { AppError, checkAttempts, toAppError, type ErrorCode } from "./errors.ts";
 import type { TranscribeRequest } from "../pipeline/transcribe.ts";
 import type { TranscriptFormat } from "../pipeline/format-text.ts";
+import type { RedactionRequest } from "../redaction/policies.ts";
 import type { BlobStore } from "../store/blobs.ts";
 import type { JobOutcome, JobRow, NewJob, Store } from "../store/types.ts";
 import type { CallbackParams } from "./callback.ts";
@@ -24,6 +25,8 @@ export interface TranscriptionParams extends CallbackParams {
   format?: TranscriptFormat | undefined;
   /** the request's terms to listen for */
   vocabulary?: string[] | undefined;
+  /** `redact_pii` (policies) and `redact_pii_audio` */
+  redactPii?: RedactionRequest | undefined;
   /** also summarize, delivering summaryDelivered to the same callback after the transcript */
   summarize?: boolean | undefined;
   source: { kind: "upload"; filename: string | null } | { kind: "uri"; uri: string };
@@ -122,8 +125,12 @@ export function createTranscriptionHandler(deps: TranscriptionJobDeps) {
         wordTimestamps: p.wordTimestamps,
         format: p.format ?? "formatted",
         vocabulary: p.vocabulary,
+        redact: p.redactPii,
         onProgress: progressWriter(deps, job.id, log),
       });
+      // the redacted audio replaced the local file: replace the shared copy too (a fetched file
+      // was never shared)
+      if (p.redactPii?.audio && p.source.kind === "upload") await deps.blobs.share(job.audioName);
       outcome = { status: "succeeded", result: transcript };
       body = successBody(ids, transcript);
     } catch (err) {
@@ -142,7 +149,8 @@ export function createTranscriptionHandler(deps: TranscriptionJobDeps) {
       followUp: p.summarize ? summaryFollowUp(job, p, now()) : null,
     });
     if (!job.audioName) return;
-    if (outcome.status === "failed" && refusedInput.has(outcome.errorCode))
+    // audio that was to be redacted and may not be is not kept either
+    if (outcome.status === "failed" && (refusedInput.has(outcome.errorCode) || p.redactPii?.audio))
       await deps.blobs.remove(job.audioName);
     else await deps.blobs.evictLocal(job.audioName);
   };

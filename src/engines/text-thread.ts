@@ -1,8 +1,10 @@
 /**
  * The embedded summarizer and tagger in a worker thread: on a long transcript they are seconds of
  * CPU (a 1 MB text took 12-16 s on the event loop), so the HTTP server keeps answering meanwhile.
+ * Their classifiers (wink-nlp, naive Bayes) are trained here when the thread starts.
  */
 import { createThreadRpc, serveThreadRpc } from "../worker/thread-rpc.ts";
+import { modelsFor } from "./summarize/classifier.ts";
 import { createEmbeddedSummarizer } from "./summarize/embedded.ts";
 import { loadTaxonomy } from "./summarize/taxonomy.ts";
 import type { Summarizer, SummarySource, TopicSummary } from "./summarize/types.ts";
@@ -32,6 +34,8 @@ export function createEmbeddedTextThread(taxonomyJson: string | undefined): Text
 
 serveThreadRpc<Request, TopicSummary[] | Tags>(import.meta.url, (json) => {
   const taxonomy = loadTaxonomy((json as string | null) ?? undefined);
+  // the topic and dialogue-act classifiers train here, at start-up, off the main thread
+  modelsFor(taxonomy);
   const summarizer = createEmbeddedSummarizer({ taxonomy });
   const tagger = createEmbeddedTagger({ taxonomy });
   return (m) => (m.op === "summarize" ? summarizer.summarize(m.source) : tagger.tag(m.source));

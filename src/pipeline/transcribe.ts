@@ -10,6 +10,9 @@ import { MAX_VOCABULARY_TERMS, mergeVocabulary } from "../engines/asr/vocabulary
 import { formatItems, type TranscriptFormat } from "./format-text.ts";
 import { mergeSpeakers } from "./merge.ts";
 import { readClips } from "./clips.ts";
+import { channelRanges, redactAudioFile } from "./redact-audio.ts";
+import { inProcessRedactor, type Redactor } from "../redaction/redact-thread.ts";
+import type { RedactionRequest } from "../redaction/policies.ts";
 import type { ScanAudio } from "./prepare.ts";
 import { probeAudio } from "./probe.ts";
 
@@ -21,6 +24,8 @@ export interface PipelineDeps {
   maxAudioSeconds?: number;
   /** the server's terms to listen for on every call (ASR_VOCABULARY) */
   vocabulary?: readonly string[];
+  /** PII redaction (`redact_pii`); in the server a worker thread (redaction/redact-thread.ts) */
+  redactor?: Pick<Redactor, "redact">;
   now?: () => number;
 }
 
@@ -35,6 +40,12 @@ export interface TranscribeRequest {
   format?: TranscriptFormat | undefined;
   /** the request's terms to listen for (PipelineDeps.vocabulary is added) */
   vocabulary?: string[] | undefined;
+  /**
+   * `redact_pii`: PII in the text and words replaced by labels before formatting; with `audio`, the
+   * file at audioPath is replaced by one beeped over the same words (word timings are recognized
+   * for it even when the caller did not ask for them)
+   */
+  redact?: RedactionRequest | undefined;
   /** seconds of audio done of the total, as recognition goes (silence counts as done with its speech) */
   onProgress?: (done: number, total: number) => void;
 }
@@ -72,7 +83,7 @@ export async function transcribeFile(req: TranscribeRequest, deps: PipelineDeps)
           clips: reader.clips(i),
           lang: req.lang,
           onVoicedDone,
-          wordTimestamps: req.wordTimestamps,
+          wordTimestamps: req.wordTimestamps || Boolean(req.redact),
           vocabulary,
         }),
       ),
@@ -81,6 +92,20 @@ export async function transcribeFile(req: TranscribeRequest, deps: PipelineDeps)
     throw toAppError(err, "inference_failed");
   } finally {
     reader.close();
+  }
+
+  let items = mergeSpeakers(perSpeaker, req.speakerAliases, {
+    words: req.wordTimestamps || Boolean(req.redact),
+  });
+  if (req.redact) {
+    const redactor = deps.redactor ?? inProcessRedactor;
+    const redacted = await redactor.redact(items, { policies: req.redact.policies, lang: req.lang });
+    items = redacted.items;
+    if (req.redact.audio) {
+      const ranges = channelRanges(redacted.spans, plan.speakers, info.channels, info.duration);
+      await redactAudioFile(req.audioPath, info, ranges);
+    }
+    if (!req.wordTimestamps) items = items.map(({ words: _, ...item }) => item);
   }
 
   return {
@@ -95,10 +120,6 @@ export async function transcribeFile(req: TranscribeRequest, deps: PipelineDeps)
       num_of_channels: info.channels,
       audio_duration: Math.round((info.duration ?? decodedSeconds) * 100) / 100,
     },
-    transcript: formatItems(
-      mergeSpeakers(perSpeaker, req.speakerAliases, { words: req.wordTimestamps }),
-      req.format ?? "plain",
-      req.lang,
-    ),
+    transcript: formatItems(items, req.format ?? "plain", req.lang),
   };
 }

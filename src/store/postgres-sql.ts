@@ -7,6 +7,7 @@ import type {
   StoredCircuit,
   DeliveryChange,
   DeliveryFilter,
+  DeliveryListFilter,
   JobProgress,
   DeliveryState,
   JobOutcome,
@@ -346,15 +347,60 @@ export const findDeliveries = (f: DeliveryFilter) =>
 
 export const getDelivery = (id: string) => sql(`SELECT * FROM deliveries WHERE id = $1`, [id]);
 
-export const listDeliveries = (
-  state: DeliveryState | undefined,
-  limit: number,
-  owner: string | null = null,
-) =>
+export const listDeliveries = (f: DeliveryListFilter) =>
   sql(
     `SELECT * FROM deliveries WHERE ($1::text IS NULL OR state = $1) AND ($3::text IS NULL OR job_id IN (SELECT id FROM jobs WHERE owner = $3))
+       AND ($4::text IS NULL OR host = $4) AND ($5::text IS NULL OR event = $5)
+       AND ($6::bigint IS NULL OR created_at >= $6) AND ($7::bigint IS NULL OR created_at < $7)
      ORDER BY seq DESC LIMIT $2`,
-    [state ?? null, limit, owner],
+    [
+      f.state ?? null,
+      f.limit,
+      f.owner ?? null,
+      f.host ?? null,
+      f.event ?? null,
+      f.since ?? null,
+      f.until ?? null,
+    ],
+  );
+
+/** Attempts started in [$1, $2) with their host and whether they got a 2xx ($3: only that owner's). */
+const ATTEMPTS_IN_WINDOW = `SELECT coalesce(a.url_host, d.host) AS host, a.latency_ms AS ms, a.started_at,
+    CASE WHEN a.status_code >= 200 AND a.status_code < 300 THEN 1 ELSE 0 END AS ok
+  FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id
+  WHERE a.started_at >= $1::bigint AND a.started_at < $2::bigint
+    AND ($3::text IS NULL OR d.job_id IN (SELECT id FROM jobs WHERE owner = $3))`;
+
+/**
+ * Per host: attempts, 2xx count and nearest-rank p50/p99 latency (the smallest latency whose rank
+ * reaches p % of the host's attempts), over the window (index delivery_attempts_started).
+ */
+export const receiverSummary = (since: number, now: number, owner: string | null) =>
+  sql(
+    `WITH a AS (${ATTEMPTS_IN_WINDOW}),
+     r AS (SELECT host, ms, ok, row_number() OVER (PARTITION BY host ORDER BY ms) AS rn,
+             count(*) OVER (PARTITION BY host) AS n FROM a)
+     SELECT host, max(n) AS attempts, sum(ok) AS succeeded,
+       min(CASE WHEN rn * 100 >= n * 50 THEN ms END) AS p50,
+       min(CASE WHEN rn * 100 >= n * 99 THEN ms END) AS p99
+     FROM r GROUP BY host`,
+    [since, now, owner],
+  );
+
+export const receiverBuckets = (since: number, now: number, owner: string | null, bucketMs: number) =>
+  sql(
+    `WITH a AS (${ATTEMPTS_IN_WINDOW})
+     SELECT host, (started_at - $1::bigint) / $4::bigint AS bucket, count(*) AS attempts, sum(ok) AS succeeded
+     FROM a GROUP BY 1, 2`,
+    [since, now, owner, bucketMs],
+  );
+
+export const pendingByHost = (owner: string | null) =>
+  sql(
+    `SELECT host, count(*) AS n FROM deliveries
+     WHERE state IN ('pending', 'delivering') AND ($1::text IS NULL OR job_id IN (SELECT id FROM jobs WHERE owner = $1))
+     GROUP BY host`,
+    [owner],
   );
 
 export const deliveriesForJob = (jobId: string) =>

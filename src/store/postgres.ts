@@ -17,6 +17,7 @@ import {
   deliveryFromRow,
   expiredRow,
   jobFromRow,
+  receiverStatsFromRows,
   type Row,
 } from "./rows.ts";
 import { hostOf, LeaseLostError, type ClaimOptions, type Store } from "./types.ts";
@@ -201,8 +202,17 @@ export async function openPostgresStore(
       const r = await one(Q.getDelivery(id));
       return r ? deliveryFromRow(r) : null;
     },
-    async listDeliveries({ state, limit, owner }) {
-      return (await run(Q.listDeliveries(state, limit, owner ?? null))).map(deliveryFromRow);
+    async listDeliveries(filter) {
+      return (await run(Q.listDeliveries(filter))).map(deliveryFromRow);
+    },
+    async receiverStats({ since, now, bucketMs, owner }) {
+      const o = owner ?? null;
+      const [summary, buckets, pending] = await Promise.all([
+        run(Q.receiverSummary(since, now, o)),
+        run(Q.receiverBuckets(since, now, o, bucketMs)),
+        run(Q.pendingByHost(o)),
+      ]);
+      return receiverStatsFromRows(summary, buckets, pending, Math.ceil((now - since) / bucketMs));
     },
     async deliveriesForJob(jobId) {
       return (await run(Q.deliveriesForJob(jobId))).map(deliveryFromRow);

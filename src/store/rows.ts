@@ -11,6 +11,7 @@ import type {
   DeliveryState,
   JobRow,
   JobStatus,
+  ReceiverStats,
 } from "./types.ts";
 
 export type Row = Record<string, unknown>;
@@ -126,3 +127,50 @@ export const expiredRow = (r: Row) => ({
   id: String(r.id),
   audioName: (r.audio_name as string | null) ?? null,
 });
+
+/**
+ * Per-host receiver figures from the three `receiverStats` queries: one row per host with
+ * attempts/succeeded/p50/p99, one per (host, bucket) with attempts/succeeded, one per host with
+ * its pending count. Hosts sorted by name; every bucket present.
+ */
+export function receiverStatsFromRows(
+  summary: Row[],
+  buckets: Row[],
+  pending: Row[],
+  bucketCount: number,
+): ReceiverStats[] {
+  const byHost = new Map<string, ReceiverStats>();
+  const get = (host: string) => {
+    let s = byHost.get(host);
+    if (!s) {
+      s = {
+        host,
+        attempts: 0,
+        succeeded: 0,
+        p50LatencyMs: null,
+        p99LatencyMs: null,
+        pending: 0,
+        buckets: Array.from({ length: bucketCount }, () => ({ attempts: 0, succeeded: 0 })),
+      };
+      byHost.set(host, s);
+    }
+    return s;
+  };
+  const num = (v: unknown) => (v == null ? null : Number(v));
+  for (const r of summary) {
+    const s = get(String(r.host));
+    s.attempts = Number(r.attempts);
+    s.succeeded = Number(r.succeeded ?? 0);
+    s.p50LatencyMs = num(r.p50);
+    s.p99LatencyMs = num(r.p99);
+  }
+  for (const r of buckets) {
+    const b = get(String(r.host)).buckets[Number(r.bucket)];
+    if (b) {
+      b.attempts = Number(r.attempts);
+      b.succeeded = Number(r.succeeded ?? 0);
+    }
+  }
+  for (const r of pending) get(String(r.host)).pending = Number(r.n);
+  return [...byHost.values()].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
+}

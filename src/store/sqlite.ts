@@ -14,6 +14,7 @@ import {
   deliveryFromRow,
   expiredRow,
   jobFromRow,
+  receiverStatsFromRows,
   ROUTING_COLUMNS,
 } from "./rows.ts";
 import type {
@@ -42,6 +43,13 @@ const jobInsertRow = (j: NewJob) => ({
 
 const FULL =
   "SELECT d.*, d.rowid AS seq, b.body FROM deliveries d JOIN delivery_bodies b ON b.delivery_id = d.id";
+
+/** Attempts started in [@since, @now) with their host and whether they got a 2xx (@owner: only theirs). */
+const ATTEMPTS_IN_WINDOW = `SELECT coalesce(a.url_host, d.host) AS host, a.latency_ms AS ms, a.started_at,
+    CASE WHEN a.status_code >= 200 AND a.status_code < 300 THEN 1 ELSE 0 END AS ok
+  FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id
+  WHERE a.started_at >= @since AND a.started_at < @now
+    AND (@owner IS NULL OR d.job_id IN (SELECT id FROM jobs WHERE owner = @owner))`;
 
 export interface SqliteStoreOptions {
   /** NORMAL (default) survives a process crash; FULL also survives power loss */
@@ -179,7 +187,31 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     getDelivery: db.prepare(`${FULL} WHERE d.id = ?`),
     listDeliveries: db.prepare(
       `${FULL} WHERE (@state IS NULL OR d.state = @state) AND (@owner IS NULL OR d.job_id IN (SELECT id FROM jobs WHERE owner = @owner))
+         AND (@host IS NULL OR d.host = @host) AND (@event IS NULL OR d.event = @event)
+         AND (@since IS NULL OR d.created_at >= @since) AND (@until IS NULL OR d.created_at < @until)
        ORDER BY d.rowid DESC LIMIT @limit`,
+    ),
+    // receiver figures over a window of attempts (index delivery_attempts_started); percentiles
+    // are nearest-rank: the smallest latency whose rank reaches p % of the host's attempts
+    receiverSummary: db.prepare(
+      `WITH a AS (${ATTEMPTS_IN_WINDOW}),
+       r AS (SELECT host, ms, ok, row_number() OVER (PARTITION BY host ORDER BY ms) AS rn,
+               count(*) OVER (PARTITION BY host) AS n FROM a)
+       SELECT host, max(n) AS attempts, sum(ok) AS succeeded,
+         min(CASE WHEN rn * 100 >= n * 50 THEN ms END) AS p50,
+         min(CASE WHEN rn * 100 >= n * 99 THEN ms END) AS p99
+       FROM r GROUP BY host`,
+    ),
+    receiverBuckets: db.prepare(
+      `WITH a AS (${ATTEMPTS_IN_WINDOW})
+       SELECT host, CAST((started_at - @since) / @bucketMs AS INTEGER) AS bucket, count(*) AS attempts, sum(ok) AS succeeded
+       FROM a GROUP BY host, bucket`,
+    ),
+    pendingByHost: db.prepare(
+      `SELECT host, count(*) AS n FROM deliveries
+       WHERE state IN ('pending', 'delivering')
+         AND (@owner IS NULL OR job_id IN (SELECT id FROM jobs WHERE owner = @owner))
+       GROUP BY host`,
     ),
     forJob: db.prepare(`${FULL} WHERE d.job_id = ? ORDER BY d.rowid`),
     countByState: db.prepare(`SELECT count(*) AS n FROM deliveries WHERE state = ?`),
@@ -423,9 +455,26 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
       const r = q.getDelivery.get(id) as Row | undefined;
       return r ? deliveryFromRow(r) : null;
     },
-    async listDeliveries({ state, limit, owner }) {
-      const rows = q.listDeliveries.all({ state: state ?? null, limit, owner: owner ?? null });
+    async listDeliveries(f) {
+      const rows = q.listDeliveries.all({
+        state: f.state ?? null,
+        host: f.host ?? null,
+        event: f.event ?? null,
+        since: f.since ?? null,
+        until: f.until ?? null,
+        limit: f.limit,
+        owner: f.owner ?? null,
+      });
       return (rows as Row[]).map(deliveryFromRow);
+    },
+    async receiverStats({ since, now, bucketMs, owner }) {
+      const window = { since, now, owner: owner ?? null };
+      return receiverStatsFromRows(
+        q.receiverSummary.all(window) as Row[],
+        q.receiverBuckets.all({ ...window, bucketMs }) as Row[],
+        q.pendingByHost.all({ owner: owner ?? null }) as Row[],
+        Math.ceil((now - since) / bucketMs),
+      );
     },
     async deliveriesForJob(jobId) {
       return (q.forJob.all(jobId) as Row[]).map(deliveryFromRow);

@@ -175,6 +175,34 @@ export interface DeliveryFilter {
   owner?: string | null | undefined;
 }
 
+/** Which deliveries a listing returns, newest first (the console's and `GET /deliveries` filters). */
+export interface DeliveryListFilter {
+  state?: DeliveryState | undefined;
+  /** host[:port], lower-case */
+  host?: string | undefined;
+  event?: WebhookEvent | undefined;
+  /** created in [since, until) */
+  since?: number | undefined;
+  until?: number | undefined;
+  limit: number;
+  owner?: string | null | undefined;
+}
+
+/** One receiver host's figures over a window of attempts (`receiverStats`). */
+export interface ReceiverStats {
+  host: string;
+  attempts: number;
+  /** attempts answered 2xx */
+  succeeded: number;
+  /** nearest-rank percentiles of attempt latency; null without attempts */
+  p50LatencyMs: number | null;
+  p99LatencyMs: number | null;
+  /** deliveries to the host waiting or in flight now (pending or delivering) */
+  pending: number;
+  /** attempts per bucket of `bucketMs` from `since` (index 0 = oldest), all buckets present */
+  buckets: Array<{ attempts: number; succeeded: number }>;
+}
+
 export interface DeliveryChange {
   url?: string | undefined;
   authHeader?: { name: string; value: string } | null | undefined;
@@ -293,11 +321,17 @@ export interface Store {
   /** deliveries created in [since, until) in a state, optionally of one host or URL prefix, oldest first (recovery) */
   findDeliveries(filter: DeliveryFilter): Promise<DeliveryRow[]>;
   getDelivery(id: string): Promise<DeliveryRow | null>;
-  listDeliveries(filter: {
-    state?: DeliveryState | undefined;
-    limit: number;
+  listDeliveries(filter: DeliveryListFilter): Promise<DeliveryRow[]>;
+  /**
+   * Per receiver host: attempts started in [since, now) with success count, p50/p99 latency and
+   * `buckets` of `bucketMs`, plus the deliveries pending for it now; hosts with either, by host.
+   */
+  receiverStats(q: {
+    since: number;
+    now: number;
+    bucketMs: number;
     owner?: string | null | undefined;
-  }): Promise<DeliveryRow[]>;
+  }): Promise<ReceiverStats[]>;
   deliveriesForJob(jobId: string): Promise<DeliveryRow[]>;
   attemptsFor(deliveryId: string): Promise<AttemptRow[]>;
   /**

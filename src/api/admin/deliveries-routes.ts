@@ -15,12 +15,28 @@ import { deliveryView, eventView, holdOf } from "../views.ts";
 
 const query = { what: "query string" };
 
+export const isoTime = (field: string) =>
+  z.iso
+    .datetime({ offset: true, error: `${field} must be an ISO 8601 time such as 2026-11-26T09:00:00Z` })
+    .transform((s) => Date.parse(s));
+
 const listQuery = z.object({
   state: z.enum(["pending", "delivering", "delivered", "abandoned"]).optional(),
+  host: z
+    .string()
+    .trim()
+    .min(1)
+    .max(300)
+    .transform((h) => h.toLowerCase())
+    .optional(),
+  event: z.enum(["transcriptDelivered", "summaryDelivered"]).optional(),
+  /** created in [since, until) */
+  since: isoTime("since").optional(),
+  until: isoTime("until").optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
-const redeliverBody = z.object({
+export const redeliverBody = z.object({
   url: httpUrl("url").optional(),
   auth_header_name: headerName.optional(),
   auth_header_value: headerValue.optional(),
@@ -29,12 +45,7 @@ const redeliverBody = z.object({
   now: z.boolean().optional(),
 });
 
-const isoTime = (field: string) =>
-  z.iso
-    .datetime({ offset: true, error: `${field} must be an ISO 8601 time such as 2026-11-26T09:00:00Z` })
-    .transform((s) => Date.parse(s));
-
-const recoverBody = z.object({
+export const recoverBody = z.object({
   since: isoTime("since"),
   until: isoTime("until").optional(),
   state: z.enum(["abandoned", "delivered"]).default("abandoned"),
@@ -50,7 +61,7 @@ const recoverBody = z.object({
   limit: z.number().int().min(1).max(10_000).default(1000),
 });
 
-const eventsQuery = z.object({
+export const eventsQuery = z.object({
   after: z.string().optional(),
   since: isoTime("since").optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),

@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
+import { z } from "zod";
 import { AppError } from "../../core/errors.ts";
 import type { TranscriptionParams } from "../../core/transcription-job.ts";
 import { safeExtension } from "../../store/blobs.ts";
@@ -22,6 +23,26 @@ import { deleteJob } from "../../core/delete-job.ts";
 import { requestSummary } from "../views.ts";
 
 export type { CallApiDeps };
+
+const CALL_UUID_REQUIRED = "call_uuid is required: GET /transcribe?call_uuid=…";
+const LIMIT_RANGE = "limit must be an integer from 1 to 1000";
+
+/** `GET /transcribe?call_uuid=…&limit=…` (other parameters are ignored). */
+export const callRequestsQuery = z.object({
+  call_uuid: z.string().trim().min(1, CALL_UUID_REQUIRED),
+  limit: z.coerce.number().int(LIMIT_RANGE).min(1, LIMIT_RANGE).max(1000, LIMIT_RANGE).default(100),
+});
+
+function parseCallRequestsQuery(raw: unknown) {
+  const r = callRequestsQuery.safeParse(raw);
+  if (r.success) return r.data;
+  const field = String(r.error.issues[0]!.path[0]);
+  if (field === "limit") throw new AppError("invalid_field", LIMIT_RANGE, { field });
+  const given = (raw as Record<string, unknown> | null)?.call_uuid;
+  throw typeof given === "string" || given === undefined
+    ? new AppError("missing_field", CALL_UUID_REQUIRED, { field })
+    : new AppError("invalid_field", "call_uuid must be given once", { field });
+}
 
 export function registerTranscribeRoutes(app: FastifyInstance, deps: CallApiDeps): void {
   app.post("/transcribe", { onRequest: queueRoomHook(deps) }, async (req, reply) => {
@@ -56,6 +77,7 @@ export function registerTranscribeRoutes(app: FastifyInstance, deps: CallApiDeps
         ...(fields.wordTimestamps && { wordTimestamps: true }),
         format: fields.format ?? deps.transcriptFormat,
         ...(fields.vocabulary?.length && { vocabulary: fields.vocabulary }),
+        ...(fields.redactPii && { redactPii: fields.redactPii }),
         source: upload?.file
           ? { kind: "upload", filename: upload.file.filename }
           : { kind: "uri", uri: fields.uri! },
@@ -80,17 +102,8 @@ export function registerTranscribeRoutes(app: FastifyInstance, deps: CallApiDeps
   registerReadRoute(app, deps, "/transcribe", "transcription");
 
   // a call's requests, newest first (GET /transcribe?call_uuid=…)
-  app.get<{ Querystring: { call_uuid?: string; limit?: string } }>("/transcribe", async (req) => {
-    const callUuid = req.query.call_uuid?.trim();
-    if (!callUuid) {
-      throw new AppError("missing_field", "call_uuid is required: GET /transcribe?call_uuid=…", {
-        field: "call_uuid",
-      });
-    }
-    const limit = Number(req.query.limit ?? 100);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-      throw new AppError("invalid_field", "limit must be an integer from 1 to 1000", { field: "limit" });
-    }
+  app.get("/transcribe", async (req) => {
+    const { call_uuid: callUuid, limit } = parseCallRequestsQuery(req.query);
     const jobs = await deps.store.listJobs({
       callUuid,
       kind: "transcription",

@@ -7,6 +7,7 @@ import { AppError } from "../../core/errors.ts";
 import { EVENT_HEADER } from "../../delivery/worker.ts";
 import { TRANSCRIPT_FORMATS, type TranscriptFormat } from "../../pipeline/format-text.ts";
 import { vocabularyList } from "../../engines/asr/vocabulary.ts";
+import { PII_POLICIES, piiPolicyList, type RedactionRequest } from "../../redaction/policies.ts";
 import { parseInput } from "../validation.ts";
 
 export const httpUrl = (field: string) =>
@@ -96,6 +97,9 @@ export const transcribeFieldsSchema = z.object({
   word_timestamps: strictBoolean("word_timestamps").optional(),
   format: transcriptFormat.optional(),
   vocabulary: vocabularyList.optional(),
+  redact_pii: strictBoolean("redact_pii").optional(),
+  redact_pii_policies: piiPolicyList.optional(),
+  redact_pii_audio: strictBoolean("redact_pii_audio").optional(),
 });
 
 export interface CallbackFields {
@@ -116,6 +120,8 @@ export interface TranscribeFields extends CallbackFields {
   format: TranscriptFormat | undefined;
   /** terms to listen for (the server's ASR_VOCABULARY is added when the job runs) */
   vocabulary: string[] | undefined;
+  /** `redact_pii` with its policies (all unless named) and `redact_pii_audio`; undefined: no redaction */
+  redactPii: RedactionRequest | undefined;
 }
 
 type ParsedCallback = {
@@ -166,13 +172,36 @@ export function parseTranscribeFields(input: unknown): TranscribeFields {
     wordTimestamps: f.word_timestamps ?? false,
     format: f.format,
     vocabulary: f.vocabulary,
+    redactPii: redactionFields(f),
   };
+}
+
+/** `redact_pii`, `redact_pii_policies`, `redact_pii_audio` (both need `redact_pii: true`). */
+export function redactionFields(f: {
+  redact_pii?: boolean | undefined;
+  redact_pii_policies?: RedactionRequest["policies"] | undefined;
+  redact_pii_audio?: boolean | undefined;
+}): RedactionRequest | undefined {
+  const dependent = f.redact_pii_audio
+    ? "redact_pii_audio"
+    : f.redact_pii_policies
+      ? "redact_pii_policies"
+      : null;
+  if (!f.redact_pii) {
+    if (dependent === null) return undefined;
+    throw new AppError(
+      f.redact_pii === false ? "conflicting_fields" : "missing_field",
+      `${dependent} needs redact_pii: true`,
+      { field: "redact_pii" },
+    );
+  }
+  return { policies: f.redact_pii_policies ?? [...PII_POLICIES], audio: f.redact_pii_audio ?? false };
 }
 
 /**
  * Multipart fields are strings: `speaker_aliases` holds JSON (left as the raw string when it is not
  * JSON, so the schema reports the expected format); `summarize` stays "true"/"false"; `vocabulary`
- * is a JSON array or a comma-separated list.
+ * and `redact_pii_policies` are a JSON array or a comma-separated list.
  */
 export function fromFormFields(fields: Record<string, string>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...fields };
@@ -184,6 +213,9 @@ export function fromFormFields(fields: Record<string, string>): Record<string, u
     }
   }
   if (fields.vocabulary !== undefined) out.vocabulary = vocabularyField(fields.vocabulary);
+  // the same list forms: ["email_address","phone_number"] or email_address,phone_number
+  if (fields.redact_pii_policies !== undefined)
+    out.redact_pii_policies = vocabularyField(fields.redact_pii_policies);
   return out;
 }
 

@@ -19,10 +19,14 @@ import { createJob, queueRoomHook, type CallApiDeps } from "../call/jobs.ts";
 import { checkInputSize, inputChars } from "../call/summarize-routes.ts";
 import {
   checkLanguage,
+  redactionFields,
   retentionHours,
+  strictBoolean,
   transcriptFormat,
   vocabularyField,
 } from "../call/transcribe-schema.ts";
+import { piiPolicyList, type RedactionRequest } from "../../redaction/policies.ts";
+import { AppError } from "../../core/errors.ts";
 import { vocabularyList } from "../../engines/asr/vocabulary.ts";
 import { receiveMultipart } from "../call/upload.ts";
 import { V1Error } from "./errors.ts";
@@ -60,60 +64,78 @@ function parseMetadata(raw: string | undefined): Record<string, unknown> | undef
   return v as Record<string, unknown>;
 }
 
-const listQuery = z.object({
-  limit: z.string().optional(),
-  cursor: z.string().optional(),
-  status: z.string().optional(),
-  type: z.string().optional(),
+const ISO_TIME = "created_after must be an ISO 8601 date-time";
+
+/**
+ * `GET /v1/transcriptions` query (also the OpenAPI description). Repeated parameters arrive as
+ * arrays and fail `invalid_type`; see `listError` for the codes.
+ */
+export const listQuery = z.object({
+  limit: z
+    .string()
+    .regex(/^\d+$/)
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(100))
+    .optional()
+    .meta({ description: "page size: an integer from 1 to 100 (default 10)" }),
+  cursor: z
+    .string()
+    .refine((c) => decodeCursor(c) !== null)
+    .optional()
+    .meta({ description: "`next_cursor` of the previous page" }),
+  status: z.enum(statuses).optional(),
+  type: z.enum(kinds).optional(),
   language: z.string().optional(),
-  created_after: z.string().optional(),
+  created_after: z
+    .string()
+    .refine((s) => !Number.isNaN(Date.parse(s)), ISO_TIME)
+    .optional()
+    .meta({ format: "date-time" }),
   job_id: z.string().optional(),
 });
 
-function parseList(raw: unknown, owner: string | null) {
-  const q = listQuery.safeParse(raw);
-  if (!q.success) throw new V1Error("INVALID_FILTER", "query parameters must each be given once");
-  const { limit = "10", cursor, status, type, language, created_after, job_id } = q.data;
-  const n = Number(limit);
-  if (!/^\d+$/.test(limit) || n < 1 || n > 100) {
-    throw new V1Error(
+/** The first problem of a list query as SPEC.md's codes: INVALID_PAGINATION or INVALID_FILTER. */
+function listError(error: z.ZodError, raw: Record<string, unknown>): V1Error {
+  if (error.issues.some((i) => i.code === "invalid_type" && i.path.length === 1)) {
+    return new V1Error("INVALID_FILTER", "query parameters must each be given once");
+  }
+  const field = String(error.issues[0]!.path[0]);
+  const value = raw[field];
+  if (field === "limit") {
+    return new V1Error(
       "INVALID_PAGINATION",
-      `limit must be an integer from 1 to 100, not ${JSON.stringify(limit)}`,
+      `limit must be an integer from 1 to 100, not ${JSON.stringify(value)}`,
     );
   }
-  const before = cursor === undefined ? undefined : decodeCursor(cursor);
-  if (before === null) throw new V1Error("INVALID_PAGINATION", "cursor is not one this server gave out");
-  const oneOf = <T extends string>(
-    name: string,
-    v: string | undefined,
-    allowed: readonly T[],
-  ): T | undefined => {
-    if (v === undefined || (allowed as readonly string[]).includes(v)) return v as T | undefined;
-    throw new V1Error("INVALID_FILTER", `${name} must be one of ${allowed.join(", ")}`, { [name]: v });
-  };
-  let createdAfter: number | undefined;
-  if (created_after !== undefined) {
-    createdAfter = Date.parse(created_after);
-    if (Number.isNaN(createdAfter)) {
-      throw new V1Error("INVALID_FILTER", "created_after must be an ISO 8601 date-time", { created_after });
-    }
+  if (field === "cursor") return new V1Error("INVALID_PAGINATION", "cursor is not one this server gave out");
+  if (field === "status" || field === "type") {
+    const allowed = field === "status" ? statuses : kinds;
+    return new V1Error("INVALID_FILTER", `${field} must be one of ${allowed.join(", ")}`, { [field]: value });
   }
+  return new V1Error("INVALID_FILTER", ISO_TIME, { [field]: value });
+}
+
+function parseList(raw: unknown, owner: string | null) {
+  const q = listQuery.safeParse(raw);
+  if (!q.success) throw listError(q.error, (raw ?? {}) as Record<string, unknown>);
+  const { limit = 10, cursor, status, type, language, created_after, job_id } = q.data;
   return {
     owner: owner ?? undefined,
-    status: oneOf("status", status, statuses),
-    kind: oneOf("type", type, kinds),
+    status,
+    kind: type,
     lang: language,
     jobId: job_id,
-    createdAfter,
-    before,
-    limit: n,
+    createdAfter: created_after === undefined ? undefined : Date.parse(created_after),
+    before: cursor === undefined ? undefined : (decodeCursor(cursor) ?? undefined),
+    limit,
   };
 }
 
-const postprocessBody = z.object({
+/** `POST /v1/summarize` and `POST /v1/tag`: exactly one source (checked in the route). */
+export const postprocessBody = z.object({
   transcription_job_id: z.string().trim().min(1).optional(),
   transcript_text: z.string().optional(),
-  retention_hours: z.unknown().optional(),
+  retention_hours: retentionHours.optional(),
 });
 
 function parseRetention(raw: unknown): number | undefined {
@@ -139,6 +161,52 @@ function parseVocabulary(raw: string | undefined): string[] | undefined {
   if (!r.success) throw new V1Error("INVALID_REQUEST", r.error.issues[0]?.message ?? "vocabulary is invalid");
   return r.data.length ? r.data : undefined;
 }
+
+const redactionForm = z.object({
+  redact_pii: strictBoolean("redact_pii").optional(),
+  redact_pii_policies: piiPolicyList.optional(),
+  redact_pii_audio: strictBoolean("redact_pii_audio").optional(),
+});
+
+/** The `redact_pii`, `redact_pii_policies` (JSON array or comma-separated) and `redact_pii_audio` form fields. */
+function parseRedaction(fields: Record<string, string>): RedactionRequest | undefined {
+  const raw = {
+    redact_pii: fields.redact_pii?.trim(),
+    redact_pii_policies:
+      fields.redact_pii_policies === undefined ? undefined : vocabularyField(fields.redact_pii_policies),
+    redact_pii_audio: fields.redact_pii_audio?.trim(),
+  };
+  const r = redactionForm.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const field = String(issue?.path[0] ?? "redact_pii");
+    throw new V1Error("INVALID_REQUEST", issue?.message ?? `${field} is invalid`, { field });
+  }
+  try {
+    return redactionFields(r.data);
+  } catch (err) {
+    if (err instanceof AppError) throw new V1Error("INVALID_REQUEST", err.message, { field: err.field });
+    throw err;
+  }
+}
+
+/**
+ * The form fields of `POST /v1/transcriptions` besides the `file` part (strings on the wire), for
+ * the OpenAPI description: the very schemas the parsers above validate each field with.
+ */
+export const uploadForm = z.object({
+  language: z.string().optional().meta({ description: "language code, default en" }),
+  metadata: z
+    .string()
+    .optional()
+    .meta({
+      description: 'a JSON object, kept with the job (e.g. {"agent":"A17"}); its call_uuid names the call',
+    }),
+  retention_hours: retentionHours.optional(),
+  format: transcriptFormat.optional(),
+  vocabulary: vocabularyList.optional(),
+  ...redactionForm.shape,
+});
 
 export function registerJobsApi(app: FastifyInstance, deps: JobsApiDeps): void {
   /** The job, if it exists and the caller may see it. */
@@ -166,6 +234,7 @@ export function registerJobsApi(app: FastifyInstance, deps: JobsApiDeps): void {
       const retention = parseRetention(upload.fields.retention_hours);
       const format = parseFormat(upload.fields.format) ?? deps.transcriptFormat;
       const vocabulary = parseVocabulary(upload.fields.vocabulary);
+      const redactPii = parseRedaction(upload.fields);
       const lang = upload.fields.language?.trim() || "en";
       checkLanguage(lang, deps.recognizer.languages, deps.recognizer.name);
       const info = await probeAudio(deps.blobs.pathOf(upload.file.name));
@@ -201,6 +270,7 @@ export function registerJobsApi(app: FastifyInstance, deps: JobsApiDeps): void {
         wordTimestamps: true,
         format,
         ...(vocabulary && { vocabulary }),
+        ...(redactPii && { redactPii }),
         source: {
           kind: "upload",
           filename: upload.file.filename ? path.basename(upload.file.filename) : null,
@@ -268,13 +338,16 @@ export function registerJobsApi(app: FastifyInstance, deps: JobsApiDeps): void {
   const postprocess = (kind: "summary" | "tags") => async (req: FastifyRequest, reply: FastifyReply) => {
     const b = postprocessBody.safeParse(req.body);
     if (!b.success) {
+      const issue = b.error.issues[0]!;
+      // only a bad retention_hours in an otherwise good body is INVALID_REQUEST (with its message)
+      if (b.error.issues.every((i) => i.path[0] === "retention_hours"))
+        throw new V1Error("INVALID_REQUEST", issue.message);
       throw new V1Error(
         "INVALID_JSON_BODY",
         "send a JSON object with transcription_job_id or transcript_text",
       );
     }
-    const { transcription_job_id: sourceId, transcript_text: text } = b.data;
-    const retention = parseRetention(b.data.retention_hours);
+    const { transcription_job_id: sourceId, transcript_text: text, retention_hours: retention } = b.data;
     if (sourceId !== undefined && text !== undefined) {
       throw new V1Error(
         "MULTIPLE_TRANSCRIPT_SOURCES",

@@ -67,6 +67,9 @@ export function jobDetail(job: JobRow) {
     type: job.kind,
     ...(src?.kind === "request" && { source_job_id: src.requestId }),
     ...(body !== undefined && { result: body }),
+    // not in Kawa's API: seconds of audio done while a transcription runs (a client's progress bar)
+    ...(job.status === "processing" &&
+      job.progress && { progress: { done_seconds: job.progress.done, total_seconds: job.progress.total } }),
     ...(job.status === "failed" && { error: { code: job.errorCode, message: job.errorMessage } }),
     created_at: iso(job.createdAt),
     updated_at: iso(job.updatedAt),

@@ -19,5 +19,5 @@ export function renderSource(src: SummarySource, maxChars = 24_000): string {
 }
 
 export const TRANSCRIPT_NOTE =
-  "The transcript comes from an offline speech recognizer: it is lowercase, unpunctuated and may contain " +
-  'misrecognised words. In two-speaker calls "Agent" is the contact-centre agent and "User" is the customer.';
+  "The transcript comes from a speech recognizer: it may be lowercase and unpunctuated or formatted " +
+  '(digits, sentence case), and may contain misrecognised words. In two-speaker calls "Agent" is the contact-centre agent and "User" is the customer.';

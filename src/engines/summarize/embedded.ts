@@ -1,12 +1,9 @@
 /**
- * Deterministic, offline summarizer: segments the call by topic, then writes one templated summary
- * per topic from what the customer asked, what the agent did and how it ended.
+ * Deterministic, offline summarizer: one summary per topic of the call (one topic unless the customer
+ * clearly changes subject), each sentence reporting the utterances it rests on (grounded.ts).
  */
-import { composeSummary } from "./compose.ts";
-import { segmentCall, type TopicGroup } from "./segment.ts";
-import { extractSlots } from "./slots.ts";
+import { analyseSource, type CallAnalysis } from "./grounded.ts";
 import { defaultTaxonomy, generalTopic, type Taxonomy } from "./taxonomy.ts";
-import { toTurns } from "./text.ts";
 import type { Summarizer, SummarySource, TopicSummary } from "./types.ts";
 
 export interface EmbeddedSummarizerOptions {
@@ -17,20 +14,17 @@ const EMPTY_SUMMARY = "The call contained no transcribed speech, so there was no
 const UNMATCHED_SUMMARY =
   "The call did not match any known contact-centre topic, and no clear request, action or outcome could be identified.";
 
-/** Topic groups for a source, most prominent first; exported for the tagger. */
-export function analyseSource(src: SummarySource, tax: Taxonomy): TopicGroup[] {
-  return segmentCall(toTurns(src), tax, generalTopic(tax));
+export function summariesOf(analysis: CallAnalysis, tax: Taxonomy): TopicSummary[] {
+  if (analysis.sections.length === 0) return [{ topic: generalTopic(tax).label, summary: EMPTY_SUMMARY }];
+  return analysis.sections.map((s) => {
+    const said = s.statements.some((st) => st.kind !== "outcome");
+    const summary = !s.matched && !said ? UNMATCHED_SUMMARY : s.statements.map((st) => st.text).join(" ");
+    return { topic: s.topic.label, summary };
+  });
 }
 
 export function summarizeSource(src: SummarySource, tax: Taxonomy): TopicSummary[] {
-  const general = generalTopic(tax);
-  const groups = analyseSource(src, tax);
-  if (groups.length === 0) return [{ topic: general.label, summary: EMPTY_SUMMARY }];
-  return groups.map((g) => {
-    const slots = extractSlots(g.turns, g.topic.id);
-    const empty = !g.matched && !slots.issues.length && !slots.requests.length && !slots.actions.length;
-    return { topic: g.topic.label, summary: empty ? UNMATCHED_SUMMARY : composeSummary(g.topic, slots) };
-  });
+  return summariesOf(analyseSource(src, tax), tax);
 }
 
 export function createEmbeddedSummarizer(opts: EmbeddedSummarizerOptions = {}): Summarizer {

@@ -55,12 +55,19 @@ export function summarySchema(labels: readonly string[]): JsonSchemaSpec<TopicSu
 function systemPrompt(labels: readonly string[], general: string): string {
   return [
     "You summarise contact-centre calls.",
-    `Split the call into its topics and label each with exactly one of these labels: ${labels.join("; ")}.`,
+    `Label the call with exactly one of these topics: ${labels.join("; ")}.`,
     `Use "${general}" when nothing else fits.`,
+    "Give one summary per call; add a second one only when the customer clearly changes subject",
+    '(for example "while I\'m on, I also need to change my address"), never for two aspects of the same request.',
     "For each topic write two or three plain sentences in the third person: what the customer reported or asked for,",
-    "what the agent did (for example checked, refunded, reset, sent, cancelled, escalated), and end with",
+    "what the agent did, and end with",
     '"Outcome: …" (for example resolved, refund issued, pending follow-up, escalated, customer unhappy).',
-    "Do not invent details that are not in the call. Put the main reason for the call first.",
+    "Only state what an utterance in the call says: every request, action and outcome must be one that a",
+    "speaker actually stated, in their words or a close paraphrase; do not infer or invent anything else.",
+    'An offer is not an action: if the agent offers something ("would you like me to book an engineer?") and',
+    "the customer declines, do not say it was done; at most say it was offered and declined.",
+    "A promise of later work is pending, not done. Never give one call contradictory outcomes",
+    '(for example "not confirmed" and "refund issued"). Put the main reason for the call first.',
     TRANSCRIPT_NOTE,
     'Reply with JSON only: {"summaries":[{"topic":"<label>","summary":"<text>"}]}.',
   ].join(" ");

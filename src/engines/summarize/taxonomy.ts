@@ -1,8 +1,8 @@
 /**
- * Contact-centre topic taxonomy as data. Weights: 3 = a phrase that alone names the topic, 2 = a
- * strong hint, 1 or less = a word other topics also use. Lexicons include common speech-recognizer
- * mishearings ("pass word", "why fi", "rooter", "re fund", "in voice"), since transcripts are ASR output.
- * Deployments extend it with JSON (env SUMMARY_TAXONOMY_JSON), see `loadTaxonomy`.
+ * Contact-centre topic taxonomy: ids and labels. Topics are recognised by a classifier trained on
+ * labelled utterances (classifier.ts, corpus/summarize/topics.jsonl). Deployments add topics, or
+ * training material to existing ones, with JSON (env SUMMARY_TAXONOMY_JSON), see `loadTaxonomy`:
+ * `examples` are whole utterances; `keywords` are short examples, repeated by their weight (0–10).
  */
 import { z } from "zod";
 import { compilePhrase, type Phrase } from "./text.ts";
@@ -12,6 +12,8 @@ export interface TopicDef {
   label: string;
   /** phrase → weight */
   keywords: Record<string, number>;
+  /** example utterances of the topic */
+  examples?: string[];
 }
 
 export interface CompiledTerm extends Phrase {
@@ -23,6 +25,7 @@ export interface Topic {
   id: string;
   label: string;
   terms: CompiledTerm[];
+  examples: string[];
 }
 
 export interface Taxonomy {
@@ -31,309 +34,20 @@ export interface Taxonomy {
 
 export const GENERAL_ENQUIRY_ID = "general_enquiry";
 
-const kw = (weight: number, ...phrases: string[]) =>
-  Object.fromEntries(phrases.map((p) => [p, weight])) as Record<string, number>;
-
+/**
+ * The default topics. Their training examples are labelled utterances in corpus/summarize/topics.jsonl;
+ * keywords and examples given here (or through SUMMARY_TAXONOMY_JSON) are added to them.
+ */
 export const DEFAULT_TOPICS: readonly TopicDef[] = [
-  {
-    id: "billing_issue",
-    label: "Billing Issue",
-    keywords: {
-      ...kw(
-        3,
-        "charged twice",
-        "double charge",
-        "double charged",
-        "charged two times",
-        "billed twice",
-        "duplicate charge",
-        "overcharged",
-        "over charged",
-        "wrong amount",
-        "bill is too high",
-        "higher than usual",
-        "extra charge",
-        "my bill",
-        "last bill",
-      ),
-      ...kw(2, "bill", "billing", "invoice", "in voice", "statement", "charge", "billed", "fee", "tariff"),
-      ...kw(1, "amount", "balance", "price went up", "direct debit amount"),
-      ...kw(0.5, "built", "pill"),
-    },
-  },
-  {
-    id: "payments_refunds",
-    label: "Payments/Refunds",
-    keywords: {
-      ...kw(
-        3,
-        "refund",
-        "money back",
-        "re fund",
-        "payment method",
-        "card details",
-        "update my card",
-        "new card",
-        "card expired",
-        "card has expired",
-        "payment failed",
-        "payment declined",
-        "reimburse",
-        "chargeback",
-        "direct debit",
-      ),
-      ...kw(
-        2,
-        "payment",
-        "paid",
-        "card",
-        "bank details",
-        "debit card",
-        "credit card",
-        "expiry date",
-        "declined",
-      ),
-      ...kw(1, "pay", "money", "transaction", "bank", "instalment", "sort code"),
-    },
-  },
-  {
-    id: "account_access",
-    label: "Account Access",
-    keywords: {
-      ...kw(
-        3,
-        "password",
-        "pass word",
-        "log in",
-        "login",
-        "logon",
-        "log on",
-        "sign in",
-        "locked out",
-        "account locked",
-        "account is locked",
-        "two factor",
-        "verification code",
-        "reset link",
-        "username",
-        "user name",
-        "access my account",
-        "get into my account",
-        "security code",
-        "one time code",
-      ),
-      ...kw(2, "locked", "unlock", "lock", "access", "online account", "pin", "authentication"),
-      ...kw(1.5, "reset"),
-      ...kw(1, "code", "website", "portal"),
-      ...kw(0.5, "account"),
-    },
-  },
-  {
-    id: "technical_problem",
-    label: "Technical Problem",
-    keywords: {
-      ...kw(
-        3,
-        "internet",
-        "broadband",
-        "wifi",
-        "wi fi",
-        "why fi",
-        "router",
-        "rooter",
-        "modem",
-        "outage",
-        "no signal",
-        "keeps crashing",
-        "crash",
-        "error message",
-        "stopped working",
-        "keeps dropping",
-        "drops out",
-        "no service",
-        "line test",
-        "buffering",
-        "freezes",
-        "frozen",
-        "reinstall",
-      ),
-      ...kw(
-        2,
-        "not working",
-        "isn't working",
-        "connection",
-        "app",
-        "error",
-        "bug",
-        "signal",
-        "slow",
-        "reboot",
-        "restart",
-        "disconnect",
-        "offline",
-        "engineer",
-        "technician",
-        "fault",
-        "dropping",
-        "speed",
-        "loading",
-      ),
-      ...kw(1, "update", "device", "phone line", "cable", "light", "lights"),
-    },
-  },
-  {
-    id: "cancellation",
-    label: "Cancellation",
-    keywords: {
-      ...kw(
-        3,
-        "cancel",
-        "cancellation",
-        "close my account",
-        "terminate",
-        "termination",
-        "end my contract",
-        "switch provider",
-        "switching provider",
-        "notice period",
-        "cancel my subscription",
-        "cancel my contract",
-        "cancel my membership",
-        "stop my subscription",
-      ),
-      ...kw(2, "leave", "leaving", "switching to", "end my", "close the account"),
-      ...kw(1.5, "contract", "subscription"),
-      ...kw(1, "membership", "council", "cancer"),
-    },
-  },
-  {
-    id: "orders_delivery",
-    label: "Orders/Delivery",
-    keywords: {
-      ...kw(
-        3,
-        "delivery",
-        "parcel",
-        "courier",
-        "tracking",
-        "tracking number",
-        "dispatched",
-        "shipped",
-        "shipping",
-        "wrong item",
-        "wrong size",
-        "wrong colour",
-        "wrong color",
-        "damaged",
-        "return label",
-        "out for delivery",
-        "out of stock",
-        "hasn't arrived",
-        "has not arrived",
-        "not arrived",
-        "never arrived",
-      ),
-      ...kw(2.5, "order", "deliver", "delivered", "arrive", "arrived", "replacement", "exchange", "package"),
-      ...kw(2, "item", "driver", "depot", "in stock", "sent me"),
-      ...kw(1.5, "return"),
-      ...kw(1, "box", "career", "post", "order number", "received"),
-    },
-  },
-  {
-    id: "complaint",
-    label: "Complaint",
-    keywords: {
-      ...kw(
-        3,
-        "complaint",
-        "complain",
-        "rude",
-        "unprofessional",
-        "hung up on me",
-        "attitude",
-        "shouted",
-        "disrespectful",
-        "poor service",
-        "terrible service",
-        "worst service",
-        "member of staff",
-        "nobody called back",
-        "no one called back",
-      ),
-      ...kw(2, "staff", "treated", "ignored", "hung up", "customer service", "store manager"),
-      ...kw(1.5, "manager", "supervisor"),
-      ...kw(1, "unacceptable", "disgusting", "appalling"),
-    },
-  },
-  {
-    id: "sales_upgrade",
-    label: "Sales/Upgrade",
-    keywords: {
-      ...kw(
-        3,
-        "upgrade",
-        "up grade",
-        "new plan",
-        "better deal",
-        "more data",
-        "faster speed",
-        "faster package",
-        "new phone",
-        "handset",
-        "add a line",
-        "bundle",
-        "premium",
-        "price plan",
-        "switch plan",
-        "change my plan",
-        "bigger plan",
-      ),
-      ...kw(2, "plan", "deal", "package deal", "buy", "purchase", "promotion", "add on", "unlimited"),
-      ...kw(1.5, "offer", "discount"),
-      ...kw(1, "tariff", "package", "data", "price"),
-    },
-  },
-  {
-    id: GENERAL_ENQUIRY_ID,
-    label: "General Enquiry",
-    keywords: {
-      ...kw(
-        3,
-        "opening hours",
-        "open on",
-        "what time",
-        "are you open",
-        "do you open",
-        "closing time",
-        "change my address",
-        "change of address",
-        "new address",
-        "moved house",
-        "moving house",
-        "update my address",
-        "update my details",
-        "contact details",
-        "quick question",
-        "enquiry",
-        "inquiry",
-      ),
-      ...kw(
-        2,
-        "hours",
-        "question",
-        "address",
-        "store",
-        "branch",
-        "shop",
-        "bank holiday",
-        "where is",
-        "how do i",
-        "information",
-      ),
-      ...kw(1.5, "open", "close"),
-      ...kw(1, "details", "weekend", "saturday", "sunday", "location", "phone number"),
-    },
-  },
+  { id: "billing_issue", label: "Billing Issue", keywords: {} },
+  { id: "payments_refunds", label: "Payments/Refunds", keywords: {} },
+  { id: "account_access", label: "Account Access", keywords: {} },
+  { id: "technical_problem", label: "Technical Problem", keywords: {} },
+  { id: "cancellation", label: "Cancellation", keywords: {} },
+  { id: "orders_delivery", label: "Orders/Delivery", keywords: {} },
+  { id: "complaint", label: "Complaint", keywords: {} },
+  { id: "sales_upgrade", label: "Sales/Upgrade", keywords: {} },
+  { id: GENERAL_ENQUIRY_ID, label: "General Enquiry", keywords: {} },
 ];
 
 const weightSchema = z.number().finite().min(0).max(10);
@@ -353,7 +67,8 @@ const topicSchema = z
       .regex(/^[a-z0-9_]+$/, "id must be lowercase letters, digits and _")
       .optional(),
     label: z.string({ error: "label must be a string" }).trim().min(1, "label must not be empty"),
-    keywords: keywordsSchema,
+    keywords: keywordsSchema.optional(),
+    examples: z.array(phraseSchema).optional(),
   })
   .strict();
 const extraSchema = z.preprocess(
@@ -387,16 +102,26 @@ function compile(def: TopicDef): Topic {
     const term = { ...compilePhrase(text), text, weight };
     if (term.stems.length) byStems.set(term.stems.join(" "), term);
   }
-  return { id: def.id, label: def.label, terms: [...byStems.values()].filter((t) => t.weight > 0) };
+  return {
+    id: def.id,
+    label: def.label,
+    terms: [...byStems.values()].filter((t) => t.weight > 0),
+    examples: [...(def.examples ?? [])],
+  };
 }
 
 /**
- * The default taxonomy, extended by `extraJson`: `{"topics":[{"id"?,"label","keywords":{phrase:weight}
- * | [phrase…]}]}` (or the bare array). A topic whose id or label matches an existing one adds to (or
- * re-weights) its keywords; any other becomes a new topic. Throws naming the offending entry.
+ * The default taxonomy, extended by `extraJson`: `{"topics":[{"id"?,"label","keywords"?:{phrase:weight}
+ * | [phrase…],"examples"?:[utterance…]}]}` (or the bare array). A topic whose id or label matches an
+ * existing one adds to (or re-weights) its keywords and examples; any other becomes a new topic. Both
+ * are training material for the topic classifier. Throws naming the offending entry.
  */
 export function loadTaxonomy(extraJson?: string): Taxonomy {
-  const defs: TopicDef[] = DEFAULT_TOPICS.map((t) => ({ ...t, keywords: { ...t.keywords } }));
+  const defs: TopicDef[] = DEFAULT_TOPICS.map((t) => ({
+    ...t,
+    keywords: { ...t.keywords },
+    examples: [...(t.examples ?? [])],
+  }));
   if (extraJson !== undefined && extraJson.trim() !== "") {
     let parsed: unknown;
     try {
@@ -414,10 +139,16 @@ export function loadTaxonomy(extraJson?: string): Taxonomy {
     for (const t of result.data.topics) {
       const id = t.id ?? slug(t.label);
       if (!id) throw new Error(`summary taxonomy JSON: topic "${t.label}" has no usable id`);
-      const keywords = t.keywords;
+      const keywords = t.keywords ?? {};
+      const examples = t.examples ?? [];
+      if (!Object.keys(keywords).length && !examples.length) {
+        throw new Error(`summary taxonomy JSON: topic "${t.label}" needs keywords or examples`);
+      }
       const existing = defs.find((d) => d.id === id || d.label.toLowerCase() === t.label.toLowerCase());
-      if (existing) Object.assign(existing.keywords, keywords);
-      else defs.push({ id, label: t.label, keywords: { ...keywords } });
+      if (existing) {
+        Object.assign(existing.keywords, keywords);
+        existing.examples = [...(existing.examples ?? []), ...examples];
+      } else defs.push({ id, label: t.label, keywords: { ...keywords }, examples: [...examples] });
     }
   }
   return { topics: defs.map(compile) };
@@ -435,6 +166,7 @@ export function generalTopic(tax: Taxonomy): Topic {
       id: GENERAL_ENQUIRY_ID,
       label: "General Enquiry",
       terms: [],
+      examples: [],
     }
   );
 }

@@ -10,6 +10,8 @@ export type Role = "agent" | "customer" | "unknown";
 export interface Turn {
   index: number;
   role: Role;
+  /** the utterance as transcribed */
+  text: string;
   /** lowercase words, apostrophes kept */
   raw: string[];
   stems: string[];
@@ -100,7 +102,7 @@ export function isNegated(raw: readonly string[], index: number): boolean {
 
 export function makeTurn(index: number, role: Role, text: string): Turn {
   const raw = tokenize(text);
-  return { index, role, raw, stems: raw.map(stem) };
+  return { index, role, text: text.trim(), raw, stems: raw.map(stem) };
 }
 
 const AGENT_ALIAS = /agent|advisor|adviser|operator|rep\b|representative|staff|support/i;

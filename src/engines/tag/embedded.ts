@@ -1,11 +1,10 @@
 /**
- * Deterministic, offline tagger built on the embedded summarizer's analysis: the call's topics,
- * its outcome codes and the customer's sentiment (lexicon with negation handling).
+ * Deterministic, offline tagger on the embedded summarizer's analysis: the topics the classifier
+ * gives the call, the outcome its classified clauses support, and the customer's sentiment.
  */
-import { segmentCall } from "../summarize/segment.ts";
-import { extractSlots, sentimentOf } from "../summarize/slots.ts";
+import { analyseSource } from "../summarize/grounded.ts";
+import { sentimentOf } from "../summarize/sentiment.ts";
 import { defaultTaxonomy, generalTopic, type Taxonomy } from "../summarize/taxonomy.ts";
-import { toTurns } from "../summarize/text.ts";
 import type { SummarySource } from "../summarize/types.ts";
 import type { Tagger, Tags } from "./types.ts";
 
@@ -15,15 +14,12 @@ export interface EmbeddedTaggerOptions {
 
 export function tagSource(src: SummarySource, tax: Taxonomy): Tags {
   const general = generalTopic(tax);
-  const turns = toTurns(src);
-  const groups = segmentCall(turns, tax, general);
-  const primary = groups[0]?.topic ?? general;
-  const slots = extractSlots(turns, primary.id);
-  const customer = turns.filter((t) => t.role === "customer");
-  const mood = sentimentOf(customer.length ? customer : turns);
+  const a = analyseSource(src, tax);
+  const customer = a.turns.filter((t) => t.role === "customer");
+  const mood = sentimentOf(customer.length ? customer : a.turns);
   return {
-    call_reason: groups.length ? groups.map((g) => g.topic.id) : [general.id],
-    call_outcome: slots.outcomes,
+    call_reason: a.sections.length ? a.sections.map((s) => s.topic.id) : [general.id],
+    call_outcome: [...a.outcomes],
     customer_sentiment: mood.frustrated ? [mood.polarity, "frustrated"] : [mood.polarity],
   };
 }

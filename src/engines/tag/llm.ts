@@ -74,7 +74,8 @@ function systemPrompt(tax: Taxonomy): string {
   return [
     "You tag contact-centre calls.",
     `call_reason: the topics the customer called about, main one first, from: ${topics}.`,
-    `call_outcome: every outcome that applies, from: ${OUTCOME_TAGS.join(", ")}.`,
+    `call_outcome: every outcome that applies, from: ${OUTCOME_TAGS.join(", ")};`,
+    "only outcomes a speaker states (an offer the customer declined is not an action taken).",
     "customer_sentiment: one of positive, neutral, negative for how the customer felt overall,",
     'plus "frustrated" if they were clearly frustrated.',
     TRANSCRIPT_NOTE,

@@ -1,0 +1,105 @@
+/**
+ * whisper.cpp (npm `@napi-rs/whisper`, native binary in the package) in a worker thread: the
+ * binding's `full()` is synchronous and takes ~0.5-10 s per 30 s window, so it must not run on the
+ * server's event loop. The thread loads the model once at start and serves one window at a time.
+ *
+ * About the binding (0.0.4, whisper.cpp ~1.7):
+ * - Its `setupLogger` is never called. It installs a thread-safe JS callback that whisper.cpp's log
+ *   calls from inside `full()` (deadlock/use-after-free reports); without it the binding's own
+ *   log hook drops every message, which is what a server wants (errors are reported by us).
+ * - `full()` returns the text only. Times come from `onNewSegment`, a thread-safe callback queued
+ *   while `full()` runs and delivered once the thread's event loop turns: we wait for them after
+ *   `full()` returns, until they add up to the returned text.
+ * - Word times: token timestamps with `maxLen = 1` + `splitOnWord`, so each segment is one word
+ *   (whisper.cpp's own way to word-level output). Token probabilities are not exposed, so word
+ *   confidence is null.
+ * - Greedy decoding only: setting the beam-search strategy panics inside the binding and aborts the
+ *   process.
+ */
+import { createRequire } from "node:module";
+import { createThreadRpc, serveThreadRpc } from "../../worker/thread-rpc.ts";
+
+export interface WhisperThreadOptions {
+  model: string;
+  /** threads whisper.cpp uses for one window */
+  threads: number;
+}
+
+export interface WindowRequest {
+  /** 16 kHz mono signed 16-bit */
+  pcm: Int16Array;
+  /** ISO 639-1, or "auto" */
+  lang: string;
+  /** whisper's initial prompt ("" for none) */
+  prompt: string;
+}
+
+/** One word: text, start and end in centiseconds from the start of the window. */
+export type TimedWord = [text: string, t0: number, t1: number];
+
+type Request = { op: "load" } | ({ op: "window" } & WindowRequest);
+type Response = { multilingual: boolean } | TimedWord[];
+
+export interface WhisperThread {
+  /** resolves once the model is loaded; rejects with whisper.cpp's error if it cannot be */
+  load(): Promise<{ multilingual: boolean }>;
+  transcribe(req: WindowRequest): Promise<TimedWord[]>;
+  close(): Promise<void>;
+}
+
+export function createWhisperThread(opts: WhisperThreadOptions): WhisperThread {
+  const rpc = createThreadRpc<Request, Response>(import.meta.url, opts);
+  return {
+    load: async () => (await rpc.call({ op: "load" })) as { multilingual: boolean },
+    transcribe: async (req) => (await rpc.call({ op: "window", ...req })) as TimedWord[],
+    close: () => rpc.close(),
+  };
+}
+
+// ---- the thread's half ----
+
+type Binding = typeof import("@napi-rs/whisper");
+
+/** Shortest input whisper.cpp decodes (it skips anything under 1 s). */
+const MIN_SAMPLES = 16_000 + 800;
+
+serveThreadRpc<Request, Response>(import.meta.url, (data) => {
+  const opts = data as WhisperThreadOptions;
+  const w = createRequire(import.meta.url)("@napi-rs/whisper") as Binding;
+  const ctx = new w.Whisper(opts.model);
+  const multilingual = ctx.isMultilingual !== 0;
+  return async (req) => {
+    if (req.op === "load") return { multilingual };
+    const samples = new Float32Array(Math.max(req.pcm.length, MIN_SAMPLES));
+    for (let i = 0; i < req.pcm.length; i++) samples[i] = req.pcm[i]! / 32768;
+    const params = new w.WhisperFullParams(w.WhisperSamplingStrategy.Greedy);
+    params.nThreads = opts.threads;
+    params.language = multilingual ? req.lang : "en";
+    params.printProgress = false;
+    params.printRealtime = false;
+    params.printTimestamps = false;
+    params.tokenTimestamps = true;
+    params.maxLen = 1;
+    params.splitOnWord = true;
+    if (req.prompt) params.initialPrompt = req.prompt;
+    const words: TimedWord[] = [];
+    params.onNewSegment = (s) => words.push([s.text, s.start, s.end]);
+    const text = ctx.full(params, samples);
+    await segmentsDelivered(words, text);
+    return words;
+  };
+});
+
+/** Waits (≤ 1 s) until the queued segment callbacks have all run: their texts make up `text`. */
+async function segmentsDelivered(words: TimedWord[], text: string): Promise<void> {
+  const want = text.replace(/\s+/g, "");
+  const have = () =>
+    words
+      .map((x) => x[0])
+      .join("")
+      .replace(/\s+/g, "");
+  const deadline = Date.now() + 1000;
+  for (let i = 0; have() !== want && Date.now() < deadline; i++) {
+    await new Promise((r) => (i < 100 ? setImmediate(r) : setTimeout(r, 5)));
+  }
+}
