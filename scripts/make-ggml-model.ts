@@ -84,8 +84,8 @@ type Init = { kind: "uniform"; scale: number } | { kind: "const"; value: number 
  */
 function initOf(t: TensorLayout): Init {
   if (t.name === "encoder.positional_embedding") return { kind: "sinusoids" };
-  if (t.name === "decoder.positional_embedding") return { kind: "uniform", scale: 8.7 }; // std 5
-  if (t.name === "decoder.token_embedding.weight") return { kind: "uniform", scale: 0.87 }; // std 0.5
+  if (t.name === "decoder.positional_embedding") return { kind: "uniform", scale: Number(process.env.CS_DPE ?? 8.7) }; // std 5
+  if (t.name === "decoder.token_embedding.weight") return { kind: "uniform", scale: Number(process.env.CS_TE ?? 0.87) }; // std 0.5
   const norm = /(_ln|ln_post|^decoder\.ln)\.(weight|bias)$/.exec(t.name);
   if (norm) return { kind: "const", value: norm[2] === "weight" ? 1 : 0 };
   if (t.kind === "conv") return { kind: "uniform", scale: 1 / Math.sqrt(t.ne[0]! * t.ne[1]!) };

@@ -27,6 +27,17 @@ if ! python3 -c 'import requests' 2>/dev/null; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3 python3-requests >&2
 fi
 
+# the console's browser tests (test/console.test.ts) drive Debian's Chromium through playwright-core
+# (which never downloads a browser): installed for `npm test` (pretest) or with SETUP_BROWSER=1,
+# not for `npm start`
+if { [ "${npm_lifecycle_event:-}" = "pretest" ] || [ "${SETUP_BROWSER:-}" = "1" ]; } && [ ! -x /usr/bin/chromium ]; then
+  echo "setup: installing chromium for the browser tests" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium >&2
+fi
+
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm dependencies (npm ci)" >&2
   npm ci --no-audit --no-fund >&2

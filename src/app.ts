@@ -17,6 +17,7 @@ import { registerJobsApi, type JobsApiDeps } from "./api/v1/routes.ts";
 import { registerSummarizeRoutes } from "./api/call/summarize-routes.ts";
 import { registerErrorHandling } from "./api/errors.ts";
 import { registerReadiness, type ReadinessDeps } from "./api/readiness.ts";
+import { OPENAPI_OPEN_PATHS, registerOpenApi } from "./api/openapi/routes.ts";
 import type { Metrics } from "./metrics.ts";
 
 export interface AppDeps extends JobsApiDeps {
@@ -44,7 +45,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     throwFileSizeLimit: true,
   });
   const audioTokens = createAudioTokens(deps.apiKeys);
-  registerApiKeyAuth(app, deps.apiKeys, [...OPEN_PATHS, ...CONSOLE_OPEN_PATHS], audioUrlOwner(audioTokens));
+  registerApiKeyAuth(
+    app,
+    deps.apiKeys,
+    [...OPEN_PATHS, ...CONSOLE_OPEN_PATHS, ...OPENAPI_OPEN_PATHS],
+    audioUrlOwner(audioTokens),
+  );
+  // first: it records the routes registered after it, to check each is described
+  await registerOpenApi(app, { apiKeys: deps.apiKeys.length > 0 });
   registerOps(app, deps);
   registerTranscribeRoutes(app, deps);
   registerSummarizeRoutes(app, deps);

@@ -80,6 +80,11 @@ export const configSchema = z.object({
   WHISPER_MODEL: optionalString,
   /** threads for one Whisper call (default: the cores, at most 4) */
   WHISPER_THREADS: z.coerce.number().int().min(1).max(64).optional(),
+  /** tell speakers apart by voice on one-channel calls (requests steer it with speakers_expected) */
+  DIARIZATION: z
+    .enum(["on", "off", "true", "false", "1", "0"], { error: "must be on or off" })
+    .default("on")
+    .transform((v) => v === "on" || v === "true" || v === "1"),
   /** terms listened for on every call, comma-separated (requests add their own `vocabulary`) */
   ASR_VOCABULARY: list.pipe(vocabularyList),
   /** transcript text: formatted (digits, sentence case, full stops) or plain (the recognizer's words) */

@@ -171,7 +171,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
     transcribe: (req) =>
       transcribeFile(req, {
         recognizer,
-        scan: (file, channels) => audio.scan(file, channels),
+        scan: (file, channels, opts) => audio.scan(file, channels, opts),
+        diarization: config.DIARIZATION,
         maxAudioSeconds: config.MAX_AUDIO_SECONDS,
         vocabulary: config.ASR_VOCABULARY,
         redactor,

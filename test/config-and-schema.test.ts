@@ -51,6 +51,7 @@ describe("transcribe request fields", () => {
       wordTimestamps: false,
       format: undefined,
       vocabulary: undefined,
+      redactPii: undefined,
     });
   });
   it("rejects what a receiver could be harmed by", () => {

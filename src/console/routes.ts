@@ -105,7 +105,9 @@ export function registerConsole(app: FastifyInstance): void {
     const spec = VENDOR[req.params.name];
     if (!spec) throw missing(`vendor/${req.params.name}`);
     const file = fileURLToPath(import.meta.resolve(spec));
-    return common(reply).type(TYPES[".mjs"]!).send(await load(file));
+    return common(reply)
+      .type(TYPES[".mjs"]!)
+      .send(await load(file));
   });
 
   app.get<{ Params: { name: string } }>("/console/:name", async (req, reply) => {

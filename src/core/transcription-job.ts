@@ -10,6 +10,7 @@ import { AppError, checkAttempts, toAppError, type ErrorCode } from "./errors.ts
 import type { TranscribeRequest } from "../pipeline/transcribe.ts";
 import type { TranscriptFormat } from "../pipeline/format-text.ts";
 import type { RedactionRequest } from "../redaction/policies.ts";
+import type { SpeakerHints } from "../pipeline/diarization/diarize.ts";
 import type { BlobStore } from "../store/blobs.ts";
 import type { JobOutcome, JobRow, NewJob, Store } from "../store/types.ts";
 import type { CallbackParams } from "./callback.ts";
@@ -27,6 +28,8 @@ export interface TranscriptionParams extends CallbackParams {
   vocabulary?: string[] | undefined;
   /** `redact_pii` (policies) and `redact_pii_audio` */
   redactPii?: RedactionRequest | undefined;
+  /** the request's speaker-count hints for one-channel audio (absent: the server's default) */
+  speakers?: SpeakerHints | undefined;
   /** also summarize, delivering summaryDelivered to the same callback after the transcript */
   summarize?: boolean | undefined;
   source: { kind: "upload"; filename: string | null } | { kind: "uri"; uri: string };
@@ -126,6 +129,7 @@ export function createTranscriptionHandler(deps: TranscriptionJobDeps) {
         format: p.format ?? "formatted",
         vocabulary: p.vocabulary,
         redact: p.redactPii,
+        speakers: p.speakers,
         onProgress: progressWriter(deps, job.id, log),
       });
       // the redacted audio replaced the local file: replace the shared copy too (a fetched file

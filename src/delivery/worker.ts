@@ -44,7 +44,7 @@ const hostAnswered = (o: { statusCode: number | null }) =>
   o.statusCode !== null && o.statusCode < 500 && o.statusCode !== 429;
 
 /** Stable across retries and redeliveries of the same event (Standard Webhooks `webhook-id`). */
-export const webhookId = (d: DeliveryRow) => `msg_${d.id}`;
+export const webhookId = (d: Pick<DeliveryRow, "id">) => `msg_${d.id}`;
 
 /** Names the event of every delivery, so receivers need not sniff bodies. */
 export const EVENT_HEADER = "x-callscribe-event";
@@ -58,7 +58,13 @@ export function basicAuthOf(url: string): Record<string, string> {
   return { authorization: `Basic ${Buffer.from(creds).toString("base64")}` };
 }
 
-export function deliveryHeaders(d: DeliveryRow, attemptNo: number, keys: Buffer[], now: number) {
+/** Every header of one attempt (also what `callscribe listen` sends when it forwards an event). */
+export function deliveryHeaders(
+  d: Pick<DeliveryRow, "id" | "url" | "event" | "body" | "authHeaderName" | "authHeaderValue">,
+  attemptNo: number,
+  keys: Buffer[],
+  now: number,
+) {
   return {
     ...basicAuthOf(d.url),
     ...(d.authHeaderName && d.authHeaderValue ? { [d.authHeaderName]: d.authHeaderValue } : {}),

@@ -5,13 +5,18 @@ import type { TranscriptItem } from "../core/payloads.ts";
 export const DEFAULT_TWO_CHANNEL_ALIASES = ["Agent", "User"];
 
 /**
- * Alias for speaker `id`: the caller's alias if given, Agent/User for a two-speaker call,
- * otherwise "Speaker N".
+ * Alias for speaker `id`: the caller's alias if given, Agent/User for a two-channel call,
+ * otherwise "Speaker N" (voices told apart on one channel have no known roles).
  */
-export function speakerAlias(id: number, speakers: number, aliases: string[] | undefined): string {
+export function speakerAlias(
+  id: number,
+  speakers: number,
+  aliases: string[] | undefined,
+  diarized = false,
+): string {
   const given = aliases?.[id];
   if (given) return given;
-  if (speakers === 2) return DEFAULT_TWO_CHANNEL_ALIASES[id]!;
+  if (speakers === 2 && !diarized) return DEFAULT_TWO_CHANNEL_ALIASES[id]!;
   return `Speaker ${id}`;
 }
 
@@ -29,7 +34,7 @@ const wordsOf = (s: RecognizedSegment) =>
 export function mergeSpeakers(
   perSpeaker: RecognizedSegment[][],
   aliases: string[] | undefined,
-  opts: { words?: boolean } = {},
+  opts: { words?: boolean; diarized?: boolean | undefined } = {},
 ): TranscriptItem[] {
   const items = perSpeaker.flatMap((segments, id) =>
     segments
@@ -39,7 +44,7 @@ export function mergeSpeakers(
         time_start: round2(s.start),
         time_end: round2(s.end),
         speaker_id: id,
-        speaker_alias: speakerAlias(id, perSpeaker.length, aliases),
+        speaker_alias: speakerAlias(id, perSpeaker.length, aliases, opts.diarized),
         ...(opts.words && { words: wordsOf(s) }),
       })),
   );

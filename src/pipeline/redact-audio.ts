@@ -29,9 +29,9 @@ export interface SpeakerSpan extends TimeRange {
 
 /**
  * Pure: the time ranges to beep on each channel of the file. `speakers` is the pipeline's plan (the
- * channel each speaker was transcribed from); a speaker beyond it (a diarized mono call) or a file
- * with one distinct channel is beeped on every channel, and channels dropped as duplicates of
- * another always follow it.
+ * channel each speaker was transcribed from; diarized speakers share theirs). A file with one
+ * distinct channel is beeped on every channel, and channels dropped as duplicates of another always
+ * follow it.
  */
 export function channelRanges(
   spans: readonly SpeakerSpan[],

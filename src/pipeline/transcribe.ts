@@ -1,6 +1,7 @@
 /**
- * The audio pipeline: probe → scan (streamed decode, duplicate channels dropped, VAD) → second
- * streamed decode cutting voiced clips → recognizer (channels in parallel) → merge speakers. Each
+ * The audio pipeline: probe → scan (streamed decode, duplicate channels dropped, VAD, diarization
+ * of a lone channel) → second streamed decode cutting voiced clips → recognizer (speakers in
+ * parallel) → merge speakers. Each
  * stage is its own module; this file only wires them.
  */
 import { AppError, toAppError } from "../core/errors.ts";
@@ -14,6 +15,7 @@ import { channelRanges, redactAudioFile } from "./redact-audio.ts";
 import { inProcessRedactor, type Redactor } from "../redaction/redact-thread.ts";
 import type { RedactionRequest } from "../redaction/policies.ts";
 import type { ScanAudio } from "./prepare.ts";
+import { DEFAULT_SPEAKER_HINTS, type SpeakerHints } from "./diarization/diarize.ts";
 import { probeAudio } from "./probe.ts";
 
 export interface PipelineDeps {
@@ -24,6 +26,8 @@ export interface PipelineDeps {
   maxAudioSeconds?: number;
   /** the server's terms to listen for on every call (ASR_VOCABULARY) */
   vocabulary?: readonly string[];
+  /** tell voices apart on one-channel audio (DIARIZATION=on, the default); off: one speaker */
+  diarization?: boolean;
   /** PII redaction (`redact_pii`); in the server a worker thread (redaction/redact-thread.ts) */
   redactor?: Pick<Redactor, "redact">;
   now?: () => number;
@@ -46,6 +50,8 @@ export interface TranscribeRequest {
    * for it even when the caller did not ask for them)
    */
   redact?: RedactionRequest | undefined;
+  /** how many speakers one-channel audio has (default 1–2: a call); {1, 1} turns diarization off */
+  speakers?: SpeakerHints | undefined;
   /** seconds of audio done of the total, as recognition goes (silence counts as done with its speech) */
   onProgress?: (done: number, total: number) => void;
 }
@@ -63,7 +69,9 @@ export function checkDuration(duration: number | null, maxSeconds: number | unde
 export async function transcribeFile(req: TranscribeRequest, deps: PipelineDeps): Promise<Transcript> {
   const info = await probeAudio(req.audioPath);
   checkDuration(info.duration, deps.maxAudioSeconds);
-  const plan = await deps.scan(req.audioPath, info.channels);
+  const plan = await deps.scan(req.audioPath, info.channels, {
+    speakers: deps.diarization === false ? undefined : (req.speakers ?? DEFAULT_SPEAKER_HINTS),
+  });
   const { regions, decodedSeconds } = plan;
   const total = info.duration ?? decodedSeconds;
   const voiced = regions.flat().reduce((n, r) => n + r.end - r.start, 0);
@@ -96,6 +104,7 @@ export async function transcribeFile(req: TranscribeRequest, deps: PipelineDeps)
 
   let items = mergeSpeakers(perSpeaker, req.speakerAliases, {
     words: req.wordTimestamps || Boolean(req.redact),
+    diarized: plan.diarized,
   });
   if (req.redact) {
     const redactor = deps.redactor ?? inProcessRedactor;

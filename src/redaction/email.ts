@@ -74,7 +74,7 @@ function domainAt(s: Stream, d: number): number | null {
 
 /** The local part ending just before token `end` (exclusive): its first token and whether it has a separator. */
 function localBefore(s: Stream, end: number, written: boolean): { start: number; joined: boolean } | null {
-  let k = end - 1;
+  const k = end - 1;
   if (k < 0 || !isLabel(s, k) || (!written && STOP.has(s.tokens[k]!.form))) return null;
   let start = k;
   let joined = false;

@@ -5,9 +5,10 @@
  *
  * Spoken numbers are read by the transcript formatter's parser (engines/asr/spoken-numbers.ts), so
  * "forty five sixty seven" is 4567 here exactly as it is 4567 in a formatted transcript. Pieces a
- * speaker pauses between ("five five five, two three four") and pieces split across two items of
- * the same speaker a moment apart are joined into one group, and the group is classified by its
- * digits and the nearest cue before it (cues.ts):
+ * speaker pauses between ("five five five, two three four") and pieces split across two items a
+ * moment apart are joined into one group (whoever the speakers: diarization may split a number read
+ * by one voice between two; joining too much only redacts more), and the group is classified by
+ * its digits and the nearest cue before it (cues.ts):
  *
  *   cue "social security"  + 9 digits                → us_ssn
  *   cue "security code"    + 3–4 digits               → credit_card (the card's CVV)
@@ -71,7 +72,7 @@ const LEADING_HOMOPHONES = new Set(["for", "oh", "o"]);
 const FILLERS = new Set(["uh", "um", "er", "erm", "ah", "hmm", "mm", "eh"]);
 /** Between two pieces of one number: spaces, commas, dashes, slashes, brackets. */
 const SOFT_SEP = /^[\s,\-‐–—/()]*$/u;
-/** Two items of one speaker this close are one breath for a number read across them. */
+/** Two items this close are one breath for a number read across them. */
 const MAX_ITEM_GAP_S = 3;
 
 function writtenPiece(form: string, k: number): NumberPiece | null {
@@ -139,8 +140,7 @@ function bridge(s: Stream, from: number, to: number): string | null {
     }
     if (endsItem(s, k)) {
       const next = s.items[t.item + 1];
-      const cur = s.items[t.item]!;
-      if (!next || next.speaker !== cur.speaker || next.start - cur.end > MAX_ITEM_GAP_S) return null;
+      if (!next || next.start - s.items[t.item]!.end > MAX_ITEM_GAP_S) return null;
     } else if (!SOFT_SEP.test(t.sepAfter)) return null;
   }
   return digits;

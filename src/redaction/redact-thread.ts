@@ -35,4 +35,7 @@ export function createRedactionThread(idleMs = 60_000): Redactor {
   };
 }
 
-serveThreadRpc<Request, RedactionResult>(import.meta.url, () => (m) => inProcessRedactor.redact(m.items, m.opts));
+serveThreadRpc<Request, RedactionResult>(
+  import.meta.url,
+  () => (m) => inProcessRedactor.redact(m.items, m.opts),
+);

@@ -9,7 +9,8 @@
  * It runs on the recognizer's words, before the transcript is formatted, so `formatted` and `plain`
  * see the same redaction. When an item's `words` do not tokenize like its `text` (an engine that
  * punctuates or spells differently), both are searched; a span found only in the text is looked for
- * in the words by its tokens, and failing that, the audio of the whole item is redacted.
+ * in the words by its tokens, and failing that, the item's words become one label and its whole
+ * audio is redacted.
  */
 import type { TranscriptItem, TranscriptWord } from "../core/payloads.ts";
 import { detectDatesOfBirth } from "./dates.ts";
@@ -160,15 +161,17 @@ export function redactItems(
   if (words && sameTokens(text, words)) wordFindings = textFindings;
   else if (words) {
     wordFindings = detect(words, opts, nlp);
+    const located: Finding[] = [];
     for (const [item, list] of perItem(text, textFindings)) {
       for (const f of list) {
-        const covered = wordFindings.some((w) => words.tokens[w.start]!.item === item && w.end > w.start);
-        if (covered) continue;
         const found = locate(text, words, f);
-        if (found) wordFindings.push(found);
-        else untimed.add(item);
+        if (found) {
+          if (!wordFindings.some((w) => w.start < found.end && found.start < w.end)) located.push(found);
+        } else if (!wordFindings.some((w) => words.tokens[w.start]!.item === item && w.policy === f.policy))
+          untimed.add(item);
       }
     }
+    wordFindings = [...wordFindings, ...located];
   }
 
   const byItemText = perItem(text, textFindings);
@@ -182,7 +185,18 @@ export function redactItems(
     const w = byItemWords.get(i);
     if (!t && !w) return it;
     const next: TranscriptItem = { ...it, text: t ? redactText(text, i, t) : it.text };
-    if (it.words && words && w) {
+    if (it.words?.length && untimed.has(i)) {
+      // found in the text but not in the words: none of them can be trusted to be clean
+      const c = it.words.map((x) => x.confidence).filter((x): x is number => x !== null);
+      next.words = [
+        {
+          word: PII_LABELS[t![0]!.policy],
+          start: it.words[0]!.start,
+          end: it.words.at(-1)!.end,
+          confidence: c.length ? Math.min(...c) : null,
+        },
+      ];
+    } else if (it.words && words && w) {
       const ranges = wordRanges(words, w);
       next.words = redactWords(it.words, ranges);
       for (const r of ranges) {

@@ -26,7 +26,7 @@ export interface CallsDeps {
   audioTokens: AudioTokens;
 }
 
-const listQuery = z.object({
+export const listQuery = z.object({
   call_uuid: z.string().trim().min(1).max(200).optional(),
   request_id: z.string().trim().min(1).max(200).optional(),
   status: z.enum(["queued", "processing", "succeeded", "failed"]).optional(),
@@ -72,17 +72,21 @@ async function derivedOf(store: Store, job: JobRow) {
     request_id: summaryJob.id,
     status: summaryJob.status,
     summaries: summaryResult?.summary.summaries ?? null,
-    error: summaryJob.status === "failed" ? { code: summaryJob.errorCode, message: summaryJob.errorMessage } : null,
+    error:
+      summaryJob.status === "failed"
+        ? { code: summaryJob.errorCode, message: summaryJob.errorMessage }
+        : null,
   };
   const tags = summaryResult?.tags ?? (tagsJob?.result as TagsResult | null)?.tags ?? null;
-  return { summary: summary ?? null, tags };
+  return { summary: summary ?? null, tags, summaryJobId: summaryJob?.id ?? null };
 }
 
 export function registerCallsRoutes(app: FastifyInstance, deps: CallsDeps): void {
   const { store } = deps;
   const findCall = async (req: FastifyRequest, id: string) => {
     const job = await store.getJob(id);
-    if (!job || job.kind !== "transcription") throw new AppError("not_found", `no call with request_id ${id}`);
+    if (!job || job.kind !== "transcription")
+      throw new AppError("not_found", `no call with request_id ${id}`);
     checkOwner(req, job, `call ${id}`);
     return job;
   };
@@ -94,7 +98,8 @@ export function registerCallsRoutes(app: FastifyInstance, deps: CallsDeps): void
       throw new AppError("invalid_field", "cursor: not a cursor returned by this API", { field: "cursor" });
     }
     // `until` is exclusive: the page cursor (created_at, id) < (until, "") says the same
-    if (q.until !== undefined && (!before || q.until <= before.createdAt)) before = { createdAt: q.until, id: "" };
+    if (q.until !== undefined && (!before || q.until <= before.createdAt))
+      before = { createdAt: q.until, id: "" };
     const rows = await store.listJobs({
       kind: "transcription",
       owner: req.owner ?? undefined,
@@ -117,8 +122,11 @@ export function registerCallsRoutes(app: FastifyInstance, deps: CallsDeps): void
     const job = await findCall(req, req.params.id);
     const p = job.params as TranscriptionParams;
     const transcript = job.status === "succeeded" ? (job.result as Transcript | null) : null;
-    const deliveries = await store.deliveriesForJob(job.id);
-    const { summary, tags } = await derivedOf(store, job);
+    const { summary, tags, summaryJobId } = await derivedOf(store, job);
+    const deliveries = [
+      ...(await store.deliveriesForJob(job.id)),
+      ...(summaryJobId ? await store.deliveriesForJob(summaryJobId) : []),
+    ];
     const token = deps.audioTokens.sign(job.id, req.owner);
     const audioPath = `calls/${encodeURIComponent(job.id)}/audio`;
     return {
@@ -135,7 +143,11 @@ export function registerCallsRoutes(app: FastifyInstance, deps: CallsDeps): void
         deliveries.map(async (d) => deliveryView(d, await store.attemptsFor(d.id))),
       ),
       /** relative to the server's root; works in an `<audio>` element (signed when keys are set) */
-      audio_url: job.audioName ? (token ? `${audioPath}?token=${encodeURIComponent(token)}` : audioPath) : null,
+      audio_url: job.audioName
+        ? token
+          ? `${audioPath}?token=${encodeURIComponent(token)}`
+          : audioPath
+        : null,
     };
   });
 

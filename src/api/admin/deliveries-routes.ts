@@ -20,7 +20,7 @@ export const isoTime = (field: string) =>
     .datetime({ offset: true, error: `${field} must be an ISO 8601 time such as 2026-11-26T09:00:00Z` })
     .transform((s) => Date.parse(s));
 
-const listQuery = z.object({
+export const listQuery = z.object({
   state: z.enum(["pending", "delivering", "delivered", "abandoned"]).optional(),
   host: z
     .string()

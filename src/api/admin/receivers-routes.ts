@@ -8,7 +8,7 @@ import { z } from "zod";
 import type { ReceiverStats, Store, StoredCircuit } from "../../store/types.ts";
 import { parseInput } from "../validation.ts";
 
-const receiversQuery = z.object({
+export const receiversQuery = z.object({
   window_minutes: z.coerce.number().int().min(5).max(1440).default(60),
   buckets: z.coerce.number().int().min(1).max(120).default(12),
   host: z

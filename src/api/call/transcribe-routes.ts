@@ -78,6 +78,7 @@ export function registerTranscribeRoutes(app: FastifyInstance, deps: CallApiDeps
         format: fields.format ?? deps.transcriptFormat,
         ...(fields.vocabulary?.length && { vocabulary: fields.vocabulary }),
         ...(fields.redactPii && { redactPii: fields.redactPii }),
+        ...(fields.speakers && { speakers: fields.speakers }),
         source: upload?.file
           ? { kind: "upload", filename: upload.file.filename }
           : { kind: "uri", uri: fields.uri! },

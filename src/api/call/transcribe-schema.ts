@@ -9,6 +9,8 @@ import { TRANSCRIPT_FORMATS, type TranscriptFormat } from "../../pipeline/format
 import { vocabularyList } from "../../engines/asr/vocabulary.ts";
 import { PII_POLICIES, piiPolicyList, type RedactionRequest } from "../../redaction/policies.ts";
 import { parseInput } from "../validation.ts";
+import { speakerHintFields, speakerHints } from "../speaker-hints.ts";
+import type { SpeakerHints } from "../../pipeline/diarization/diarize.ts";
 
 export const httpUrl = (field: string) =>
   z
@@ -22,7 +24,8 @@ export const httpUrl = (field: string) =>
       } catch {
         return false;
       }
-    }, `${field} must be an absolute http or https URL`);
+    }, `${field} must be an absolute http or https URL`)
+    .meta({ format: "uri" });
 
 const HEADER_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
 const RESERVED_HEADERS = new Set([
@@ -63,7 +66,7 @@ export const callbackAliases = {
   webhook_auth_header_name: "callback_auth_header_name",
   webhook_auth_header_value: "callback_auth_header_value",
 };
-const transcribeAliases = { ...callbackAliases, audio_url: "uri", language_code: "lang" };
+export const transcribeAliases = { ...callbackAliases, audio_url: "uri", language_code: "lang" };
 
 const ALIASES_FORMAT = 'speaker_aliases must be a JSON array of non-empty strings, e.g. ["Agent","User"]';
 const aliasName = z.string({ error: ALIASES_FORMAT }).trim().min(1, ALIASES_FORMAT).max(100, ALIASES_FORMAT);
@@ -100,6 +103,7 @@ export const transcribeFieldsSchema = z.object({
   redact_pii: strictBoolean("redact_pii").optional(),
   redact_pii_policies: piiPolicyList.optional(),
   redact_pii_audio: strictBoolean("redact_pii_audio").optional(),
+  ...speakerHintFields,
 });
 
 export interface CallbackFields {
@@ -122,6 +126,8 @@ export interface TranscribeFields extends CallbackFields {
   vocabulary: string[] | undefined;
   /** `redact_pii` with its policies (all unless named) and `redact_pii_audio`; undefined: no redaction */
   redactPii: RedactionRequest | undefined;
+  /** speakers_expected / min_speakers / max_speakers (one-channel audio); undefined: the default */
+  speakers: SpeakerHints | undefined;
 }
 
 type ParsedCallback = {
@@ -173,6 +179,7 @@ export function parseTranscribeFields(input: unknown): TranscribeFields {
     format: f.format,
     vocabulary: f.vocabulary,
     redactPii: redactionFields(f),
+    speakers: speakerHints(f),
   };
 }
 

@@ -88,7 +88,8 @@ export const FailureBody = z
     call_uuid: z.string(),
     error: z.string().meta({ description: "a human-readable message" }),
     error_code: z.string().meta({
-      description: "machine-readable: audio_fetch_failed, unsupported_audio, audio_too_large, inference_failed, timeout, summary_failed, …",
+      description:
+        "machine-readable: audio_fetch_failed, unsupported_audio, audio_too_large, inference_failed, timeout, summary_failed, …",
     }),
   })
   .meta({ id: "FailureBody", description: "transcriptDelivered / summaryDelivered (failure)" });
@@ -362,9 +363,7 @@ export const V1SummaryResult = z
   })
   .meta({ id: "V1SummaryResult" });
 
-export const V1TagsResult = z
-  .object({ tags: Tags, meta_data: z.object({}) })
-  .meta({ id: "V1TagsResult" });
+export const V1TagsResult = z.object({ tags: Tags, meta_data: z.object({}) }).meta({ id: "V1TagsResult" });
 
 export const V1Job = z
   .object({
@@ -422,5 +421,8 @@ export const builderChecks: [
     WithResult<ReturnType<typeof jobDetail>, z.output<typeof V1Job>["result"]> & { requestId: string },
     typeof V1Job
   >,
-  Conforms<{ status: "ready" | "not_ready"; checks: Awaited<ReturnType<typeof readiness>> }, typeof Readiness>,
+  Conforms<
+    { status: "ready" | "not_ready"; checks: Awaited<ReturnType<typeof readiness>> },
+    typeof Readiness
+  >,
 ] = [true, true, true, true, true, true, true, true, true, true, true, true, true];

@@ -29,6 +29,7 @@ import { piiPolicyList, type RedactionRequest } from "../../redaction/policies.t
 import { AppError } from "../../core/errors.ts";
 import { vocabularyList } from "../../engines/asr/vocabulary.ts";
 import { receiveMultipart } from "../call/upload.ts";
+import { speakerHintsFromForm } from "../speaker-hints.ts";
 import { V1Error } from "./errors.ts";
 import { decodeCursor, encodeCursor, jobDetail, listItem } from "./views.ts";
 
@@ -67,17 +68,16 @@ function parseMetadata(raw: string | undefined): Record<string, unknown> | undef
 const ISO_TIME = "created_after must be an ISO 8601 date-time";
 
 /**
- * `GET /v1/transcriptions` query (also the OpenAPI description). Repeated parameters arrive as
- * arrays and fail `invalid_type`; see `listError` for the codes.
+ * `GET /v1/transcriptions` query (also the OpenAPI description); see `listError` for the codes.
  */
 export const listQuery = z.object({
   limit: z
-    .string()
-    .regex(/^\d+$/)
-    .transform(Number)
-    .pipe(z.number().int().min(1).max(100))
+    .preprocess(
+      (v) => (typeof v === "string" && /^\d+$/.test(v) ? Number(v) : v),
+      z.number().int().min(1).max(100),
+    )
     .optional()
-    .meta({ description: "page size: an integer from 1 to 100 (default 10)" }),
+    .meta({ description: "page size (default 10)" }),
   cursor: z
     .string()
     .refine((c) => decodeCursor(c) !== null)
@@ -96,7 +96,7 @@ export const listQuery = z.object({
 
 /** The first problem of a list query as SPEC.md's codes: INVALID_PAGINATION or INVALID_FILTER. */
 function listError(error: z.ZodError, raw: Record<string, unknown>): V1Error {
-  if (error.issues.some((i) => i.code === "invalid_type" && i.path.length === 1)) {
+  if (Object.values(raw).some(Array.isArray)) {
     return new V1Error("INVALID_FILTER", "query parameters must each be given once");
   }
   const field = String(error.issues[0]!.path[0]);
@@ -196,12 +196,9 @@ function parseRedaction(fields: Record<string, string>): RedactionRequest | unde
  */
 export const uploadForm = z.object({
   language: z.string().optional().meta({ description: "language code, default en" }),
-  metadata: z
-    .string()
-    .optional()
-    .meta({
-      description: 'a JSON object, kept with the job (e.g. {"agent":"A17"}); its call_uuid names the call',
-    }),
+  metadata: z.string().optional().meta({
+    description: 'a JSON object, kept with the job (e.g. {"agent":"A17"}); its call_uuid names the call',
+  }),
   retention_hours: retentionHours.optional(),
   format: transcriptFormat.optional(),
   vocabulary: vocabularyList.optional(),
@@ -235,6 +232,7 @@ export function registerJobsApi(app: FastifyInstance, deps: JobsApiDeps): void {
       const format = parseFormat(upload.fields.format) ?? deps.transcriptFormat;
       const vocabulary = parseVocabulary(upload.fields.vocabulary);
       const redactPii = parseRedaction(upload.fields);
+      const speakers = speakerHintsFromForm(upload.fields);
       const lang = upload.fields.language?.trim() || "en";
       checkLanguage(lang, deps.recognizer.languages, deps.recognizer.name);
       const info = await probeAudio(deps.blobs.pathOf(upload.file.name));
@@ -271,6 +269,7 @@ export function registerJobsApi(app: FastifyInstance, deps: JobsApiDeps): void {
         format,
         ...(vocabulary && { vocabulary }),
         ...(redactPii && { redactPii }),
+        ...(speakers && { speakers }),
         source: {
           kind: "upload",
           filename: upload.file.filename ? path.basename(upload.file.filename) : null,

@@ -17,9 +17,16 @@ function Login({ refused, onKey }) {
       <form aria-label="Sign in" onSubmit=${(e) => (e.preventDefault(), onKey(key.trim()))}>
         <h1>callscribe console</h1>
         <p>This server needs an API key (one of API_KEYS). It is kept in this tab only.</p>
-        <label class="field"><span>API key</span>
-          <input name="apikey" type="password" autocomplete="current-password" required value=${key}
-            onInput=${(e) => setKey(e.currentTarget.value)} />
+        <label class="field"
+          ><span>API key</span>
+          <input
+            name="apikey"
+            type="password"
+            autocomplete="current-password"
+            required
+            value=${key}
+            onInput=${(e) => setKey(e.currentTarget.value)}
+          />
         </label>
         ${refused && html`<p class="error" role="alert">That key was refused.</p>`}
         <button type="submit">Sign in</button>
@@ -60,15 +67,12 @@ function App() {
       setAuth(apiKey.get() ? "key" : "open");
       setError(null);
     } catch (e) {
-      if (e.status === 401) {
-        setRefused(Boolean(apiKey.get()));
-        apiKey.clear();
-        setAuth("login");
-      } else setError(e);
+      if (e.status !== 401) setError(e); // a 401 went through onUnauthorized
     }
   };
   useEffect(() => {
     onUnauthorized(() => {
+      setRefused(Boolean(apiKey.get()));
       apiKey.clear();
       setAuth("login");
     });
@@ -76,14 +80,22 @@ function App() {
   }, []);
   if (auth === "login")
     return html`<${Login} refused=${refused} onKey=${(k) => (apiKey.set(k), setAuth(null), check())} />`;
-  if (auth === null) return html`<p class="boot">Connecting…</p><${ErrorNote} error=${error} />`;
+  if (auth === null)
+    return html`<p class="boot">Connecting…</p>
+      <${ErrorNote} error=${error} />`;
   const tab = route.parts[0] ?? "calls";
   return html`
     <header class="top">
       <strong class="brand">callscribe</strong>
       <nav>
         ${["calls", "deliveries", "receivers"].map(
-          (t) => html`<a href=${`#/${t}`} class=${tab === t ? "active" : ""} aria-current=${tab === t ? "page" : undefined}>${t[0].toUpperCase() + t.slice(1)}</a>`,
+          (t) =>
+            html`<a
+              href=${`#/${t}`}
+              class=${tab === t ? "active" : ""}
+              aria-current=${tab === t ? "page" : undefined}
+              >${t[0].toUpperCase() + t.slice(1)}</a
+            >`,
         )}
       </nav>
       <span class="live" title="lists refresh every few seconds">● live</span>

@@ -98,15 +98,19 @@ export function splitRedactions(text) {
 export const Redacted = ({ text }) =>
   splitRedactions(text).map((p) =>
     p.label
-      ? html`<mark class="pii" title=${`redacted: ${p.label.toLowerCase().replace(/_/g, " ")}`}>${p.text}</mark>`
+      ? html`<mark class="pii" title=${`redacted: ${p.label.toLowerCase().replace(/_/g, " ")}`}
+          >${p.text}</mark
+        >`
       : p.text,
   );
 
-export const Badge = ({ value }) => html`<span class=${`badge badge-${value}`}>${value?.replace(/_/g, " ")}</span>`;
+export const Badge = ({ value }) =>
+  html`<span class=${`badge badge-${value}`}>${value?.replace(/_/g, " ")}</span>`;
 
 export function ErrorNote({ error }) {
   if (!error) return null;
   return html`<p class="error" role="alert">${error.message ?? String(error)}</p>`;
 }
 
-export const Field = ({ label, children }) => html`<label class="field"><span>${label}</span>${children}</label>`;
+export const Field = ({ label, children }) =>
+  html`<label class="field"><span>${label}</span>${children}</label>`;

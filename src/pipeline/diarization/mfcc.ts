@@ -22,7 +22,7 @@ export interface MfccOptions {
   highHz?: number;
 }
 
-export const MFCC_DEFAULTS: Required<MfccOptions> = { coefficients: 20, melBands: 24, lowHz: 60, highHz: 3800 };
+export const MFCC_DEFAULTS: Required<MfccOptions> = { coefficients: 20, melBands: 40, lowHz: 60, highHz: 3800 };
 
 const mel = (hz: number) => 1127 * Math.log(1 + hz / 700);
 const melInv = (m: number) => 700 * (Math.exp(m / 1127) - 1);
