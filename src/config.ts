@@ -78,7 +78,7 @@ export const configSchema = z.object({
   POCKETSPHINX_MODEL_DIR: optionalString,
   /** a whisper.cpp ggml model file: recognize with local Whisper (in process) instead of PocketSphinx */
   WHISPER_MODEL: optionalString,
-  /** threads for one Whisper call (default: the cores, at most 4) */
+  /** threads for one Whisper call (default: half the cores, 1-4) */
   WHISPER_THREADS: z.coerce.number().int().min(1).max(64).optional(),
   /** tell speakers apart by voice on one-channel calls (requests steer it with speakers_expected) */
   DIARIZATION: z

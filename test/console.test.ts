@@ -12,13 +12,19 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { chromium, type Browser, type Page } from "playwright-core";
+import Fastify from "fastify";
 import { createAudioTokens, parseRange } from "../src/api/admin/audio.ts";
+import { registerCallsRoutes } from "../src/api/admin/calls-routes.ts";
+import { createBlobStore } from "../src/store/blobs.ts";
+import type { JobRow, Store } from "../src/store/types.ts";
 import { concatPcm, RATE, sayPcm, silence, tempDir, writeWav } from "./helpers/audio.ts";
 import { startReceiver, type Receiver } from "./helpers/receiver.ts";
 import { poll, startTestServer, type TestServer } from "./helpers/server.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const KEY = "console-test-key";
+/** another tenant's key: sees none of acme's calls, deliveries or receivers */
+const RIVAL = "rival-test-key";
 const SHOTS = join(import.meta.dirname, "..", "docs", "screenshots");
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -109,7 +115,7 @@ describe("console (/console) in headless Chromium", { timeout: 240_000 }, () => 
       concatPcm(silence(0.3), sayPcm("Hello, this is a short test call.")),
     );
     [server, good, bad, browser] = await Promise.all([
-      startTestServer({ API_KEYS: `acme:${KEY}` }),
+      startTestServer({ API_KEYS: `acme:${KEY},rival:${RIVAL}` }),
       startReceiver([200]),
       startReceiver([500]),
       chromium.launch({
@@ -277,6 +283,8 @@ describe("console (/console) in headless Chromium", { timeout: 240_000 }, () => 
     await page.getByRole("button", { name: "Redeliver to this URL" }).click();
     await poll(async () => (await attempts.count()) === 5, 15_000);
     assert.ok(good.received.some((r) => r.path === "/moved"));
+    await page.getByRole("button", { name: "Send now" }).click();
+    await poll(async () => (await attempts.count()) === 6, 15_000);
     assert.equal(
       await page.evaluate(() => (window as unknown as { marker?: number }).marker),
       1,
@@ -361,6 +369,16 @@ describe("console (/console) in headless Chromium", { timeout: 240_000 }, () => 
     assert.equal((await api("/deliveries?event=nope")).error_code, "invalid_field");
   });
 
+  it("another tenant's key sees none of it", async () => {
+    const rival = { headers: { apikey: RIVAL } };
+    assert.deepEqual((await api("/calls", rival)).calls, []);
+    assert.deepEqual((await api("/receivers", rival)).receivers, []);
+    assert.deepEqual((await api("/deliveries", rival)).deliveries, []);
+    assert.equal((await api(`/calls/${callA.request_id}`, rival)).error_code, "forbidden");
+    const audio = await fetch(`${server.url}/calls/${callA.request_id}/audio`, rival);
+    assert.equal(audio.status, 403);
+  });
+
   it("ran without a script error in the page", () => {
     assert.deepEqual(pageErrors, []);
   });
@@ -405,5 +423,50 @@ describe("console: pure parts", () => {
     const other = Buffer.from("other").toString("base64url");
     assert.equal(tokens.verify("job-1", `${exp}.${other}.${mac}`, 5500), undefined, "owner swapped");
     assert.equal(createAudioTokens([]).sign("job-1", null), null, "no keys: no token needed");
+  });
+});
+
+describe("GET /calls/:id/audio with shared blob storage", () => {
+  it("the copy made on this machine goes after an idle time; a copy that was here stays", async () => {
+    const tmp = tempDir();
+    const shared = new Map<string, Buffer>();
+    const blobs = createBlobStore(join(tmp.dir, "audio"), {
+      put: async (name, file) => void shared.set(name, readFileSync(file)),
+      fetch: async (name, dest) => {
+        const b = shared.get(name);
+        if (!b) throw new Error(`no blob ${name}`);
+        writeFileSync(dest, b);
+      },
+      remove: async (name) => void shared.delete(name),
+    });
+    const jobs: Record<string, Partial<JobRow>> = {
+      j1: { id: "j1", kind: "transcription", owner: null, audioName: "a1.wav" },
+      j2: { id: "j2", kind: "transcription", owner: null, audioName: "a2.wav" },
+    };
+    const store = { getJob: async (id: string) => jobs[id] ?? null } as unknown as Store;
+    shared.set("a1.wav", Buffer.from("RIFF-one"));
+    writeFileSync(blobs.pathOf("a2.wav"), "RIFF-two"); // e.g. an upload this process received
+    shared.set("a2.wav", Buffer.from("RIFF-two"));
+    const app = Fastify();
+    registerCallsRoutes(app, { store, blobs, audioTokens: createAudioTokens([]), localCopyIdleMs: 150 });
+    try {
+      const one = await app.inject({ url: "/calls/j1/audio", headers: { range: "bytes=0-3" } });
+      assert.equal(one.statusCode, 206);
+      assert.equal(one.body, "RIFF");
+      assert.ok(existsSync(blobs.pathOf("a1.wav")), "copied here to serve the ranges");
+      assert.equal((await app.inject({ url: "/calls/j2/audio" })).body, "RIFF-two");
+      await new Promise((r) => setTimeout(r, 100));
+      await app.inject({ url: "/calls/j1/audio" }); // a later request keeps it
+      await new Promise((r) => setTimeout(r, 100));
+      assert.ok(existsSync(blobs.pathOf("a1.wav")));
+      await poll(async () => !existsSync(blobs.pathOf("a1.wav")), 2000);
+      assert.ok(shared.has("a1.wav"), "the shared copy stays");
+      assert.ok(existsSync(blobs.pathOf("a2.wav")), "a copy that was already here is not the route's");
+      jobs.j1!.audioName = null;
+      assert.equal((await app.inject({ url: "/calls/j1/audio" })).statusCode, 404);
+    } finally {
+      await app.close();
+      tmp.cleanup();
+    }
   });
 });

@@ -53,7 +53,7 @@ describe("diarization error rate", () => {
     assert.ok(Math.abs(strict.der - 4.2 / 20) < 1e-9);
     const collar = diarizationErrorRate(ref, hyp);
     // 0.25 s either side of 0, 10 and 20 is not scored: the 0.2 s overlap is forgiven
-    assert.ok(Math.abs(collar.total - 18.5) < 1e-9);
+    assert.ok(Math.abs(collar.total - 19) < 1e-9);
     assert.ok(Math.abs(collar.confusion) < 1e-9);
     assert.ok(Math.abs(collar.missed - (0.75 + 1.75)) < 1e-9);
   });
@@ -80,7 +80,7 @@ describe("diarization error rate", () => {
 });
 
 /** Frames of synthetic "speakers": Gaussians with their own means in dims 1…19, c0 loud. */
-function syntheticRegions(plan: number[][], seed = 3, spacing = 1.2): { regions: RegionFeatures[]; truth: Turn[] } {
+function syntheticRegions(plan: number[][], seed = 3, spacing = 2.5): { regions: RegionFeatures[]; truth: Turn[] } {
   const rand = seeded(seed);
   const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
   const centre = (s: number) => Array.from({ length: 20 }, (_, i) => (i === 0 ? 100 : Math.sin(s * 7 + i) * spacing));
@@ -93,7 +93,7 @@ function syntheticRegions(plan: number[][], seed = 3, spacing = 1.2): { regions:
     for (const s of turns) {
       const c = centre(s);
       truth.push({ start: (frame * FRAME_HOP + 120) / RATE, end: ((frame + 300) * FRAME_HOP + 120) / RATE, speaker: s });
-      for (let f = 0; f < 300; f++) rows.push(...c.map((m) => m + gauss()));
+      for (let f = 0; f < 300; f++) rows.push(...c.map((m, i) => (i === 0 ? m : m + gauss())));
       frame += 300;
     }
     regions.push({

@@ -233,6 +233,42 @@ describe("detectors", () => {
     );
   });
 
+  it("a finding one side cannot place: that side of the item becomes one label, its whole audio redacted", () => {
+    const item = (text: string, words: string[]): TranscriptItem => ({
+      text,
+      time_start: 2,
+      time_end: 5,
+      speaker_id: 0,
+      speaker_alias: "Agent",
+      words: words.map((word, i) => ({ word, start: 2 + i * 0.5, end: 2.4 + i * 0.5, confidence: 0.8 })),
+    });
+    const opts = { policies: PII_POLICIES, lang: "en" };
+    const a = redactItems(
+      [item("my email is john at example dot com", ["my", "email", "is", "johnatexampledotcom"])],
+      opts,
+      nlp,
+    );
+    assert.equal(a.items[0]!.text, "my email is [EMAIL_ADDRESS]");
+    assert.deepEqual(
+      a.items[0]!.words!.map((w) => [w.word, w.start, w.end]),
+      [["[EMAIL_ADDRESS]", 2, 3.9]],
+    );
+    assert.deepEqual(
+      a.spans.map((x) => [x.start, x.end]),
+      [[2, 5]],
+    );
+    const b = redactItems(
+      [item("my email is johnatexampledotcom", "my email is john at example dot com".split(" "))],
+      opts,
+      nlp,
+    );
+    assert.equal(b.items[0]!.text, "[EMAIL_ADDRESS]");
+    assert.deepEqual(
+      b.items[0]!.words!.map((w) => w.word),
+      ["my", "email", "is", "[EMAIL_ADDRESS]"],
+    );
+  });
+
   it("policies: only the ones asked for", () => {
     const line =
       "my card is four one one one one one one one one one one one one one one one and my email is john at example dot com";
@@ -314,6 +350,10 @@ describe("audio redaction", () => {
       g.commands[0]!.text,
       /^0\.85-2\.15 \[enter\] volume@m0 volume 0, \[leave\] volume@m0 volume 1;$/,
     );
+    // silence instead of a beep
+    const quiet = redactionGraph([[{ start: 1, end: 2 }]], 16000, (n) => `/x/${n}`, false);
+    assert.doesNotMatch(quiet.graph, /sine|amix|asplit|amerge/);
+    assert.match(quiet.graph, /volume@m0=volume=1\[out\]$/);
   });
 
   it("ffmpeg beeps the ranges on their channel only and keeps format and duration", async () => {

@@ -8,8 +8,8 @@
  *
  * It runs on the recognizer's words, before the transcript is formatted, so `formatted` and `plain`
  * see the same redaction. When an item's `words` do not tokenize like its `text` (an engine that
- * punctuates or spells differently), both are searched; a span found only in the text is looked for
- * in the words by its tokens, and failing that, the item's words become one label and its whole
+ * punctuates or spells differently), both are searched and each side's findings are looked for in
+ * the other by their tokens; failing that, that side of the item becomes one label and its whole
  * audio is redacted.
  */
 import type { TranscriptItem, TranscriptWord } from "../core/payloads.ts";
@@ -147,31 +147,47 @@ function locate(text: Stream, words: Stream, f: Finding): Finding | null {
   return null;
 }
 
+/**
+ * Findings of one stream carried over to the other (where the same tokens are in the same item),
+ * and the items where one could not be found there and the other stream has none of its policy.
+ */
+function carry(from: Stream, to: Stream, findings: readonly Finding[], existing: readonly Finding[]) {
+  const carried: Finding[] = [];
+  const lost = new Map<number, PiiPolicy>();
+  for (const [item, list] of perItem(from, findings)) {
+    for (const f of list) {
+      const found = locate(from, to, f);
+      if (found) {
+        if (!existing.some((e) => e.start < found.end && found.start < e.end)) carried.push(found);
+      } else if (!existing.some((e) => to.tokens[e.start]!.item === item && e.policy === f.policy))
+        lost.set(item, f.policy);
+    }
+  }
+  return { carried, lost };
+}
+
 export function redactItems(
   items: readonly TranscriptItem[],
   opts: RedactOptions,
   nlp: Nlp | null,
 ): RedactionResult {
   const text = textStream(items);
-  const textFindings = detect(text, opts, nlp);
+  let textFindings = detect(text, opts, nlp);
   const hasWords = items.some((it) => it.words !== undefined);
   const words = hasWords ? wordStream(items) : null;
   let wordFindings: Finding[] = [];
-  const untimed = new Set<number>(); // items whose audio is redacted whole
+  // items where a finding of one stream could not be placed in the other: that one is replaced whole
+  let lostInWords = new Map<number, PiiPolicy>();
+  let lostInText = new Map<number, PiiPolicy>();
   if (words && sameTokens(text, words)) wordFindings = textFindings;
   else if (words) {
-    wordFindings = detect(words, opts, nlp);
-    const located: Finding[] = [];
-    for (const [item, list] of perItem(text, textFindings)) {
-      for (const f of list) {
-        const found = locate(text, words, f);
-        if (found) {
-          if (!wordFindings.some((w) => w.start < found.end && found.start < w.end)) located.push(found);
-        } else if (!wordFindings.some((w) => words.tokens[w.start]!.item === item && w.policy === f.policy))
-          untimed.add(item);
-      }
-    }
-    wordFindings = [...wordFindings, ...located];
+    const own = detect(words, opts, nlp);
+    const toWords = carry(text, words, textFindings, own);
+    const toText = carry(words, text, own, textFindings);
+    wordFindings = [...own, ...toWords.carried];
+    textFindings = [...textFindings, ...toText.carried];
+    lostInWords = toWords.lost;
+    lostInText = toText.lost;
   }
 
   const byItemText = perItem(text, textFindings);
@@ -184,19 +200,28 @@ export function redactItems(
     const t = byItemText.get(i);
     const w = byItemWords.get(i);
     if (!t && !w) return it;
-    const next: TranscriptItem = { ...it, text: t ? redactText(text, i, t) : it.text };
-    if (it.words?.length && untimed.has(i)) {
-      // found in the text but not in the words: none of them can be trusted to be clean
+    const whole = (policy: PiiPolicy) => {
+      spans.push({ policy, speakerId: it.speaker_id, start: it.time_start, end: it.time_end });
+      return PII_LABELS[policy];
+    };
+    const lostText = lostInText.get(i);
+    const lostWords = lostInWords.get(i);
+    // found in the words but not in the text, or the other way round: that side is one label
+    const next: TranscriptItem = {
+      ...it,
+      text: lostText ? whole(lostText) : t ? redactText(text, i, t) : it.text,
+    };
+    if (it.words?.length && lostWords) {
       const c = it.words.map((x) => x.confidence).filter((x): x is number => x !== null);
       next.words = [
         {
-          word: PII_LABELS[t![0]!.policy],
+          word: whole(lostWords),
           start: it.words[0]!.start,
           end: it.words.at(-1)!.end,
           confidence: c.length ? Math.min(...c) : null,
         },
       ];
-    } else if (it.words && words && w) {
+    } else if (it.words?.length && words && w) {
       const ranges = wordRanges(words, w);
       next.words = redactWords(it.words, ranges);
       for (const r of ranges) {
@@ -207,10 +232,7 @@ export function redactItems(
           end: it.words[r.last]!.end,
         });
       }
-    }
-    if (t && (!it.words?.length || !w || untimed.has(i))) {
-      spans.push({ policy: t[0]!.policy, speakerId: it.speaker_id, start: it.time_start, end: it.time_end });
-    }
+    } else if (t && !it.words?.length) whole(t[0]!.policy); // no word times: the item's audio
     return next;
   });
   return { items: out, spans: spans.sort((a, b) => a.start - b.start), counts };

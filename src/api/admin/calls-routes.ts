@@ -4,6 +4,7 @@
  * transcript, summary, tags, callbacks and a signed audio URL; `GET /calls/:id/audio` streams the
  * audio with byte ranges.
  */
+import { existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
@@ -24,6 +25,8 @@ export interface CallsDeps {
   store: Store;
   blobs: BlobStore;
   audioTokens: AudioTokens;
+  /** how long a shared blob copied here for the audio route stays after its last request */
+  localCopyIdleMs?: number;
 }
 
 export const listQuery = z.object({
@@ -83,6 +86,34 @@ async function derivedOf(store: Store, job: JobRow) {
 
 export function registerCallsRoutes(app: FastifyInstance, deps: CallsDeps): void {
   const { store } = deps;
+  /**
+   * With shared blob storage, `local()` copies the audio to this machine: the copy serves the
+   * player's range requests, then goes once nobody asked for it for a while (retention and deletion
+   * act on the shared copy; a machine serving the console must not keep calls around). Without
+   * shared storage `evictLocal` does nothing.
+   */
+  const localCopies = (() => {
+    const timers = new Map<string, NodeJS.Timeout>();
+    return {
+      has: (name: string) => timers.has(name),
+      touch(name: string) {
+        clearTimeout(timers.get(name));
+        const t = setTimeout(() => {
+          timers.delete(name);
+          deps.blobs.evictLocal(name).catch(() => {});
+        }, deps.localCopyIdleMs ?? LOCAL_COPY_IDLE_MS);
+        t.unref();
+        timers.set(name, t);
+      },
+      async clear() {
+        const names = [...timers.keys()];
+        timers.forEach(clearTimeout);
+        timers.clear();
+        await Promise.all(names.map((n) => deps.blobs.evictLocal(n).catch(() => {})));
+      },
+    };
+  })();
+  app.addHook("onClose", async () => localCopies.clear());
   const findCall = async (req: FastifyRequest, id: string) => {
     const job = await store.getJob(id);
     if (!job || job.kind !== "transcription")
@@ -159,6 +190,8 @@ export function registerCallsRoutes(app: FastifyInstance, deps: CallsDeps): void
         `the audio of call ${job.id} is not kept (deleted, or past AUDIO_RETENTION_HOURS)`,
       );
     if (!job.audioName) throw gone();
+    // a copy already here (an upload, a worker's) is not this route's to remove
+    const copied = localCopies.has(job.audioName) || !existsSync(deps.blobs.pathOf(job.audioName));
     let file: string;
     let size: number;
     try {
@@ -167,6 +200,9 @@ export function registerCallsRoutes(app: FastifyInstance, deps: CallsDeps): void
     } catch {
       throw gone();
     }
+    if (copied) localCopies.touch(job.audioName);
     return sendAudioFile(req, reply, file, size);
   });
 }
+
+const LOCAL_COPY_IDLE_MS = 5 * 60_000;

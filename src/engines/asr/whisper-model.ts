@@ -347,3 +347,39 @@ function checkHparams(h: WhisperHparams): void {
 function printable(s: string): string {
   return s.replace(/[^\x20-\x7e]/g, "?").slice(0, 80);
 }
+
+/**
+ * The smallest file whisper.cpp loads (all-zero weights, 8-wide, one layer each side, ~1 MB): the
+ * Whisper thread loads it first, because a thread that has loaded the binding but never a model
+ * crashes the process when it ends (SIGSEGV in @napi-rs/whisper 0.0.4), e.g. after the real model
+ * failed to load.
+ */
+export function minimalWhisperModel(): Buffer {
+  const h: WhisperHparams = {
+    n_vocab: 51865,
+    n_audio_ctx: 1500,
+    n_audio_state: 8,
+    n_audio_head: 1,
+    n_audio_layer: 1,
+    n_text_ctx: 448,
+    n_text_state: 8,
+    n_text_head: 1,
+    n_text_layer: 1,
+    n_mels: 80,
+    ftype: 1,
+  };
+  const parts: Buffer[] = [];
+  const ints = (...v: number[]) => parts.push(Buffer.from(new Int32Array(v).buffer));
+  parts.push(Buffer.from(new Uint32Array([GGML_MAGIC]).buffer));
+  ints(...HPARAM_NAMES.map((k) => h[k]));
+  ints(h.n_mels, 201);
+  parts.push(Buffer.alloc(h.n_mels * 201 * 4));
+  ints(0); // no stored tokens: whisper.cpp names them all
+  for (const t of whisperTensorLayout(h)) {
+    const type = t.kind === "f32" ? GGML_TYPE_F32 : GGML_TYPE_F16;
+    const name = Buffer.from(t.name);
+    ints(t.ne.length, name.length, type, ...t.ne);
+    parts.push(name, Buffer.alloc(t.ne.reduce((a, b) => a * b, 1) * (type === GGML_TYPE_F32 ? 4 : 2)));
+  }
+  return Buffer.concat(parts);
+}

@@ -18,6 +18,7 @@
  */
 import { createRequire } from "node:module";
 import { createThreadRpc, serveThreadRpc } from "../../worker/thread-rpc.ts";
+import { minimalWhisperModel } from "./whisper-model.ts";
 
 export interface WhisperThreadOptions {
   model: string;
@@ -66,7 +67,19 @@ const MIN_SAMPLES = 16_000 + 800;
 serveThreadRpc<Request, Response>(import.meta.url, (data) => {
   const opts = data as WhisperThreadOptions;
   const w = createRequire(import.meta.url)("@napi-rs/whisper") as Binding;
-  const ctx = new w.Whisper(opts.model);
+  let ctx: InstanceType<Binding["Whisper"]>;
+  try {
+    ctx = new w.Whisper(opts.model);
+  } catch (e) {
+    // A thread that loaded the binding but no model crashes the process when it ends (SIGSEGV,
+    // 0.0.4), even on terminate(): hold the smallest model there is, and answer with the error.
+    const failure = (e as Error).message;
+    const sentinel = new w.Whisper(minimalWhisperModel());
+    return () => {
+      void sentinel;
+      throw new Error(failure);
+    };
+  }
   const multilingual = ctx.isMultilingual !== 0;
   return async (req) => {
     if (req.op === "load") return { multilingual };

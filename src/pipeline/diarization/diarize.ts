@@ -8,7 +8,7 @@
 import type { TimeRange } from "../../engines/asr/types.ts";
 import { clusterSegments, type ClusterOptions } from "./cluster.ts";
 import { frameEdge, type RegionFeatures } from "./features.ts";
-import { accumulate, emptyStats, logDetCov, type FeatureMatrix, type Stats } from "./gaussian.ts";
+import { accumulate, emptyStats, type FeatureMatrix, type Stats } from "./gaussian.ts";
 import { resegment, type ResegmentOptions } from "./resegment.ts";
 import { MFCC_DEFAULTS } from "./mfcc.ts";
 import { changePoints, type ChangeOptions } from "./segment.ts";
@@ -28,6 +28,8 @@ export interface DiarizeOptions {
   /** frames this far below the call's loud ones (95th percentile of c0) are pauses, not voices */
   quietDb: number;
   change: Partial<ChangeOptions>;
+  /** speech frames: longer segments are cut in equal parts before clustering */
+  maxSegment: number;
   cluster: Pick<ClusterOptions, "lambda" | "threshold">;
   resegment: Partial<ResegmentOptions> | false;
 }
@@ -36,6 +38,7 @@ export const DIARIZE_DEFAULTS: DiarizeOptions = {
   dims: [1, 20],
   quietDb: 35,
   change: {},
+  maxSegment: 300,
   cluster: { lambda: 1, threshold: 0 },
   resegment: {},
 };
@@ -58,12 +61,19 @@ export function diarize(
   if (hints.max <= 1) return oneSpeaker(ranges);
   const speech = speechFrames(features, o.dims, o.quietDb);
 
-  // segments: pieces of regions between change points
+  // segments: pieces of regions between change points, none longer than maxSegment (a missed
+  // change then still leaves pure pieces for the clustering to find)
   const segments: { region: number; from: number; to: number }[] = [];
   speech.forEach(({ m }, region) => {
     if (m.frames === 0) return;
     const cuts = [0, ...changePoints(m, o.change), m.frames];
-    for (let i = 1; i < cuts.length; i++) segments.push({ region, from: cuts[i - 1]!, to: cuts[i]! });
+    for (let i = 1; i < cuts.length; i++) {
+      const [from, to] = [cuts[i - 1]!, cuts[i]!];
+      const parts = Math.ceil((to - from) / o.maxSegment);
+      for (let k = 0; k < parts; k++) {
+        segments.push({ region, from: from + Math.round(((to - from) * k) / parts), to: from + Math.round(((to - from) * (k + 1)) / parts) });
+      }
+    }
   });
   if (segments.length === 0) return oneSpeaker(ranges);
   const d = o.dims[1] - o.dims[0];
@@ -80,19 +90,6 @@ export function diarize(
       clustering.count,
       o.resegment,
     );
-  }
-  if (process.env.DIAR_DEBUG) {
-    const per = Array.from({ length: clustering.count }, () => emptyStats(d));
-    const all = emptyStats(d);
-    speech.forEach(({ m }, r) => {
-      for (let f = 0; f < m.frames; f++) {
-        const s = labels[r]![f]!;
-        if (s >= 0) accumulate(per[s]!, m, f, f + 1);
-        accumulate(all, m, f, f + 1);
-      }
-    });
-    const gain = 0.5 * (all.n * logDetCov(all) - per.reduce((t, p) => t + p.n * logDetCov(p), 0)) / all.n;
-    console.log(`DIAG segs=${segments.length} next=${clustering.nextDelta.toFixed(0)} N=${all.n} nextPerN=${(clustering.nextDelta / all.n).toFixed(3)} gain=${gain.toFixed(3)} sizes=${per.map((p) => p.n).join("/")}`);
   }
   return toRanges(
     features,
