@@ -223,3 +223,14 @@ test("classification runs in the text worker thread", async () => {
     await thread.close();
   }
 });
+
+test("redaction labels quoted in a summary keep both brackets", async () => {
+  const call = script(
+    "A: Thank you for calling, how can I help?",
+    "U: I want to pay my bill, my card number is [CREDIT_CARD].",
+    "A: Thanks, that payment has gone through.",
+  );
+  const [main] = await summarizer.summarize({ transcript: call });
+  assert.match(main!.summary, /\[CREDIT_CARD\]/, main!.summary);
+  assert.doesNotMatch(main!.summary, /\[CREDIT_CARD(?!\])/, main!.summary);
+});

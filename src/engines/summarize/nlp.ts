@@ -327,6 +327,14 @@ function leadPhrase(words: readonly Word[], at: number): number {
 }
 
 /** Greetings, fillers and sign-offs trimmed from both ends of a clause. */
+/** Brackets of a redaction label ("[CREDIT_CARD]") belong to the label, not to the punctuation. */
+const labelBracket = (words: readonly Word[], i: number, a: number, b: number): boolean => {
+  const v = words[i]?.value;
+  if (v === "[") return words.slice(i + 1, b).some((w) => w.value === "]");
+  if (v === "]") return words.slice(a, i).some((w) => w.value === "[");
+  return false;
+};
+
 export function trimFillers(words: readonly Word[]): Word[] {
   let a = 0;
   let b = words.length;
@@ -335,7 +343,12 @@ export function trimFillers(words: readonly Word[]): Word[] {
     if (!w || a >= b) break;
     const n = leadPhrase(words, a);
     if (n > 0) a += n;
-    else if (LEAD_FILLER.has(w.lower) || w.type === "punctuation" || w.pos === "INTJ") a++;
+    else if (
+      LEAD_FILLER.has(w.lower) ||
+      (w.type === "punctuation" && !labelBracket(words, a, a, b)) ||
+      w.pos === "INTJ"
+    )
+      a++;
     else break;
   }
   for (;;) {
@@ -343,7 +356,8 @@ export function trimFillers(words: readonly Word[]): Word[] {
     if (!w || b <= a) break;
     const two = `${words[b - 2]?.lower ?? ""} ${w.lower}`;
     if (two === "thank you" || two === "for me") b -= 2;
-    else if (TRAIL_FILLER.has(w.lower) || w.type === "punctuation") b--;
+    else if (TRAIL_FILLER.has(w.lower) || (w.type === "punctuation" && !labelBracket(words, b - 1, a, b)))
+      b--;
     else break;
   }
   return words.slice(a, b);
