@@ -368,6 +368,22 @@ describe("errors", () => {
     assert.match(flag.stderr, /unknown option '--bogus'/);
     const url = await cli(["jobs", "ls"], { CALLSCRIBE_URL: "ftp://example" });
     assert.equal(url.code, 2);
-    assert.equal(readFileSync(wav).length > 0, true);
+    assert.match(url.stderr, /--url must be an http or https URL/);
+  });
+
+  it("listen with a cursor file from elsewhere says which file to delete", async () => {
+    const cursorFile = join(tmp.dir, "foreign-cursor");
+    writeFileSync(cursorFile, "not-a-cursor\n");
+    const r = await cli([
+      "listen",
+      "--forward-to",
+      "http://127.0.0.1:9/hooks",
+      "--cursor-file",
+      cursorFile,
+      "--once",
+    ]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`the cursor in ${cursorFile} is not this server's: delete the file`));
+    assert.equal(readFileSync(cursorFile, "utf8"), "not-a-cursor\n", "left as it was");
   });
 });

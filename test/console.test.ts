@@ -15,6 +15,8 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import Fastify from "fastify";
 import { createAudioTokens, parseRange } from "../src/api/admin/audio.ts";
 import { registerCallsRoutes } from "../src/api/admin/calls-routes.ts";
+import { registerApiKeyAuth } from "../src/api/auth.ts";
+import { registerErrorHandling } from "../src/api/errors.ts";
 import { createBlobStore } from "../src/store/blobs.ts";
 import type { JobRow, Store } from "../src/store/types.ts";
 import { concatPcm, RATE, sayPcm, silence, tempDir, writeWav } from "./helpers/audio.ts";
@@ -448,6 +450,8 @@ describe("GET /calls/:id/audio with shared blob storage", () => {
     writeFileSync(blobs.pathOf("a2.wav"), "RIFF-two"); // e.g. an upload this process received
     shared.set("a2.wav", Buffer.from("RIFF-two"));
     const app = Fastify();
+    registerErrorHandling(app, 0);
+    registerApiKeyAuth(app, [], []);
     registerCallsRoutes(app, { store, blobs, audioTokens: createAudioTokens([]), localCopyIdleMs: 150 });
     try {
       const one = await app.inject({ url: "/calls/j1/audio", headers: { range: "bytes=0-3" } });

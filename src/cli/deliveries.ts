@@ -14,10 +14,10 @@ function lastResult(d: Json): string | null {
 
 export async function listDeliveries(
   client: Client,
-  o: { state?: string; limit?: string; json?: boolean },
+  o: { state?: string; host?: string; event?: string; limit?: string; json?: boolean },
 ): Promise<number> {
   const page = await client.request<Json>("GET", "/deliveries", {
-    query: { state: o.state, limit: o.limit },
+    query: { state: o.state, host: o.host, event: o.event, limit: o.limit },
   });
   if (o.json) {
     printJson(page);

@@ -151,14 +151,16 @@ export async function listen(client: Client, o: ListenOptions): Promise<number> 
   let forwarded = 0;
   try {
     while (!stop.signal.aborted) {
-      const page = await client.request<{ events: FeedEvent[]; next_cursor: string | null }>(
-        "GET",
-        "/events",
-        {
+      const page = await client
+        .request<{ events: FeedEvent[]; next_cursor: string | null }>("GET", "/events", {
           query: cursor ? { after: cursor, limit: PAGE } : { since: startedAt, limit: PAGE },
           signal: stop.signal,
-        },
-      );
+        })
+        .catch((err: unknown) => {
+          if (err instanceof CliError && cursor && /400 invalid_field/.test(err.message))
+            throw new CliError(`${err.message}; the cursor in ${file} is not this server's: delete the file`);
+          throw err;
+        });
       for (const e of page.events) {
         if (e.body !== null) {
           const sent = await forward(e, JSON.stringify(e.body));

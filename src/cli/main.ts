@@ -110,6 +110,10 @@ export function buildProgram(): Command {
         "abandoned",
       ]),
     )
+    .option("--host <host>", "only this receiver host")
+    .addOption(
+      new Option("--event <event>", "only this event").choices(["transcriptDelivered", "summaryDelivered"]),
+    )
     .option("-n, --limit <n>", "how many (1 to 1000, default 100)")
     .option("--json", "print the server's JSON")
     .action(async (o: Opts, cmd: Command) => {

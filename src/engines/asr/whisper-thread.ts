@@ -3,10 +3,12 @@
  * binding's `full()` is synchronous and takes ~0.5-10 s per 30 s window, so it must not run on the
  * server's event loop. The thread loads the model once at start and serves one window at a time.
  *
- * About the binding (0.0.4, whisper.cpp ~1.7):
- * - Its `setupLogger` is never called. It installs a thread-safe JS callback that whisper.cpp's log
- *   calls from inside `full()` (deadlock/use-after-free reports); without it the binding's own
- *   log hook drops every message, which is what a server wants (errors are reported by us).
+ * About the binding (0.0.4; it bundles whisper.cpp 1.7.x, late 2024: ggml/src/ggml-cpu.c, DTW
+ * and flash-attention options, the classic ggml .bin loader):
+ * - Its `setupLogger` is never called: issue 11 saw it deadlock with the synchronous `full()`, and
+ *   its hook rebuilds the callback's Box from the raw pointer on every message and drops it
+ *   (freed after the first message). Without it the binding's own hook, installed when the module
+ *   loads, drops every whisper.cpp/ggml message, which suits a server: we report errors ourselves.
  * - `full()` returns the text only. Times come from `onNewSegment`, a thread-safe callback queued
  *   while `full()` runs and delivered once the thread's event loop turns: we wait for them after
  *   `full()` returns, until they add up to the returned text.
@@ -15,6 +17,8 @@
  *   confidence is null.
  * - Greedy decoding only: setting the beam-search strategy panics inside the binding and aborts the
  *   process.
+ * - A thread that loaded the binding must hold a loaded model when it ends, or the process dies
+ *   (SIGSEGV): after a failed load the thread loads a 1 MB all-zero model (minimalWhisperModel).
  */
 import { createRequire } from "node:module";
 import { createThreadRpc, serveThreadRpc } from "../../worker/thread-rpc.ts";

@@ -14,6 +14,8 @@ export interface ResegmentOptions {
   /** at most this many frames per speaker train its model (evenly spaced) */
   maxTrainFrames: number;
   iterations: number;
+  /** a speaker with fewer frames than this is dropped */
+  minSpeakerFrames: number;
 }
 
 export const RESEGMENT_DEFAULTS: ResegmentOptions = {
@@ -23,6 +25,7 @@ export const RESEGMENT_DEFAULTS: ResegmentOptions = {
   minRun: 30,
   maxTrainFrames: 30_000,
   iterations: 2,
+  minSpeakerFrames: 100,
 };
 
 interface Gmm {
@@ -37,14 +40,14 @@ interface Gmm {
 const LOG_2PI = Math.log(2 * Math.PI);
 const VAR_FLOOR = 1e-2;
 
-/** Frames as (region, frame) pairs, for training sets. */
-type FrameRef = [number, number];
+/** Frames as (region, frame) pairs, flat: [r0, f0, r1, f1, …]. */
+type FrameRefs = Int32Array;
 
-function trainGmm(regions: FeatureMatrix[], refs: FrameRef[], k: number, iterations: number): Gmm {
+function trainGmm(regions: FeatureMatrix[], refs: FrameRefs, k: number, iterations: number): Gmm {
   const d = regions[0]!.dim;
-  const n = refs.length;
+  const n = refs.length / 2;
   const kk = Math.max(1, Math.min(k, Math.floor(n / (4 * d)) || 1));
-  const row = (r: FrameRef) => regions[r[0]]!.data.subarray(r[1] * d, r[1] * d + d);
+  const row = (i: number) => regions[refs[2 * i]!]!.data.subarray(refs[2 * i + 1]! * d, refs[2 * i + 1]! * d + d);
   const g: Gmm = {
     k: kk,
     d,
@@ -56,7 +59,7 @@ function trainGmm(regions: FeatureMatrix[], refs: FrameRef[], k: number, iterati
   // start: means at evenly spaced frames, the set's variance for all
   const mu = new Float64Array(d);
   const v = new Float64Array(d);
-  for (const r of refs) {
+  for (let r = 0; r < n; r++) {
     const x = row(r);
     for (let i = 0; i < d; i++) {
       mu[i]! += x[i]! / n;
@@ -64,7 +67,7 @@ function trainGmm(regions: FeatureMatrix[], refs: FrameRef[], k: number, iterati
     }
   }
   for (let c = 0; c < kk; c++) {
-    const x = row(refs[Math.floor(((c + 0.5) * n) / kk)]!);
+    const x = row(Math.floor(((c + 0.5) * n) / kk));
     for (let i = 0; i < d; i++) {
       g.mean[c * d + i] = x[i]!;
       g.invVar[c * d + i] = 1 / Math.max(VAR_FLOOR, v[i]! - mu[i]! * mu[i]!);
@@ -76,7 +79,7 @@ function trainGmm(regions: FeatureMatrix[], refs: FrameRef[], k: number, iterati
     const acc0 = new Float64Array(kk);
     const acc1 = new Float64Array(kk * d);
     const acc2 = new Float64Array(kk * d);
-    for (const r of refs) {
+    for (let r = 0; r < n; r++) {
       const x = row(r);
       posteriors(g, x, 0, post);
       for (let c = 0; c < kk; c++) {
@@ -132,11 +135,32 @@ function posteriors(g: Gmm, x: ArrayLike<number>, offset: number, post?: Float64
   return total;
 }
 
+function frameCounts(labels: Int32Array[], speakers: number): number[] {
+  const counts = new Array<number>(speakers).fill(0);
+  for (const l of labels) for (const s of l) if (s >= 0) counts[s]!++;
+  return counts;
+}
+
 /** Training frames per speaker from the current labels, evenly thinned to `max`. */
-function trainingSets(labels: Int32Array[], speakers: number, max: number): FrameRef[][] {
-  const sets: FrameRef[][] = Array.from({ length: speakers }, () => []);
-  labels.forEach((l, r) => l.forEach((s, f) => s >= 0 && sets[s]!.push([r, f])));
-  return sets.map((s) => (s.length <= max ? s : Array.from({ length: max }, (_, i) => s[Math.floor((i * s.length) / max)]!)));
+function trainingSets(labels: Int32Array[], speakers: number, max: number): FrameRefs[] {
+  const counts = frameCounts(labels, speakers);
+  const sets = counts.map((c) => new Int32Array(2 * Math.min(c, max)));
+  const seen = new Array<number>(speakers).fill(0);
+  const filled = new Array<number>(speakers).fill(0);
+  labels.forEach((l, r) =>
+    l.forEach((s, f) => {
+      if (s < 0) return;
+      const size = sets[s]!.length / 2;
+      // frame number seen[s] of counts[s] is taken when it crosses the next of `size` even steps
+      if (filled[s]! < size && Math.floor((seen[s]! * size) / counts[s]!) === filled[s]) {
+        sets[s]![2 * filled[s]!] = r;
+        sets[s]![2 * filled[s]! + 1] = f;
+        filled[s]!++;
+      }
+      seen[s]!++;
+    }),
+  );
+  return sets;
 }
 
 /**
@@ -151,10 +175,13 @@ export function resegment(
 ): Int32Array[] {
   const o = { ...RESEGMENT_DEFAULTS, ...opts };
   let current = labels;
-  for (let it = 0; it < o.iterations; it++) {
+  // a speaker left with less than a second of speech is dropped: one more pass without it
+  const tiny = () => frameCounts(current, speakers).some((c) => c > 0 && c < o.minSpeakerFrames);
+  for (let it = 0; it < o.iterations || (it < o.iterations + 2 && tiny()); it++) {
     const sets = trainingSets(current, speakers, o.maxTrainFrames);
-    const live = sets.map((s, i) => (s.length >= 20 ? i : -1)).filter((i) => i >= 0);
-    if (live.length < 2) return current;
+    const counts = frameCounts(current, speakers);
+    const live = counts.map((c, i) => (c >= o.minSpeakerFrames ? i : -1)).filter((i) => i >= 0);
+    if (live.length < 2) return current.map((l) => l.fill(live[0] ?? 0));
     const models = live.map((s) => trainGmm(regions, sets[s]!, o.components, o.emIterations));
     current = regions.map((m) => viterbi(m, models, live, o.switchPenalty, o.minRun));
   }
