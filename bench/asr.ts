@@ -9,7 +9,8 @@
  *     like a trained one).
  * Each measurement runs in its own child process so its peak RSS (VmHWM) is its own; models are
  * loaded and decoders warmed up before the clock starts. RTF = wall seconds per call second; CPU
- * = process CPU seconds (all threads) per call second.
+ * = process CPU seconds (all threads) per call second; calls = recognizer calls (PocketSphinx: one
+ * per voiced clip; Whisper: one per window, with its encoder passes in brackets).
  *
  *   npm run bench:asr            (THREADS=1,2 adds Whisper rows per thread count)
  */
@@ -19,7 +20,7 @@ import path from "node:path";
 import { ensureGgmlModel, type ModelSize } from "../scripts/make-ggml-model.ts";
 import { createPocketsphinxRecognizer } from "../src/engines/asr/pocketsphinx.ts";
 import { clipsOf, SAMPLE_RATE, type Recognizer } from "../src/engines/asr/types.ts";
-import { createWhisperRecognizer } from "../src/engines/asr/whisper.ts";
+import { createWhisperRecognizer, type WhisperRecognizer } from "../src/engines/asr/whisper.ts";
 import { createAudioThread } from "../src/pipeline/audio-thread.ts";
 import { transcribeFile } from "../src/pipeline/transcribe.ts";
 import { concatPcm, sayPcm, silence, writeWav } from "../test/helpers/audio.ts";
@@ -42,6 +43,8 @@ interface Measure {
   items: number;
   words: number;
   calls: number;
+  /** Whisper: 30 s encoder passes (one per call, more when whisper re-seeks inside a window) */
+  encoderPasses: number | null;
   loadS: number;
 }
 
@@ -77,10 +80,11 @@ function peakRssMb(): number {
 async function runOne(engine: Engine, file: string): Promise<Measure> {
   const t0 = performance.now();
   let recognizer: Recognizer;
+  let whisper: WhisperRecognizer | undefined;
   if (engine.kind === "whisper") {
-    const rec = createWhisperRecognizer({ model: ensureGgmlModel(engine.size!), threads: engine.threads });
-    await rec.load();
-    recognizer = rec;
+    whisper = createWhisperRecognizer({ model: ensureGgmlModel(engine.size!), threads: engine.threads });
+    await whisper.load();
+    recognizer = whisper;
   } else {
     recognizer = createPocketsphinxRecognizer();
     const warm = sayPcm("warm up the decoders");
@@ -121,6 +125,7 @@ async function runOne(engine: Engine, file: string): Promise<Measure> {
       items: t.transcript.length,
       words: t.transcript.reduce((n, i) => n + i.text.split(" ").length, 0),
       calls,
+      encoderPasses: whisper?.stats.encoderPasses ?? null,
       loadS,
     };
   } finally {
@@ -168,14 +173,14 @@ async function main() {
       `60 s two-channel call through the pipeline, ${os.availableParallelism()} cores (load ${load}); one run each`,
     );
     console.log(
-      "engine                                  |  wall s    RTF | CPU s  CPU/s | peak RSS | load s | calls | items  words",
+      "engine                                  |  wall s    RTF | CPU s  CPU/s | peak RSS | load s | calls (enc.) | items  words",
     );
     for (const engine of engines) {
       const m = measure(engine, file);
       console.log(
         `${engine.label.padEnd(39)} | ${m.wallS.toFixed(1).padStart(6)}  ${(m.wallS / CALL_S).toFixed(3)} | ` +
           `${m.cpuS.toFixed(1).padStart(5)}  ${(m.cpuS / CALL_S).toFixed(3)} | ${String(m.peakRssMb).padStart(5)} MB | ` +
-          `${m.loadS.toFixed(1).padStart(6)} | ${String(m.calls).padStart(5)} | ${String(m.items).padStart(5)}  ${String(m.words).padStart(5)}`,
+          `${m.loadS.toFixed(1).padStart(6)} | ${`${m.calls}${m.encoderPasses === null ? "" : ` (${m.encoderPasses})`}`.padStart(12)} | ${String(m.items).padStart(5)}  ${String(m.words).padStart(5)}`,
       );
     }
     console.log(`load average after the run: ${os.loadavg()[0]!.toFixed(1)}`);

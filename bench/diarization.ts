@@ -14,7 +14,7 @@
  *   npx tsx bench/diarization.ts --opts '{"cluster":{"lambda":1.2}}'   # try other settings
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { TimeRange } from "../src/engines/asr/types.ts";
@@ -24,7 +24,7 @@ import { diarize, type DiarizeOptions, type SpeakerHints } from "../src/pipeline
 import { collectFeatures } from "../src/pipeline/diarization/features.ts";
 import type { MfccOptions } from "../src/pipeline/diarization/mfcc.ts";
 import { createVad } from "../src/pipeline/vad.ts";
-import { RATE, readPcm16, tempDir, writeWav } from "../test/helpers/audio.ts";
+import { noise, RATE, readPcm16, tempDir, writeWav } from "../test/helpers/audio.ts";
 import { makeMonoCall, speechExtent, seeded, toMulaw, type MonoCall, type MonoTurn } from "../test/helpers/mono-call.ts";
 
 const { values: args } = parseArgs({
@@ -185,8 +185,19 @@ const cases: Case[] = [
 const vad = createVad();
 
 /** The default hints (1–2 speakers) for calls of one or two; max_speakers=3 for three. */
-const hintsFor = (speakers: number): SpeakerHints =>
-  process.env.DIAR_FORCE ? { min: Math.max(2, speakers), max: Math.max(2, speakers) } : { min: 1, max: Math.max(2, speakers) };
+const hintsFor = (speakers: number): SpeakerHints => ({ min: 1, max: Math.max(2, speakers) });
+
+/** The call with white noise 20 dB below its speech (RMS), as a noisy line would add. */
+function withNoise(path: string, out: string): string {
+  const pcm = readPcm16(path);
+  let sq = 0;
+  let n = 0;
+  for (const x of pcm) if (Math.abs(x) > 300) (sq += x * x), n++;
+  const speechRms = Math.sqrt(sq / Math.max(1, n));
+  const hiss = noise(pcm.length / RATE, (speechRms / 10) * Math.sqrt(3), 17); // uniform: RMS = A/√3
+  const mixed = pcm.map((x, i) => Math.max(-32768, Math.min(32767, x + hiss[i]!)));
+  return writeWav(out, mixed);
+}
 
 async function run(file: string, hints: SpeakerHints) {
   const pcm = readPcm16(file);
@@ -217,9 +228,14 @@ async function main() {
       if (args.only && !c.name.includes(args.only)) continue;
       const call = c.make(tmp.dir);
       const telephony = toMulaw(call.path, call.path.replace(/\.wav$/, "-ulaw.wav"));
+      const noisy = toMulaw(
+        withNoise(call.path, call.path.replace(/\.wav$/, "-noise.wav")),
+        call.path.replace(/\.wav$/, "-noise-ulaw.wav"),
+      );
       for (const [rate, file] of [
         ["16k", call.path],
         ["8k µ", telephony],
+        ["8k µ+n", noisy],
       ] as const) {
         const { hyp, baseline, seconds, found, duration } = await run(file, hintsFor(c.speakers));
         const r = diarizationErrorRate(call.reference, hyp);

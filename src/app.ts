@@ -52,7 +52,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     audioUrlOwner(audioTokens),
   );
   // first: it records the routes registered after it, to check each is described
-  await registerOpenApi(app, { apiKeys: deps.apiKeys.length > 0 });
+  registerOpenApi(app, { apiKeys: deps.apiKeys.length > 0 });
   registerOps(app, deps);
   registerTranscribeRoutes(app, deps);
   registerSummarizeRoutes(app, deps);

@@ -146,6 +146,8 @@ describe("the recognizer on speech", () => {
     }
     // both clips fit one window: one whisper call, all voiced audio reported done
     assert.equal(done.length, 1);
+    assert.equal(rec.stats.windows, 1);
+    assert.ok(rec.stats.encoderPasses >= 1 && rec.stats.words >= 1, JSON.stringify(rec.stats));
     assert.ok(
       Math.abs(done[0]! - (regions[0]!.end - regions[0]!.start + regions[1]!.end - regions[1]!.start)) < 0.01,
     );

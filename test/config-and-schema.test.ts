@@ -52,6 +52,7 @@ describe("transcribe request fields", () => {
       format: undefined,
       vocabulary: undefined,
       redactPii: undefined,
+      speakers: undefined,
     });
   });
   it("rejects what a receiver could be harmed by", () => {

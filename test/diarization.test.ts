@@ -17,7 +17,7 @@ import { accumulate, emptyStats } from "../src/pipeline/diarization/gaussian.ts"
 import { FRAME_HOP } from "../src/pipeline/diarization/mfcc.ts";
 import { speakerAlias } from "../src/pipeline/merge.ts";
 import { concatPcm, noise, RATE, sayPcm, tempDir } from "./helpers/audio.ts";
-import { CALL_SCRIPT, makeTwoChannelCall } from "./helpers/call.ts";
+import { makeTwoChannelCall } from "./helpers/call.ts";
 import { makeMonoCall, seeded, type MonoCall } from "./helpers/mono-call.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
 import { s001Shape } from "./helpers/shapes.ts";
@@ -214,10 +214,29 @@ describe("speaker hints", () => {
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** A support call with short replies and a double turn: agent (slt) and customer (rms). */
+const MONO_SCRIPT: [0 | 1, string][] = [
+  [0, "Thank you for calling customer support. How can I help you today?"],
+  [1, "Hello. I was charged twice on my last bill and I would like a refund."],
+  [0, "I am sorry about that. Let me check your account."],
+  [1, "Thank you. My account number is four five six."],
+  [0, "Thanks."],
+  [0, "I can see the duplicate charge. I will refund it today."],
+  [1, "Okay."],
+  [0, "It should reach your card within five working days."],
+  [1, "Great. Can you also check my internet, it keeps dropping in the evening?"],
+  [0, "Of course. I can see errors on the line since Monday, I will reset it now."],
+  [1, "Yes please."],
+  [0, "Done. Is there anything else I can help you with?"],
+  [1, "No, that is all. Thank you very much for your help."],
+];
+const monoTurns = (lines: typeof MONO_SCRIPT) => lines.map(([s, text]) => ({ voice: s === 0 ? "slt" : "rms", text }));
+
 describe("POST /transcribe with one-channel audio", () => {
   let server: TestServer;
   let tmp: ReturnType<typeof tempDir>;
   let call: MonoCall;
+  let short: MonoCall;
 
   const post = async (file: string, fields: Record<string, string>) => {
     const form = new FormData();
@@ -227,24 +246,25 @@ describe("POST /transcribe with one-channel audio", () => {
     return { status: res.status, body: (await res.json()) as Json };
   };
 
-  /** The voice with the most time inside the item. */
+  /**
+   * The voice with the most time inside the item; when the recognizer's word times fall outside
+   * every turn (PocketSphinx put a lone "Okay" 0.7 s early, in the pause before it), the voice of
+   * the turn whose middle is nearest the item's.
+   */
   const voiceOf = (item: Json) => {
-    let best = { voice: "", overlap: 0 };
+    let best = { voice: "", score: -Infinity };
     for (const t of call.reference) {
       const overlap = Math.min(t.end, item.time_end) - Math.max(t.start, item.time_start);
-      if (overlap > best.overlap) best = { voice: String(t.speaker), overlap };
+      const score = overlap > 0 ? overlap : -Math.abs(t.start + t.end - item.time_start - item.time_end) / 2;
+      if (score > best.score) best = { voice: String(t.speaker), score };
     }
     return best.voice;
   };
 
   before(async () => {
     tmp = tempDir();
-    // the support call of helpers/call.ts on one channel: slt is the agent, rms the customer
-    call = makeMonoCall(
-      tmp.dir,
-      CALL_SCRIPT.map((l) => ({ voice: l.speaker === 0 ? "slt" : "rms", text: l.text })),
-      { minGapS: 0.3, maxGapS: 0.9, seed: 3 },
-    );
+    call = makeMonoCall(tmp.dir, monoTurns(MONO_SCRIPT), { minGapS: 0.2, maxGapS: 0.9, seed: 3 });
+    short = makeMonoCall(tmp.dir, monoTurns(MONO_SCRIPT.slice(0, 4)), { name: "short.wav", seed: 2 });
     server = await startTestServer();
   });
   after(async () => {
@@ -266,21 +286,22 @@ describe("POST /transcribe with one-channel audio", () => {
     const right = transcript.filter((t) => (t.speaker_id === 0 ? "slt" : "rms") === voiceOf(t)).length;
     console.log(
       `mono call: ${right}/${transcript.length} items with the right speaker; ` +
-        transcript.map((t) => `[${t.speaker_id} ${t.time_start}-${t.time_end}] ${t.text}`).join(" | "),
+        transcript.map((t) => `[${t.speaker_id}/${voiceOf(t)} ${t.time_start}-${t.time_end}] ${t.text}`).join(" | "),
     );
-    // measured: every item right (14/14); one wrong of ten would still pass
+    // measured: every item right; the turns of this script (156 of 156 over 6 layouts at 16 kHz
+    // and 8 kHz µ-law) too. One wrong item of ten would still pass.
     assert.ok(right / transcript.length >= 0.9, `${right}/${transcript.length} items right`);
     // every line of the script is someone's: both voices' words came through
     assert.ok(transcript.filter((t) => t.speaker_id === 1).length >= 2);
   });
 
   it("speakers_expected=1 keeps one speaker; speaker_aliases name diarized speakers", async () => {
-    const one = await post(call.path, { call_uuid: "mono-2", speakers_expected: "1" });
+    const one = await post(short.path, { call_uuid: "mono-2", speakers_expected: "1" });
     assert.equal(one.status, 200);
     const items = s001Shape.parse(one.body).data.transcript;
     assert.deepEqual(new Set(items.map((t) => `${t.speaker_id}:${t.speaker_alias}`)), new Set(["0:Speaker 0"]));
 
-    const named = await post(call.path, {
+    const named = await post(short.path, {
       call_uuid: "mono-3",
       max_speakers: "2",
       speaker_aliases: '["Agent","User"]',
@@ -330,6 +351,15 @@ describe("POST /transcribe with one-channel audio", () => {
     const res = await fetch(`${server.url}/transcribe`, { method: "POST", body: form });
     assert.equal(res.status, 400);
     assert.equal(((await res.json()) as Json).field, "speakers_expected");
+    // the Jobs API takes the same fields on POST /v1/transcriptions
+    const v1 = new FormData();
+    v1.append("max_speakers", "0");
+    v1.append("file", new Blob([readFileSync(call.path)]), "call.wav");
+    const job = await fetch(`${server.url}/v1/transcriptions`, { method: "POST", body: v1 });
+    assert.equal(job.status, 400);
+    const error = ((await job.json()) as Json).error;
+    assert.equal(error.code, "INVALID_REQUEST");
+    assert.match(error.message, /^max_speakers must be a whole number from 1 to 10/);
   });
 });
 

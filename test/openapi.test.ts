@@ -99,6 +99,17 @@ describe("the document", () => {
     assert.deepEqual(doc.paths["/v1/transcriptions"].get.security, [{ BearerAuth: [] }]);
     assert.deepEqual(doc.paths["/events"].get.security, [{ ApiKeyHeader: [] }]);
     assert.deepEqual(doc.paths["/healthz"].get.security, []);
+    // every example body is valid by its own schema
+    for (const [path, ops] of Object.entries(doc.paths as Json)) {
+      for (const [method, op] of Object.entries(ops as Json)) {
+        const media = op.requestBody?.content?.["application/json"];
+        if (media?.example === undefined) continue;
+        const check = ajv.getSchema(
+          pointer("paths", path, method, "requestBody", "content", "application/json", "schema"),
+        )!;
+        assert.ok(check(media.example), `${method} ${path} example: ${JSON.stringify(check.errors)}`);
+      }
+    }
     // a server without keys says so, and is valid too
     const open = buildOpenApiDocument({ apiKeys: false });
     assert.ok((await validate(structuredClone(open) as never)).valid);
@@ -133,20 +144,29 @@ describe("the document", () => {
   });
 
   it("renders at /docs from files the package ships: no key, no CDN", async () => {
-    const page = await fetch(`${server.url}/docs/`);
+    const page = await fetch(`${server.url}/docs`);
     assert.equal(page.status, 200);
     assert.match(page.headers.get("content-type") ?? "", /text\/html/);
+    assert.match(page.headers.get("content-security-policy") ?? "", /script-src 'self'/);
     const html = await page.text();
     assert.ok(!/(src|href)="(https?:)?\/\//.test(html), "every asset is served locally");
-    const scripts = [...html.matchAll(/src="([^"]+)"/g)].map((m) => m[1]!);
-    assert.ok(scripts.some((s) => s.endsWith("swagger-ui-bundle.js")));
-    for (const s of scripts) {
-      const res = await fetch(new URL(s, `${server.url}/docs/`));
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    assert.ok(assets.some((s) => s.endsWith("swagger-ui-bundle.js")));
+    assert.ok(assets.some((s) => s.endsWith("swagger-ui.css")));
+    for (const s of assets) {
+      const res = await fetch(new URL(s, `${server.url}/docs`));
       assert.equal(res.status, 200, s);
-      await res.arrayBuffer();
+      assert.ok((await res.arrayBuffer()).byteLength > 0, s);
     }
-    const served = (await (await fetch(`${server.url}/docs/json`)).json()) as Json;
-    assert.deepEqual(served, doc, "the page shows the same document");
+    const init = await (await fetch(`${server.url}/docs/assets/init.js`)).text();
+    assert.match(
+      init,
+      /new URL\("openapi\.json", document\.baseURI\)/,
+      "the page loads this server's document",
+    );
+    assert.equal((await fetch(`${server.url}/docs/assets/..%2Fpackage.json`)).status, 404);
+    const slash = await fetch(`${server.url}/docs/`, { redirect: "manual" });
+    assert.equal(slash.status, 302);
   });
 });
 

@@ -31,7 +31,7 @@ type Auth = "apikey" | "bearer" | "none";
 
 interface Body {
   /** JSON body, strict: parsed by parseInput (unknown fields refused), with these aliases */
-  json?: { schema: z.ZodObject; aliases?: Record<string, string>; strict?: boolean };
+  json?: { schema: z.ZodObject; aliases?: Record<string, string>; strict?: boolean; example?: Json };
   /** multipart/form-data: the fields besides the `file` part */
   form?: { schema: z.ZodObject; aliases?: Record<string, string>; strict: boolean; fileRequired: boolean };
   required: boolean;
@@ -112,7 +112,17 @@ export const operations: Operation[] = [
     auth: "apikey",
     body: {
       required: true,
-      json: { schema: transcribeFieldsSchema, aliases: transcribeAliases },
+      json: {
+        schema: transcribeFieldsSchema,
+        aliases: transcribeAliases,
+        example: {
+          uri: "https://recordings.example.com/call-123.mp3",
+          call_uuid: "call-123",
+          callback_url: "https://hooks.example.com/transcripts?tenant=acme",
+          callback_auth_header_name: "X-Hook-Token",
+          callback_auth_header_value: "s3cret",
+        },
+      },
       form: { schema: transcribeFieldsSchema, aliases: transcribeAliases, strict: true, fileRequired: false },
     },
     responses: {
@@ -164,7 +174,17 @@ export const operations: Operation[] = [
       "Exactly one source: `request_id` of a finished transcription, `transcript` (items) or `text`. Without " +
       "`callback_url`: `200` with the summary; with it: `202` and the `summaryDelivered` webhook.",
     auth: "apikey",
-    body: { required: true, json: { schema: summarizeSchema, aliases: callbackAliases } },
+    body: {
+      required: true,
+      json: {
+        schema: summarizeSchema,
+        aliases: callbackAliases,
+        example: {
+          call_uuid: "call-123",
+          text: "Customer: I was charged twice. Agent: I will refund it today.",
+        },
+      },
+    },
     responses: {
       "200": { description: "inline mode: the summary", schema: S.SummarySuccessBody },
       "202": { description: "accepted mode: the webhook follows", schema: S.AcceptedBody },
@@ -213,7 +233,10 @@ export const operations: Operation[] = [
       "or a new `auth_header_name`/`auth_header_value`. `now` sends at once, past an open circuit or a full host.",
     auth: "apikey",
     params: { id: "delivery id" },
-    body: { required: false, json: { schema: redeliverBody } },
+    body: {
+      required: false,
+      json: { schema: redeliverBody, example: { url: "https://hooks.example.com/v2", now: true } },
+    },
     responses: {
       "202": { description: "restarted", schema: S.Delivery },
       ...callErrors(400, 401, 403, 404, 409, 410),
@@ -226,7 +249,13 @@ export const operations: Operation[] = [
     tag: TAGS.admin,
     summary: "Send again every delivery created in a time window in a state",
     auth: "apikey",
-    body: { required: true, json: { schema: recoverBody } },
+    body: {
+      required: true,
+      json: {
+        schema: recoverBody,
+        example: { since: "2026-11-26T09:00:00Z", state: "abandoned", dry_run: true },
+      },
+    },
     responses: {
       "200": { description: "`dry_run`: what would be sent", schema: S.RecoverDryRun },
       "202": { description: "restarted", schema: S.RecoverDone },
@@ -360,7 +389,14 @@ export const operations: Operation[] = [
     summary: kind === "tag" ? "Tag a transcription or text" : "Summarize a transcription or text",
     description: "Exactly one of `transcription_job_id` (a succeeded transcription) and `transcript_text`.",
     auth: "bearer",
-    body: { required: true, json: { schema: postprocessBody, strict: false } },
+    body: {
+      required: true,
+      json: {
+        schema: postprocessBody,
+        strict: false,
+        example: { transcription_job_id: "9b2f6c1e-4d0a-4a57-9d43-2f4c7e1b8a10" },
+      },
+    },
     responses: {
       "202": {
         description: "queued; poll GET /v1/transcriptions/{job_id}",
@@ -508,8 +544,11 @@ export function buildOpenApiDocument(opts: DocumentOptions): Json {
     }
     const content: Record<string, Json> = {};
     if (op.body?.json) {
-      const { schema, aliases, strict } = op.body.json;
-      content["application/json"] = { schema: requestSchema(convert, schema, aliases, strict ?? true) };
+      const { schema, aliases, strict, example } = op.body.json;
+      content["application/json"] = {
+        schema: requestSchema(convert, schema, aliases, strict ?? true),
+        ...(example && { example }),
+      };
     }
     if (op.body?.form) {
       const { schema, aliases, strict, fileRequired } = op.body.form;

@@ -29,7 +29,7 @@ import { piiPolicyList, type RedactionRequest } from "../../redaction/policies.t
 import { AppError } from "../../core/errors.ts";
 import { vocabularyList } from "../../engines/asr/vocabulary.ts";
 import { receiveMultipart } from "../call/upload.ts";
-import { speakerHintsFromForm } from "../speaker-hints.ts";
+import { speakerHintFields, speakerHintsFromForm } from "../speaker-hints.ts";
 import { V1Error } from "./errors.ts";
 import { decodeCursor, encodeCursor, jobDetail, listItem } from "./views.ts";
 
@@ -203,6 +203,7 @@ export const uploadForm = z.object({
   format: transcriptFormat.optional(),
   vocabulary: vocabularyList.optional(),
   ...redactionForm.shape,
+  ...speakerHintFields,
 });
 
 export function registerJobsApi(app: FastifyInstance, deps: JobsApiDeps): void {

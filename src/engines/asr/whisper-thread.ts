@@ -43,12 +43,19 @@ export interface WindowRequest {
 export type TimedWord = [text: string, t0: number, t1: number];
 
 type Request = { op: "load" } | ({ op: "window" } & WindowRequest);
-type Response = { multilingual: boolean } | TimedWord[];
+/** A window's words, and how many 30 s encoder passes whisper.cpp made for it (it re-seeks when
+ * the decoded segments stop short of the window's end). */
+export interface WindowResult {
+  words: TimedWord[];
+  encoderPasses: number;
+}
+
+type Response = { multilingual: boolean } | WindowResult;
 
 export interface WhisperThread {
   /** resolves once the model is loaded; rejects with whisper.cpp's error if it cannot be */
   load(): Promise<{ multilingual: boolean }>;
-  transcribe(req: WindowRequest): Promise<TimedWord[]>;
+  transcribe(req: WindowRequest): Promise<WindowResult>;
   close(): Promise<void>;
 }
 
@@ -56,7 +63,7 @@ export function createWhisperThread(opts: WhisperThreadOptions): WhisperThread {
   const rpc = createThreadRpc<Request, Response>(import.meta.url, opts);
   return {
     load: async () => (await rpc.call({ op: "load" })) as { multilingual: boolean },
-    transcribe: async (req) => (await rpc.call({ op: "window", ...req })) as TimedWord[],
+    transcribe: async (req) => (await rpc.call({ op: "window", ...req })) as WindowResult,
     close: () => rpc.close(),
   };
 }
@@ -101,9 +108,11 @@ serveThreadRpc<Request, Response>(import.meta.url, (data) => {
     if (req.prompt) params.initialPrompt = req.prompt;
     const words: TimedWord[] = [];
     params.onNewSegment = (s) => words.push([s.text, s.start, s.end]);
+    let encoderPasses = 0;
+    params.onEncoderBegin = () => encoderPasses++;
     const text = ctx.full(params, samples);
     await segmentsDelivered(words, text);
-    return words;
+    return { words, encoderPasses };
   };
 });
 

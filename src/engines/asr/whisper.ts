@@ -33,8 +33,18 @@ export interface WhisperOptions {
   splitSilenceS?: number;
 }
 
+export interface WhisperStats {
+  /** whisper.cpp calls (windows of up to maxWindowS) */
+  windows: number;
+  /** 30 s encoder passes: one per window, more when whisper re-seeks inside one */
+  encoderPasses: number;
+  words: number;
+}
+
 export interface WhisperRecognizer extends Recognizer {
   readonly model: WhisperModelInfo;
+  /** totals since the recognizer was created */
+  readonly stats: Readonly<WhisperStats>;
   /** Loads the model in its thread now; rejects (WhisperModelError) if whisper.cpp cannot. */
   load(): Promise<void>;
 }
@@ -68,11 +78,13 @@ export function createWhisperRecognizer(opts: WhisperOptions): WhisperRecognizer
     ? WHISPER_LANGUAGES.slice(0, model.hparams.n_vocab - 51765 - 1)
     : ["en"];
   let closed = false;
+  const stats: WhisperStats = { windows: 0, encoderPasses: 0, words: 0 };
 
   return {
     name: "whisper",
     languages,
     model,
+    stats,
     async load() {
       try {
         await thread.load();
@@ -91,7 +103,10 @@ export function createWhisperRecognizer(opts: WhisperOptions): WhisperRecognizer
       // Two windows per channel in flight: one decoding, the next queued behind it, so the thread
       // never waits for a window to be cut.
       const parts = await mapBounded(batchClips(input.clips, maxWindowS, gapS), 2, async (batch) => {
-        const words = await thread.transcribe({ pcm: batch.pcm, lang, prompt });
+        const { words, encoderPasses } = await thread.transcribe({ pcm: batch.pcm, lang, prompt });
+        stats.windows++;
+        stats.encoderPasses += encoderPasses;
+        stats.words += words.length;
         input.onVoicedDone?.(batch.pieces.reduce((n, p) => n + p.batchEnd - p.batchStart, 0));
         return wordsToItems(words, batch.pieces, splitSilenceS);
       });
