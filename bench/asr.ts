@@ -24,7 +24,7 @@ import { createWhisperRecognizer, type WhisperRecognizer } from "../src/engines/
 import { createAudioThread } from "../src/pipeline/audio-thread.ts";
 import { transcribeFile } from "../src/pipeline/transcribe.ts";
 import { concatPcm, sayPcm, silence, writeWav } from "../test/helpers/audio.ts";
-import { CALL_SCRIPT } from "../test/helpers/call.ts";
+import { writeMinuteCall } from "../test/helpers/call.ts";
 import { execFileSync } from "node:child_process";
 
 const CALL_S = 60;
@@ -46,29 +46,6 @@ interface Measure {
   /** Whisper: 30 s encoder passes (one per call, more when whisper re-seeks inside a window) */
   encoderPasses: number | null;
   loadS: number;
-}
-
-/** A 60 s two-channel call of alternating turns (bench/pipeline.ts's minute). */
-function makeMinute(dir: string): string {
-  const lines = CALL_SCRIPT.map((l) => ({
-    speaker: l.speaker,
-    pcm: sayPcm(l.text, l.speaker ? "rms" : "slt"),
-  }));
-  const ch: Int16Array[][] = [[], []];
-  let t = 0;
-  for (let i = 0; ; i++) {
-    const line = lines[i % lines.length]!;
-    const len = line.pcm.length / SAMPLE_RATE + 0.7;
-    if (t + len > CALL_S) break;
-    ch[line.speaker]!.push(line.pcm, silence(0.7));
-    ch[1 - line.speaker]!.push(silence(len));
-    t += len;
-  }
-  const pad = (parts: Int16Array[]) => {
-    const pcm = concatPcm(...parts);
-    return concatPcm(pcm, silence(CALL_S - pcm.length / SAMPLE_RATE));
-  };
-  return writeWav(path.join(dir, "call-1min.wav"), [pad(ch[0]!), pad(ch[1]!)]);
 }
 
 function peakRssMb(): number {
@@ -167,7 +144,7 @@ async function main() {
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), "callscribe-bench-asr-"));
   try {
-    const file = makeMinute(dir);
+    const file = writeMinuteCall(dir);
     const load = os.loadavg()[0]!.toFixed(1);
     console.log(
       `60 s two-channel call through the pipeline, ${os.availableParallelism()} cores (load ${load}); one run each`,

@@ -19,7 +19,7 @@ import { createAudioThread } from "../src/pipeline/audio-thread.ts";
 import { decodeChannels } from "../src/pipeline/decode.ts";
 import { transcribeFile } from "../src/pipeline/transcribe.ts";
 import { concatPcm, sayPcm, silence, writeWav } from "../test/helpers/audio.ts";
-import { CALL_SCRIPT } from "../test/helpers/call.ts";
+import { writeMinuteCall } from "../test/helpers/call.ts";
 
 const MINUTES = (process.env.MINUTES ?? "1,10,60").split(",").map(Number);
 const PIECE_S = 20;
@@ -28,29 +28,6 @@ interface Measure {
   wallS: number;
   peakRssMb: number;
   words: number;
-}
-
-/** A 60 s two-channel call of alternating turns. Longer calls repeat it (`ffmpeg -stream_loop`). */
-function makeMinute(dir: string): string {
-  const lines = CALL_SCRIPT.map((l) => ({
-    speaker: l.speaker,
-    pcm: sayPcm(l.text, l.speaker ? "rms" : "slt"),
-  }));
-  const ch: Int16Array[][] = [[], []];
-  let t = 0;
-  for (let i = 0; ; i++) {
-    const line = lines[i % lines.length]!;
-    const len = line.pcm.length / SAMPLE_RATE + 0.7;
-    if (t + len > 60) break;
-    ch[line.speaker]!.push(line.pcm, silence(0.7));
-    ch[1 - line.speaker]!.push(silence(len));
-    t += len;
-  }
-  const pad = (parts: Int16Array[]) => {
-    const pcm = concatPcm(...parts);
-    return concatPcm(pcm, silence(60 - pcm.length / SAMPLE_RATE));
-  };
-  return writeWav(path.join(dir, "call-1min.wav"), [pad(ch[0]!), pad(ch[1]!)]);
 }
 
 function makeCall(dir: string, minute: string, minutes: number): string {
@@ -128,7 +105,7 @@ async function main() {
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), "callscribe-bench-"));
   try {
-    const minute = makeMinute(dir);
+    const minute = writeMinuteCall(dir);
     console.log(
       `two-channel calls, ${os.cpus().length} cores; RTF = wall seconds per call second; one run each`,
     );

@@ -47,3 +47,26 @@ export function makeTwoChannelCall(dir: string, gapS = 0.6): ScriptedCall {
   ) as [string, string];
   return { path, duration: left.length / RATE, reference, starts };
 }
+
+/**
+ * `seconds` of the script's turns repeated, two channels (slt agent, rms customer), 0.7 s between
+ * turns: the benchmarks' one-minute call (longer calls loop it with ffmpeg).
+ */
+export function writeMinuteCall(dir: string, seconds = 60): string {
+  const lines = CALL_SCRIPT.map((l) => ({ speaker: l.speaker, pcm: sayPcm(l.text, VOICES[l.speaker]) }));
+  const ch: Int16Array[][] = [[], []];
+  let t = 0;
+  for (let i = 0; ; i++) {
+    const line = lines[i % lines.length]!;
+    const len = line.pcm.length / RATE + 0.7;
+    if (t + len > seconds) break;
+    ch[line.speaker]!.push(line.pcm, silence(0.7));
+    ch[1 - line.speaker]!.push(silence(len));
+    t += len;
+  }
+  const pad = (parts: Int16Array[]) => {
+    const pcm = concatPcm(...parts);
+    return concatPcm(pcm, silence(seconds - pcm.length / RATE));
+  };
+  return writeWav(join(dir, "call-1min.wav"), [pad(ch[0]!), pad(ch[1]!)]);
+}

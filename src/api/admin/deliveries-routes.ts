@@ -20,15 +20,17 @@ export const isoTime = (field: string) =>
     .datetime({ offset: true, error: `${field} must be an ISO 8601 time such as 2026-11-26T09:00:00Z` })
     .transform((s) => Date.parse(s));
 
+/** A receiver's host name, compared lower-case. */
+export const hostParam = z
+  .string()
+  .trim()
+  .min(1)
+  .max(300)
+  .transform((h) => h.toLowerCase());
+
 export const listQuery = z.object({
   state: z.enum(["pending", "delivering", "delivered", "abandoned"]).optional(),
-  host: z
-    .string()
-    .trim()
-    .min(1)
-    .max(300)
-    .transform((h) => h.toLowerCase())
-    .optional(),
+  host: hostParam.optional(),
   event: z.enum(["transcriptDelivered", "summaryDelivered"]).optional(),
   /** created in [since, until) */
   since: isoTime("since").optional(),
@@ -49,13 +51,7 @@ export const recoverBody = z.object({
   since: isoTime("since"),
   until: isoTime("until").optional(),
   state: z.enum(["abandoned", "delivered"]).default("abandoned"),
-  host: z
-    .string()
-    .trim()
-    .min(1)
-    .max(300)
-    .transform((h) => h.toLowerCase())
-    .optional(),
+  host: hostParam.optional(),
   url_prefix: httpUrl("url_prefix").optional(),
   dry_run: z.boolean().default(false),
   limit: z.number().int().min(1).max(10_000).default(1000),

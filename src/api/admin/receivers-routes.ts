@@ -7,17 +7,12 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { ReceiverStats, Store, StoredCircuit } from "../../store/types.ts";
 import { parseInput } from "../validation.ts";
+import { hostParam } from "./deliveries-routes.ts";
 
 export const receiversQuery = z.object({
   window_minutes: z.coerce.number().int().min(5).max(1440).default(60),
   buckets: z.coerce.number().int().min(1).max(120).default(12),
-  host: z
-    .string()
-    .trim()
-    .min(1)
-    .max(300)
-    .transform((h) => h.toLowerCase())
-    .optional(),
+  host: hostParam.optional(),
 });
 
 const iso = (ms: number) => new Date(ms).toISOString();
