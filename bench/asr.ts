@@ -19,11 +19,11 @@ import os from "node:os";
 import path from "node:path";
 import { ensureGgmlModel, type ModelSize } from "../scripts/make-ggml-model.ts";
 import { createPocketsphinxRecognizer } from "../src/engines/asr/pocketsphinx.ts";
-import { clipsOf, SAMPLE_RATE, type Recognizer } from "../src/engines/asr/types.ts";
+import { clipsOf, type Recognizer } from "../src/engines/asr/types.ts";
 import { createWhisperRecognizer, type WhisperRecognizer } from "../src/engines/asr/whisper.ts";
 import { createAudioThread } from "../src/pipeline/audio-thread.ts";
 import { transcribeFile } from "../src/pipeline/transcribe.ts";
-import { concatPcm, sayPcm, silence, writeWav } from "../test/helpers/audio.ts";
+import { sayPcm } from "../test/helpers/audio.ts";
 import { writeMinuteCall } from "../test/helpers/call.ts";
 import { execFileSync } from "node:child_process";
 

@@ -18,7 +18,7 @@ import { clipsOf, SAMPLE_RATE, type TimeRange } from "../src/engines/asr/types.t
 import { createAudioThread } from "../src/pipeline/audio-thread.ts";
 import { decodeChannels } from "../src/pipeline/decode.ts";
 import { transcribeFile } from "../src/pipeline/transcribe.ts";
-import { concatPcm, sayPcm, silence, writeWav } from "../test/helpers/audio.ts";
+import { sayPcm } from "../test/helpers/audio.ts";
 import { writeMinuteCall } from "../test/helpers/call.ts";
 
 const MINUTES = (process.env.MINUTES ?? "1,10,60").split(",").map(Number);
