@@ -505,14 +505,15 @@ export function createPocketsphinxRecognizer(opts: PocketsphinxOptions = {}): Re
       // Up to one clip per decoder in flight for each channel: a long channel uses every decoder,
       // and clips not yet decoded wait in ffmpeg's pipe, not in memory.
       const terms = input.vocabulary ?? [];
-      const vocabulary = await prepareVocabulary(terms);
-      const parts = await pool.hold(() =>
-        mapBounded(input.clips, poolSize, async (clip) => {
+      // inside hold(): a close() that comes while the vocabulary is prepared waits for this call
+      const parts = await pool.hold(async () => {
+        const vocabulary = await prepareVocabulary(terms);
+        return mapBounded(input.clips, poolSize, async (clip) => {
           const segments = await decodeClip(clip, vocabulary);
           input.onVoicedDone?.(clip.end - clip.start);
           return segments;
-        }),
-      );
+        });
+      });
       return withCasing(parts.flat(), terms).sort((a, b) => a.start - b.start);
     },
     close: () => pool.close(),
