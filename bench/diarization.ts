@@ -1,17 +1,21 @@
 /**
- * Diarization error rate of the mono path (VAD → MFCC → BIC change points → BIC clustering → GMM
- * resegmentation) on one-channel calls made from distinct voices, beside the "everyone is speaker
- * 0" baseline (the same VAD regions, one label), at 16 kHz and through 8 kHz µ-law:
- *   two speakers: flite pairs (slt/rms, awb/kal, slt/awb, rms/kal), espeak-ng pairs when installed,
- *                 and real speech (the LibriVox reader of pocketsphinx-testdata against flite awb);
- *   three speakers: flite slt/rms/awb and kal/slt/rms (+ espeak-ng when installed);
- *   one speaker: a flite voice alone (must stay one speaker).
- * DER uses a 0.25 s collar and the optimal speaker mapping (src/pipeline/diarization/der.ts).
- * RTF is the diarization's own time (second decode + MFCC + clustering, not the VAD) per second
- * of audio.
+ * Diarization error rate of the one-channel path (VAD → MFCC → BIC change points → BIC clustering
+ * → GMM resegmentation, src/pipeline/diarization/) on calls made from distinct voices taking turns,
+ * beside the "everyone is speaker 0" baseline (the same VAD regions, one label), each call at
+ * 16 kHz, through 8 kHz µ-law, and with white noise 20 dB below the speech then µ-law:
+ *   two speakers: flite pairs (slt/rms, awb/kal, slt/awb, rms/kal), two espeak-ng pairs when
+ *                 espeak-ng is installed, and real speech (the LibriVox reader of Debian
+ *                 pocketsphinx-testdata) against flite awb — default hints (1–2 speakers);
+ *   three speakers: flite slt/rms/awb and kal/slt/rms (+ espeak-ng) — max_speakers=3;
+ *   one speaker: each voice alone (and the LibriVox reader) — must stay one speaker.
+ * DER uses a 0.25 s collar and the optimal speaker mapping (src/pipeline/diarization/der.ts);
+ * group figures are weighted by scored time. RTF is the diarization's own time (second decode +
+ * MFCC + clustering + resegmentation, not the VAD) per second of audio.
  *
  *   npm run bench:diarization
- *   npx tsx bench/diarization.ts --opts '{"cluster":{"lambda":1.2}}'   # try other settings
+ *   npx tsx bench/diarization.ts --only "2 flite" --verbose       # some cases, with the turns found
+ *   npx tsx bench/diarization.ts --opts '{"cluster":{"lambda":1.2,"threshold":0}}'   # other settings
+ *   npx tsx bench/diarization.ts --mfcc '{"melBands":24}'
  */
 import { execFileSync } from "node:child_process";
 import { readdirSync } from "node:fs";
@@ -25,10 +29,22 @@ import { collectFeatures } from "../src/pipeline/diarization/features.ts";
 import type { MfccOptions } from "../src/pipeline/diarization/mfcc.ts";
 import { createVad } from "../src/pipeline/vad.ts";
 import { noise, RATE, readPcm16, tempDir, writeWav } from "../test/helpers/audio.ts";
-import { makeMonoCall, speechExtent, seeded, toMulaw, type MonoCall, type MonoTurn } from "../test/helpers/mono-call.ts";
+import {
+  makeMonoCall,
+  speechExtent,
+  seeded,
+  toMulaw,
+  type MonoCall,
+  type MonoTurn,
+} from "../test/helpers/mono-call.ts";
 
 const { values: args } = parseArgs({
-  options: { opts: { type: "string" }, mfcc: { type: "string" }, only: { type: "string" }, verbose: { type: "boolean" } },
+  options: {
+    opts: { type: "string" },
+    mfcc: { type: "string" },
+    only: { type: "string" },
+    verbose: { type: "boolean" },
+  },
 });
 const options: Partial<DiarizeOptions> = args.opts ? (JSON.parse(args.opts) as Partial<DiarizeOptions>) : {};
 
@@ -148,16 +164,18 @@ const cases: Case[] = [
     speakers: 3,
     make: (dir: string) => makeMonoCall(dir, script(v, 300 + i), { name: `three${i}.wav`, seed: 30 + i }),
   })),
-  ...["slt", "rms", "awb", "kal", ...(hasEspeak ? ["espeak:en-us+m3", "espeak:en-gb+f3"] : [])].map((v, i) => ({
-    name: `1 ${v.replace("espeak:", "")} alone`,
-    speakers: 1,
-    make: (dir: string) =>
-      makeMonoCall(
-        dir,
-        [...AGENT, ...CUSTOMER].map((text) => ({ voice: v, text })),
-        { name: `alone${i}.wav`, seed: 50 + i },
-      ),
-  })),
+  ...["slt", "rms", "awb", "kal", ...(hasEspeak ? ["espeak:en-us+m3", "espeak:en-gb+f3"] : [])].map(
+    (v, i) => ({
+      name: `1 ${v.replace("espeak:", "")} alone`,
+      speakers: 1,
+      make: (dir: string) =>
+        makeMonoCall(
+          dir,
+          [...AGENT, ...CUSTOMER].map((text) => ({ voice: v, text })),
+          { name: `alone${i}.wav`, seed: 50 + i },
+        ),
+    }),
+  ),
   {
     name: "1 real LibriVox alone",
     speakers: 1,
@@ -192,7 +210,11 @@ function withNoise(path: string, out: string): string {
   const pcm = readPcm16(path);
   let sq = 0;
   let n = 0;
-  for (const x of pcm) if (Math.abs(x) > 300) (sq += x * x), n++;
+  for (const x of pcm) {
+    if (Math.abs(x) <= 300) continue;
+    sq += x * x;
+    n++;
+  }
   const speechRms = Math.sqrt(sq / Math.max(1, n));
   const hiss = noise(pcm.length / RATE, (speechRms / 10) * Math.sqrt(3), 17); // uniform: RMS = A/√3
   const mixed = pcm.map((x, i) => Math.max(-32768, Math.min(32767, x + hiss[i]!)));
@@ -213,7 +235,8 @@ async function run(file: string, hints: SpeakerHints) {
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}`.padStart(5);
-const detail = (r: DerResult) => `${pct(r.missed / r.total)} ${pct(r.falseAlarm / r.total)} ${pct(r.confusion / r.total)}`;
+const detail = (r: DerResult) =>
+  `${pct(r.missed / r.total)} ${pct(r.falseAlarm / r.total)} ${pct(r.confusion / r.total)}`;
 
 async function main() {
   const tmp = tempDir("callscribe-diar-bench-");
@@ -242,7 +265,13 @@ async function main() {
         const b = diarizationErrorRate(call.reference, baseline);
         diarSeconds += seconds;
         audioSeconds += duration;
-        rows.push({ group: `${c.speakers}@${rate}`, der: r.der, base: b.der, dur: r.total, countRight: found === c.speakers });
+        rows.push({
+          group: `${c.speakers}@${rate}`,
+          der: r.der,
+          base: b.der,
+          dur: r.total,
+          countRight: found === c.speakers,
+        });
         console.log(
           `${c.name.padEnd(34)} ${rate.padEnd(6)} ${String(c.speakers).padStart(3)} ${String(found).padStart(5)} ${pct(r.der)} ${detail(r)} | ${pct(b.der).padStart(12)} ${pct(b.confusion / b.total)}`,
         );

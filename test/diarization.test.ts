@@ -16,11 +16,33 @@ import { collectFeatures, type RegionFeatures } from "../src/pipeline/diarizatio
 import { accumulate, emptyStats } from "../src/pipeline/diarization/gaussian.ts";
 import { FRAME_HOP } from "../src/pipeline/diarization/mfcc.ts";
 import { speakerAlias } from "../src/pipeline/merge.ts";
-import { concatPcm, noise, RATE, sayPcm, tempDir } from "./helpers/audio.ts";
+import { join } from "node:path";
+import { scanAudio } from "../src/pipeline/prepare.ts";
+import { createVad } from "../src/pipeline/vad.ts";
+import { concatPcm, noise, RATE, readPcm16, sayPcm, tempDir, writeWav } from "./helpers/audio.ts";
 import { makeTwoChannelCall } from "./helpers/call.ts";
 import { makeMonoCall, seeded, type MonoCall } from "./helpers/mono-call.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
 import { s001Shape } from "./helpers/shapes.ts";
+
+/** A support call with short replies and a double turn: agent (slt) and customer (rms). */
+const MONO_SCRIPT: [0 | 1, string][] = [
+  [0, "Thank you for calling customer support. How can I help you today?"],
+  [1, "Hello. I was charged twice on my last bill and I would like a refund."],
+  [0, "I am sorry about that. Let me check your account."],
+  [1, "Thank you. My account number is four five six."],
+  [0, "Thanks."],
+  [0, "I can see the duplicate charge. I will refund it today."],
+  [1, "Okay."],
+  [0, "It should reach your card within five working days."],
+  [1, "Great. Can you also check my internet, it keeps dropping in the evening?"],
+  [0, "Of course. I can see errors on the line since Monday, I will reset it now."],
+  [1, "Yes please."],
+  [0, "Done. Is there anything else I can help you with?"],
+  [1, "No, that is all. Thank you very much for your help."],
+];
+const monoTurns = (lines: typeof MONO_SCRIPT) =>
+  lines.map(([s, text]) => ({ voice: s === 0 ? "slt" : "rms", text }));
 
 describe("diarization error rate", () => {
   const ref: Turn[] = [
@@ -80,10 +102,16 @@ describe("diarization error rate", () => {
 });
 
 /** Frames of synthetic "speakers": Gaussians with their own means in dims 1…19, c0 loud. */
-function syntheticRegions(plan: number[][], seed = 3, spacing = 2.5): { regions: RegionFeatures[]; truth: Turn[] } {
+function syntheticRegions(
+  plan: number[][],
+  seed = 3,
+  spacing = 2.5,
+  turnFrames = 300,
+): { regions: RegionFeatures[]; truth: Turn[] } {
   const rand = seeded(seed);
   const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
-  const centre = (s: number) => Array.from({ length: 20 }, (_, i) => (i === 0 ? 100 : Math.sin(s * 7 + i) * spacing));
+  const centre = (s: number) =>
+    Array.from({ length: 20 }, (_, i) => (i === 0 ? 100 : Math.sin(s * 7 + i) * spacing));
   const regions: RegionFeatures[] = [];
   const truth: Turn[] = [];
   let frame = 100;
@@ -92,9 +120,13 @@ function syntheticRegions(plan: number[][], seed = 3, spacing = 2.5): { regions:
     const rows: number[] = [];
     for (const s of turns) {
       const c = centre(s);
-      truth.push({ start: (frame * FRAME_HOP + 120) / RATE, end: ((frame + 300) * FRAME_HOP + 120) / RATE, speaker: s });
-      for (let f = 0; f < 300; f++) rows.push(...c.map((m, i) => (i === 0 ? m : m + gauss())));
-      frame += 300;
+      truth.push({
+        start: (frame * FRAME_HOP + 120) / RATE,
+        end: ((frame + turnFrames) * FRAME_HOP + 120) / RATE,
+        speaker: s,
+      });
+      for (let f = 0; f < turnFrames; f++) rows.push(...c.map((m, i) => (i === 0 ? m : m + gauss())));
+      frame += turnFrames;
     }
     regions.push({
       range: { start: (first * FRAME_HOP + 120) / RATE, end: (frame * FRAME_HOP + 120) / RATE },
@@ -124,6 +156,24 @@ describe("clustering and diarization on synthetic features", () => {
     assert.deepEqual(one.labels, [0]);
   });
 
+  it("clusters many hundreds of segments in blocks, with the same answer", () => {
+    // 700 alternating turns (the agglomerative step works on blocks past 600 clusters)
+    const plan = Array.from({ length: 700 }, (_, i) => [i % 2]);
+    const { regions } = syntheticRegions(plan, 11, 6, 150);
+    const stats = regions.map((r) => {
+      const m = { data: r.data.filter((_, i) => i % 20 !== 0), dim: 19, frames: r.frames };
+      return accumulate(emptyStats(19), m);
+    });
+    const started = Date.now();
+    const c = clusterSegments(stats, { min: 1, max: 2, lambda: 1, threshold: 0 });
+    assert.equal(c.count, 2);
+    assert.deepEqual(
+      c.labels,
+      plan.map(([s]) => s),
+    );
+    console.log(`700 segments clustered in ${Date.now() - started} ms`);
+  });
+
   it("splits regions at speaker changes; speaker 0 is whoever speaks first", () => {
     // regions hold one or two turns: changes inside regions must be found
     const { regions, truth } = syntheticRegions([[1, 0], [1], [0, 1], [0], [1, 0]]);
@@ -145,11 +195,7 @@ describe("clustering and diarization on synthetic features", () => {
     const hyp = three.regions.flatMap((rs, s) => rs.map((r) => ({ ...r, speaker: s })));
     assert.ok(diarizationErrorRate(truth, hyp).der < 0.05);
     const one = diarize(regions, { min: 1, max: 1 });
-    assert.deepEqual(
-      one.regions,
-      [regions.map((r) => r.range)],
-      "the VAD regions as they were",
-    );
+    assert.deepEqual(one.regions, [regions.map((r) => r.range)], "the VAD regions as they were");
   });
 
   it("one voice stays one speaker", () => {
@@ -178,7 +224,7 @@ describe("streamed features", () => {
     const a = whole.finish();
     const pieces = collectFeatures(regions);
     const rand = seeded(4);
-    for (let i = 0; i < pcm.length; ) {
+    for (let i = 0; i < pcm.length;) {
       const n = 1 + Math.floor(rand() * 3000);
       pieces.push(pcm.subarray(i, i + n));
       i += n;
@@ -195,13 +241,37 @@ describe("streamed features", () => {
   });
 });
 
+describe("the scan", () => {
+  it("diarizes a stereo file whose channels carry one signal into speakers of channel 0", async () => {
+    const tmp = tempDir();
+    try {
+      const call = makeMonoCall(tmp.dir, monoTurns(MONO_SCRIPT.slice(0, 5)), { seed: 5 });
+      const pcm = readPcm16(call.path);
+      const stereo = writeWav(join(tmp.dir, "dual.wav"), [pcm, pcm]);
+      const vad = createVad();
+      const plan = await scanAudio(stereo, 2, vad, { speakers: { min: 1, max: 2 } });
+      assert.deepEqual(plan.speakers, [0, 0]);
+      assert.equal(plan.diarized, true);
+      const hyp = plan.regions.flatMap((rs, s) => rs.map((r) => ({ ...r, speaker: s })));
+      const der = diarizationErrorRate(call.reference, hyp);
+      assert.equal(der.mapping.get("0"), "slt");
+      assert.ok(der.confusion / der.total < 0.05, `confusion ${der.confusion}`);
+      // without hints (tools, the old callers): channels only
+      assert.deepEqual((await scanAudio(stereo, 2, vad)).speakers, [0]);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});
+
 describe("speaker hints", () => {
   it("resolve to a range; bad combinations are 400s naming the field", () => {
     assert.equal(speakerHints({}), undefined);
     assert.deepEqual(speakerHints({ speakers_expected: 3 }), { min: 3, max: 3 });
     assert.deepEqual(speakerHints({ min_speakers: 2 }), { min: 2, max: 2 });
     assert.deepEqual(speakerHints({ max_speakers: 4 }), { min: 1, max: 4 });
-    const field = (f: string) => (e: unknown) => e instanceof AppError && e.httpStatus === 400 && e.field === f;
+    const field = (f: string) => (e: unknown) =>
+      e instanceof AppError && e.httpStatus === 400 && e.field === f;
     assert.throws(() => speakerHints({ min_speakers: 3, max_speakers: 2 }), field("min_speakers"));
     assert.throws(() => speakerHints({ speakers_expected: 2, max_speakers: 2 }), field("max_speakers"));
   });
@@ -213,24 +283,6 @@ describe("speaker hints", () => {
 });
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-/** A support call with short replies and a double turn: agent (slt) and customer (rms). */
-const MONO_SCRIPT: [0 | 1, string][] = [
-  [0, "Thank you for calling customer support. How can I help you today?"],
-  [1, "Hello. I was charged twice on my last bill and I would like a refund."],
-  [0, "I am sorry about that. Let me check your account."],
-  [1, "Thank you. My account number is four five six."],
-  [0, "Thanks."],
-  [0, "I can see the duplicate charge. I will refund it today."],
-  [1, "Okay."],
-  [0, "It should reach your card within five working days."],
-  [1, "Great. Can you also check my internet, it keeps dropping in the evening?"],
-  [0, "Of course. I can see errors on the line since Monday, I will reset it now."],
-  [1, "Yes please."],
-  [0, "Done. Is there anything else I can help you with?"],
-  [1, "No, that is all. Thank you very much for your help."],
-];
-const monoTurns = (lines: typeof MONO_SCRIPT) => lines.map(([s, text]) => ({ voice: s === 0 ? "slt" : "rms", text }));
 
 describe("POST /transcribe with one-channel audio", () => {
   let server: TestServer;
@@ -286,7 +338,9 @@ describe("POST /transcribe with one-channel audio", () => {
     const right = transcript.filter((t) => (t.speaker_id === 0 ? "slt" : "rms") === voiceOf(t)).length;
     console.log(
       `mono call: ${right}/${transcript.length} items with the right speaker; ` +
-        transcript.map((t) => `[${t.speaker_id}/${voiceOf(t)} ${t.time_start}-${t.time_end}] ${t.text}`).join(" | "),
+        transcript
+          .map((t) => `[${t.speaker_id}/${voiceOf(t)} ${t.time_start}-${t.time_end}] ${t.text}`)
+          .join(" | "),
     );
     // measured: every item right; the turns of this script (156 of 156 over 6 layouts at 16 kHz
     // and 8 kHz µ-law) too. One wrong item of ten would still pass.
@@ -299,7 +353,10 @@ describe("POST /transcribe with one-channel audio", () => {
     const one = await post(short.path, { call_uuid: "mono-2", speakers_expected: "1" });
     assert.equal(one.status, 200);
     const items = s001Shape.parse(one.body).data.transcript;
-    assert.deepEqual(new Set(items.map((t) => `${t.speaker_id}:${t.speaker_alias}`)), new Set(["0:Speaker 0"]));
+    assert.deepEqual(
+      new Set(items.map((t) => `${t.speaker_id}:${t.speaker_alias}`)),
+      new Set(["0:Speaker 0"]),
+    );
 
     const named = await post(short.path, {
       call_uuid: "mono-3",
@@ -307,7 +364,9 @@ describe("POST /transcribe with one-channel audio", () => {
       speaker_aliases: '["Agent","User"]',
     });
     assert.equal(named.status, 200);
-    const aliases = s001Shape.parse(named.body).data.transcript.map((t) => `${t.speaker_id}:${t.speaker_alias}`);
+    const aliases = s001Shape
+      .parse(named.body)
+      .data.transcript.map((t) => `${t.speaker_id}:${t.speaker_alias}`);
     assert.deepEqual(new Set(aliases), new Set(["0:Agent", "1:User"]));
   });
 
@@ -316,7 +375,10 @@ describe("POST /transcribe with one-channel audio", () => {
     const { status, body } = await post(stereo.path, { call_uuid: "stereo-1", speakers_expected: "3" });
     assert.equal(status, 200);
     const items = s001Shape.parse(body).data.transcript;
-    assert.deepEqual(new Set(items.map((t) => `${t.speaker_id}:${t.speaker_alias}`)), new Set(["0:Agent", "1:User"]));
+    assert.deepEqual(
+      new Set(items.map((t) => `${t.speaker_id}:${t.speaker_alias}`)),
+      new Set(["0:Agent", "1:User"]),
+    );
     assert.equal(items[0]!.speaker_id, 0);
   });
 

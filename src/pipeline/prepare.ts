@@ -60,7 +60,12 @@ export async function scanAudio(
   if (speakers.length === 1 && (opts.speakers?.max ?? 1) > 1 && first.length > 0) {
     const found = await diarizeChannel(file, channels, speakers[0]!, first, opts.speakers!);
     if (found.regions.length > 1) {
-      return { speakers: found.regions.map(() => speakers[0]!), regions: found.regions, decodedSeconds, diarized: true };
+      return {
+        speakers: found.regions.map(() => speakers[0]!),
+        regions: found.regions,
+        decodedSeconds,
+        diarized: true,
+      };
     }
   }
   return { speakers, regions, decodedSeconds };

@@ -83,7 +83,11 @@ export function makeMonoCall(
       t += gap.length;
     }
     parts.push(pcm.subarray(a, b));
-    reference.push({ start: t / RATE, end: (t + b - a) / RATE, speaker: turn.voice.startsWith("file:") ? "recording" : turn.voice });
+    reference.push({
+      start: t / RATE,
+      end: (t + b - a) / RATE,
+      speaker: turn.voice.startsWith("file:") ? "recording" : turn.voice,
+    });
     t += b - a;
   });
   parts.push(silence(0.5));

@@ -13,6 +13,7 @@ import { addStats, deltaBic, type Stats } from "./gaussian.ts";
 export interface ClusterOptions {
   min: number;
   max: number;
+  /** weight of the BIC penalty (1 in the textbook) */
   lambda: number;
   /** merging continues while the best ΔBIC is below this (0: the BIC's own decision) */
   threshold: number;
@@ -73,7 +74,8 @@ function merge(input: Cluster[], opts: ClusterOptions): Cluster[] {
   const bic = (i: number, j: number) => deltaBic(live[i]!.stats, live[j]!.stats, opts.lambda);
   const rescan = (i: number) => {
     let b = -1;
-    for (let j = 0; j < n; j++) if (j !== i && live[j] && (b < 0 || dist[i * n + j]! < dist[i * n + b]!)) b = j;
+    for (let j = 0; j < n; j++)
+      if (j !== i && live[j] && (b < 0 || dist[i * n + j]! < dist[i * n + b]!)) b = j;
     best[i] = b;
   };
   for (let i = 0; i < n; i++) {
@@ -93,7 +95,10 @@ function merge(input: Cluster[], opts: ClusterOptions): Cluster[] {
     if (a < 0) break;
     const b = best[a]!;
     if (count <= opts.min || (count <= opts.max && dist[a * n + b]! >= opts.threshold)) break;
-    live[a] = { stats: addStats(live[a]!.stats, live[b]!.stats), members: [...live[a]!.members, ...live[b]!.members] };
+    live[a] = {
+      stats: addStats(live[a]!.stats, live[b]!.stats),
+      members: [...live[a]!.members, ...live[b]!.members],
+    };
     live[b] = null;
     for (let j = 0; j < n; j++) {
       dist[b * n + j] = Infinity;

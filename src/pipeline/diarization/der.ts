@@ -36,7 +36,8 @@ export function diarizationErrorRate(reference: Turn[], hypothesis: Turn[], coll
   for (const e of excluded) cuts.add(e.start).add(e.end);
   const times = [...cuts].sort((a, b) => a - b);
 
-  const active = (turns: Turn[], t: number) => new Set(turns.filter((x) => x.start <= t && t < x.end).map((x) => String(x.speaker)));
+  const active = (turns: Turn[], t: number) =>
+    new Set(turns.filter((x) => x.start <= t && t < x.end).map((x) => String(x.speaker)));
   // slices: duration, active ref and hyp speakers
   const slices: { dur: number; ref: Set<string>; hyp: Set<string> }[] = [];
   let e = 0;

@@ -36,7 +36,13 @@ export function collectFeatures(regions: TimeRange[], opts: MfccOptions = {}): F
   const dim = mfcc.coefficients;
   const out: RegionFeatures[] = regions.map((range) => {
     const { first, end } = framesOf(range);
-    return { range, firstFrame: first, frames: end - first, dim, data: new Float32Array((end - first) * dim) };
+    return {
+      range,
+      firstFrame: first,
+      frames: end - first,
+      dim,
+      data: new Float32Array((end - first) * dim),
+    };
   });
   let region = 0;
   let k = out[0]?.firstFrame ?? 0; // next frame to compute

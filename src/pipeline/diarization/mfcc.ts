@@ -22,7 +22,12 @@ export interface MfccOptions {
   highHz?: number;
 }
 
-export const MFCC_DEFAULTS: Required<MfccOptions> = { coefficients: 20, melBands: 40, lowHz: 60, highHz: 3800 };
+export const MFCC_DEFAULTS: Required<MfccOptions> = {
+  coefficients: 20,
+  melBands: 40,
+  lowHz: 60,
+  highHz: 3800,
+};
 
 const mel = (hz: number) => 1127 * Math.log(1 + hz / 700);
 const melInv = (m: number) => 700 * (Math.exp(m / 1127) - 1);
@@ -63,8 +68,7 @@ export function createMfcc(opts: MfccOptions = {}) {
   const dct = Array.from({ length: o.coefficients }, (_, k) =>
     Float64Array.from(
       { length: o.melBands },
-      (_, b) =>
-        Math.sqrt((k === 0 ? 1 : 2) / o.melBands) * Math.cos((Math.PI * k * (b + 0.5)) / o.melBands),
+      (_, b) => Math.sqrt((k === 0 ? 1 : 2) / o.melBands) * Math.cos((Math.PI * k * (b + 0.5)) / o.melBands),
     ),
   );
   return {

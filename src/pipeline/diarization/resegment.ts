@@ -47,7 +47,8 @@ function trainGmm(regions: FeatureMatrix[], refs: FrameRefs, k: number, iteratio
   const d = regions[0]!.dim;
   const n = refs.length / 2;
   const kk = Math.max(1, Math.min(k, Math.floor(n / (4 * d)) || 1));
-  const row = (i: number) => regions[refs[2 * i]!]!.data.subarray(refs[2 * i + 1]! * d, refs[2 * i + 1]! * d + d);
+  const row = (i: number) =>
+    regions[refs[2 * i]!]!.data.subarray(refs[2 * i + 1]! * d, refs[2 * i + 1]! * d + d);
   const g: Gmm = {
     k: kk,
     d,
@@ -188,7 +189,13 @@ export function resegment(
   return current;
 }
 
-function viterbi(m: FeatureMatrix, models: Gmm[], ids: number[], penalty: number, minRun: number): Int32Array {
+function viterbi(
+  m: FeatureMatrix,
+  models: Gmm[],
+  ids: number[],
+  penalty: number,
+  minRun: number,
+): Int32Array {
   const n = m.frames;
   const k = models.length;
   const out = new Int32Array(n);
@@ -226,7 +233,7 @@ function viterbi(m: FeatureMatrix, models: Gmm[], ids: number[], penalty: number
 
 /** Runs shorter than `minRun` frames join the neighbour whose model fits them better. */
 export function absorbShortRuns(states: Int32Array, minRun: number, ll: Float64Array, k: number): void {
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     const runs: { s: number; from: number; to: number }[] = [];
     for (let f = 0; f < states.length; f++) {
@@ -237,7 +244,8 @@ export function absorbShortRuns(states: Int32Array, minRun: number, ll: Float64A
     if (runs.length < 2) return;
     // the shortest run first
     let i = 0;
-    for (let j = 1; j < runs.length; j++) if (runs[j]!.to - runs[j]!.from < runs[i]!.to - runs[i]!.from) i = j;
+    for (let j = 1; j < runs.length; j++)
+      if (runs[j]!.to - runs[j]!.from < runs[i]!.to - runs[i]!.from) i = j;
     const r = runs[i]!;
     if (r.to - r.from >= minRun) return;
     const fit = (s: number) => {
