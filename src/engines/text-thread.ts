@@ -4,11 +4,7 @@
  * Their classifiers (wink-nlp, naive Bayes) are trained here when the thread starts.
  */
 import { createThreadRpc, serveThreadRpc } from "../worker/thread-rpc.ts";
-import { modelsFor } from "./summarize/classifier.ts";
-import { createEmbeddedSummarizer } from "./summarize/embedded.ts";
-import { loadTaxonomy } from "./summarize/taxonomy.ts";
 import type { Summarizer, SummarySource, TopicSummary } from "./summarize/types.ts";
-import { createEmbeddedTagger } from "./tag/embedded.ts";
 import type { Tagger, Tags } from "./tag/types.ts";
 
 type Request = { op: "summarize" | "tag"; source: SummarySource };
@@ -33,10 +29,12 @@ export function createEmbeddedTextThread(taxonomyJson: string | undefined): Text
 }
 
 serveThreadRpc<Request, TopicSummary[] | Tags>(import.meta.url, (json) => {
-  const taxonomy = loadTaxonomy((json as string | null) ?? undefined);
-  // the topic and dialogue-act classifiers train here, at start-up, off the main thread
-  modelsFor(taxonomy);
-  const summarizer = createEmbeddedSummarizer({ taxonomy });
-  const tagger = createEmbeddedTagger({ taxonomy });
-  return (m) => (m.op === "summarize" ? summarizer.summarize(m.source) : tagger.tag(m.source));
+  // a dynamic import, run in the thread only: the main thread stays without wink-nlp (~40 MB)
+  const engines = import("./text-engines.ts").then((m) =>
+    m.textEngines((json as string | null) ?? undefined),
+  );
+  return async (m) => {
+    const { summarizer, tagger } = await engines;
+    return m.op === "summarize" ? summarizer.summarize(m.source) : tagger.tag(m.source);
+  };
 });
