@@ -123,6 +123,29 @@ describe("transcribe and jobs", () => {
     assert.match(text, /thank|calling|help/i);
   });
 
+  it("transcribe passes the recognition flags (speakers, vocabulary, redaction) as the API's fields", async () => {
+    const r = await cli([
+      "transcribe", wav, "--wait", "--json", "--poll-interval", "200", "--speakers", "1",
+      "--vocabulary", "Acme,Northwind", "--redact-pii-policies", "email_address", "--format", "plain",
+    ]); // prettier-ignore
+    ok(r);
+    const job = JSON.parse(r.stdout) as Json;
+    assert.equal(job.status, "succeeded");
+    const items = job.result.transcript as Json[];
+    assert.deepEqual([...new Set(items.map((i) => i.speaker_id))], [0], "--speakers 1: one speaker");
+    assert.equal(
+      items.map((i) => i.text).join(" "),
+      items
+        .map((i) => i.text)
+        .join(" ")
+        .toLowerCase(),
+      "plain text",
+    );
+    const bad = await cli(["transcribe", wav, "--redact-pii-policies", "shoe_size"]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /redact_pii_policies/);
+  });
+
   it("transcribe --wait without --json prints the transcript as lines", async () => {
     const r = await cli(["transcribe", wav, "-w", "--poll-interval", "200"]);
     ok(r);

@@ -58,6 +58,27 @@ export function buildProgram(): Command {
     .option("-l, --language <code>", "language code (default en)")
     .addOption(new Option("--format <format>", "transcript text").choices(["formatted", "plain"]))
     .option("--vocabulary <terms>", "terms to listen for, comma-separated (Acme,Northwind)")
+    .option(
+      "--speakers <n>",
+      "speakers expected on a one-channel call (1: no diarization)",
+      positiveInt("--speakers"),
+    )
+    .option(
+      "--min-speakers <n>",
+      "at least this many speakers on a one-channel call",
+      positiveInt("--min-speakers"),
+    )
+    .option(
+      "--max-speakers <n>",
+      "at most this many speakers on a one-channel call",
+      positiveInt("--max-speakers"),
+    )
+    .option(
+      "--redact-pii",
+      "replace card, phone, email, SSN, date of birth, account and name mentions by labels",
+    )
+    .option("--redact-pii-policies <list>", "only these, comma-separated (credit_card,email_address,…)")
+    .option("--redact-pii-audio", "also beep them out of the stored audio (implies --redact-pii)")
     .option("--metadata <json>", 'a JSON object kept with the job, e.g. {"call_uuid":"call-123"}')
     .option("--poll-interval <ms>", "how often --wait asks", positiveInt("--poll-interval"), 1000)
     .option(

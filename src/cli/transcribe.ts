@@ -16,6 +16,12 @@ export interface TranscribeOptions {
   language?: string;
   format?: string;
   vocabulary?: string;
+  speakers?: number;
+  minSpeakers?: number;
+  maxSpeakers?: number;
+  redactPii?: boolean;
+  redactPiiPolicies?: string;
+  redactPiiAudio?: boolean;
   metadata?: string;
   pollInterval: number;
   /** seconds; 0: wait as long as it takes */
@@ -51,8 +57,20 @@ export async function transcribe(client: Client, file: string, o: TranscribeOpti
   const form = new FormData();
   if (o.language) form.append("language", o.language);
   if (o.format) form.append("format", o.format);
-  if (o.vocabulary) form.append("vocabulary", o.vocabulary);
-  if (o.metadata) form.append("metadata", o.metadata);
+  // the form fields the options map to; the server validates them and names a bad one
+  const fields: Record<string, string | number | boolean | undefined> = {
+    vocabulary: o.vocabulary,
+    speakers_expected: o.speakers,
+    min_speakers: o.minSpeakers,
+    max_speakers: o.maxSpeakers,
+    redact_pii: o.redactPii || o.redactPiiAudio || o.redactPiiPolicies !== undefined || undefined,
+    redact_pii_policies: o.redactPiiPolicies,
+    redact_pii_audio: o.redactPiiAudio,
+    metadata: o.metadata,
+  };
+  for (const [name, value] of Object.entries(fields)) {
+    if (value !== undefined && value !== "") form.append(name, String(value));
+  }
   form.append("file", await audioFile(file), path.basename(file));
   const queued = await client.request<{ job_id: string }>("POST", "/v1/transcriptions", { form });
   if (!o.wait) {
