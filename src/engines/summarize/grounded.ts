@@ -289,29 +289,21 @@ function actionStatements(clauses: readonly ClauseInfo[]): Acts {
     if (c.act === "offer" || (declined && ACTION_ACTS.has(c.act))) {
       const vp = offeredVerbPhrase(c.words);
       if (!vp || contentStems(c.words).length < 2) continue;
-      if (reply?.act === "decline") {
+      // an accepted offer the agent then carried out is reported as that action instead
+      const accepted =
+        reply?.act === "accept" &&
+        !agent.some((x) => x.turn > c.turn && x.turn <= c.turn + 3 && ACTION_ACTS.has(x.act));
+      if (reply && (reply.act === "decline" || accepted)) {
+        const declinedOffer = reply.act === "decline";
         picked.push({
           c,
-          rank: 1,
+          rank: declinedOffer ? 1 : 2,
           st: {
-            kind: "declined",
-            text: `${who} ${vp}, but the customer declined.`,
+            kind: declinedOffer ? "declined" : "offer",
+            text: `${who} ${vp}, ${declinedOffer ? "but the customer declined" : "and the customer accepted"}.`,
             evidence: [c.turn, reply.turn],
           },
         });
-      } else if (reply?.act === "accept") {
-        const followed = agent.some((x) => x.turn > c.turn && x.turn <= c.turn + 3 && ACTION_ACTS.has(x.act));
-        if (!followed) {
-          picked.push({
-            c,
-            rank: 2,
-            st: {
-              kind: "offer",
-              text: `${who} ${vp}, and the customer accepted.`,
-              evidence: [c.turn, reply.turn],
-            },
-          });
-        }
       }
       continue;
     }

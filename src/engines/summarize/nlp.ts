@@ -382,18 +382,10 @@ const CUSTOMER_SHIFT: Record<string, string> = {
   your: "the company's",
   yours: "the company's",
 };
-const AGENT_SHIFT: Record<string, string> = {
-  i: "they",
-  me: "them",
-  my: "their",
-  myself: "themselves",
-  we: "they",
-  our: "their",
-  ours: "theirs",
-  us: "them",
-  am: "are",
-  "'m": "'re",
-};
+/** An agent's own words shift the same way; "you" stays the customer's (handled in the loop below). */
+const AGENT_SHIFT: Record<string, string> = Object.fromEntries(
+  Object.entries(CUSTOMER_SHIFT).filter(([w]) => !["mine", "you", "your", "yours"].includes(w)),
+);
 
 /** "you've" → "the customer has": contractions that do not fit a third-person subject. */
 const THIRD_AUX: Record<string, string> = { "'ve": " has", "'re": " is", "'m": " is" };
