@@ -8,10 +8,12 @@
  *   - steady 500/s on SQLite: enqueue→receive p50/p99;
  *   - claim time of the retry lane with no backlog and with BACKLOG (1M) pending retries not due.
  *
- *   npm run bench:delivery        (N=10000, N_LARGE=3000, BACKLOG=1000000 by default)
+ *   npm run bench:delivery        (N=10000, N_LARGE=3000, BACKLOG=1000000, ROUNDS=3 by default;
+ *                                  ONLY=sqlite,pg1,pg2,bullmq,steady picks parts)
  */
 import { fork, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import inspector from "node:inspector/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,6 +36,10 @@ import { dropSchema, freshSchema, PG_URL } from "../test/helpers/postgres.ts";
 const N = Number(process.env.N ?? 10_000);
 const N_LARGE = Number(process.env.N_LARGE ?? 3000);
 const BACKLOG = Number(process.env.BACKLOG ?? 1_000_000);
+/** rounds of every drain, interleaved; the table shows medians */
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+/** e.g. ONLY=sqlite,bullmq: only those drains (and the raw loop), no steady/claim runs unless listed */
+const ONLY = (process.env.ONLY ?? "").split(",").filter(Boolean);
 const RATE = 500;
 const STEADY_S = 10;
 const IN_FLIGHT = 64;
@@ -71,6 +77,41 @@ function startReceiver(): Promise<{
   });
 }
 
+/** CPU seconds used so far: this process's threads (main, others) and the receiver's (Linux /proc) */
+function cpuTimes(receiverPid: number) {
+  const ticks = (file: string) => {
+    const f = readFileSync(file, "utf8").split(") ")[1]!.split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks of 10 ms
+  };
+  const tasks = readdirSync("/proc/self/task");
+  const all = tasks.reduce((t, tid) => t + ticks(`/proc/self/task/${tid}/stat`), 0);
+  const main = ticks(`/proc/self/task/${process.pid}/stat`);
+  return { main, others: all - main, receiver: ticks(`/proc/${receiverPid}/stat`) };
+}
+/** BENCH_CPU=1: where the CPU of a drain went, per delivery */
+function cpuSince(before: ReturnType<typeof cpuTimes>, receiverPid: number, n: number) {
+  const now = cpuTimes(receiverPid);
+  const per = (k: keyof typeof now) => `${k} ${(((now[k] - before[k]) * 1e6) / n).toFixed(0)}`;
+  return `${per("main")}, ${per("others")} (store thread, GC, libuv), ${per("receiver")}`;
+}
+
+/** PROFILE_DIR=…: a CPU profile of the main thread during each SQLite drain (nothing else) */
+async function startProfile() {
+  const dir = process.env.PROFILE_DIR;
+  if (!dir) return null;
+  const session = new inspector.Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  return {
+    async stop(name: string) {
+      const { profile } = await session.post("Profiler.stop");
+      writeFileSync(path.join(dir, `${name}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type Rx = Awaited<ReturnType<typeof startReceiver>>;
 
@@ -86,9 +127,11 @@ const bodyOf = (bytes: number) => {
   return { ...base, pad: "x".repeat(Math.max(0, bytes - JSON.stringify(base).length)) };
 };
 
-async function rawLoop(url: string, body: string, total: number): Promise<number> {
+async function rawLoop(rx: Rx, body: string, total: number): Promise<number> {
   const { dispatcher } = createEgressGuard({ allow: ["127.0.0.0/8"] });
+  const url = rx.url;
   let next = 0;
+  const cpu0 = cpuTimes(rx.child.pid!);
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: IN_FLIGHT }, async () => {
@@ -104,6 +147,8 @@ async function rawLoop(url: string, body: string, total: number): Promise<number
     }),
   );
   const s = (performance.now() - t0) / 1000;
+  if (process.env.BENCH_CPU)
+    console.log(`  raw ${total}: CPU µs per delivery ${cpuSince(cpu0, rx.child.pid!, total)}`);
   await dispatcher.close();
   return total / s;
 }
@@ -134,10 +179,15 @@ async function sqliteDrain(rx: Rx, n: number, body: object, dataDir: string) {
     await server.delivery.stop(0);
     await enqueueMany(server.store, rx.url, n, body);
     rx.reset();
+    const profile = await startProfile();
+    const cpu0 = cpuTimes(rx.child.pid!);
     const t0 = performance.now();
     server.delivery.start();
     await received(rx, n);
     const rate = n / ((performance.now() - t0) / 1000);
+    await profile?.stop(`sqlite-${n}`);
+    if (process.env.BENCH_CPU)
+      console.log(`  SQLite ${n}: CPU µs per delivery ${cpuSince(cpu0, rx.child.pid!, n)}`);
     while ((await server.store.countDeliveries("delivered")) < n) await sleep(5); // and recorded
     return rate;
   } finally {
@@ -316,34 +366,41 @@ async function main() {
     console.log(
       `delivery benchmark: ${os.cpus().length} cores, receiver in another process, ${IN_FLIGHT} in flight`,
     );
-    const rows: Array<[string, number[]]> = [];
     const sizes = [
       { label: "0.5 KB", n: N, body: bodyOf(512) },
       { label: "50 KB", n: N_LARGE, body: bodyOf(50 * 1024) },
     ];
-    const raw = [] as number[];
-    for (const s of sizes) raw.push(await rawLoop(rx.url, JSON.stringify(s.body), s.n));
-    rows.push(["raw undici loop", raw]);
-    const measure = async (label: string, fn: (s: (typeof sizes)[number]) => Promise<number>) => {
-      const xs: number[] = [];
-      for (const s of sizes) xs.push(await fn(s));
-      rows.push([label, xs]);
-    };
-    await measure("SQLite engine (in process)", (s) => sqliteDrain(rx, s.n, s.body, dir()));
-    await measure("Postgres engine, 1 worker process", (s) => postgresDrain(rx, s.n, s.body, 1, dir()));
-    await measure("Postgres engine, 2 worker processes", (s) => postgresDrain(rx, s.n, s.body, 2, dir()));
-    await measure("BullMQ sender (Redis, no persistence)", (s) => bullmqDrain(rx, s.n, s.body));
-    const bull = rows.at(-1)![1];
+    type Size = (typeof sizes)[number];
+    const engines: Array<[string, string, (s: Size) => Promise<number>]> = [
+      ["raw", "raw undici loop", (s) => rawLoop(rx, JSON.stringify(s.body), s.n)],
+      ["sqlite", "SQLite engine (in process)", (s) => sqliteDrain(rx, s.n, s.body, dir())],
+      ["pg1", "Postgres engine, 1 worker process", (s) => postgresDrain(rx, s.n, s.body, 1, dir())],
+      ["pg2", "Postgres engine, 2 worker processes", (s) => postgresDrain(rx, s.n, s.body, 2, dir())],
+      ["bullmq", "BullMQ sender (Redis, no persistence)", (s) => bullmqDrain(rx, s.n, s.body)],
+    ];
+    const chosen = engines.filter(([key]) => ONLY.length === 0 || key === "raw" || ONLY.includes(key));
+    // rounds interleave the engines, so a slow minute on a shared machine hits all of them alike
+    const runs = new Map(chosen.map(([key]) => [key, sizes.map(() => [] as number[])]));
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const [key, , fn] of chosen) {
+        for (const [i, s] of sizes.entries()) runs.get(key)![i]!.push(await fn(s));
+      }
+    }
+    const median = (xs: number[]) => percentile(xs, 50);
+    const rate = (key: string) => runs.get(key)?.map(median);
+    const raw = rate("raw")!;
+    const bull = rate("bullmq");
     console.log(
-      `\ndrain (deliveries/s)                       ${sizes.map((s) => s.label.padStart(24)).join("")}`,
+      `\ndrain (deliveries/s, median of ${ROUNDS} interleaved rounds)${sizes.map((s) => s.label.padStart(24)).join("")}`,
     );
-    for (const [label, xs] of rows) {
-      const cells = xs.map(
+    for (const [key, label] of chosen) {
+      const cells = rate(key)!.map(
         (x, i) =>
-          `${fmt(x)} (${((x / raw[i]!) * 100).toFixed(0).padStart(3)} % raw, ${(x / bull[i]!).toFixed(2)}× bullmq)`,
+          `${fmt(x)} (${((x / raw[i]!) * 100).toFixed(0).padStart(3)} % raw${bull ? `, ${(x / bull[i]!).toFixed(2)}× bullmq` : ""})`,
       );
       console.log(`${label.padEnd(42)} ${cells.join("  ")}`);
     }
+    if (ONLY.length > 0 && !ONLY.includes("steady")) return;
 
     const latencies = await steadySqlite(rx, dir());
     console.log(

@@ -10,6 +10,11 @@ import { vocabularyList } from "./engines/asr/vocabulary.ts";
 import { TRANSCRIPT_FORMATS } from "./pipeline/format-text.ts";
 
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const onOff = (def: "on" | "off") =>
+  z
+    .enum(["on", "off", "true", "false", "1", "0"], { error: "must be on or off" })
+    .default(def)
+    .transform((v) => v === "on" || v === "true" || v === "1");
 const list = z
   .string()
   .default("")
@@ -81,10 +86,7 @@ export const configSchema = z.object({
   /** threads for one Whisper call (default: half the cores, 1-4) */
   WHISPER_THREADS: z.coerce.number().int().min(1).max(64).optional(),
   /** tell speakers apart by voice on one-channel calls (requests steer it with speakers_expected) */
-  DIARIZATION: z
-    .enum(["on", "off", "true", "false", "1", "0"], { error: "must be on or off" })
-    .default("on")
-    .transform((v) => v === "on" || v === "true" || v === "1"),
+  DIARIZATION: onOff("on"),
   /** terms listened for on every call, comma-separated (requests add their own `vocabulary`) */
   ASR_VOCABULARY: list.pipe(vocabularyList),
   /** transcript text: formatted (digits, sentence case, full stops) or plain (the recognizer's words) */

@@ -12,7 +12,7 @@ import { classifyStatus } from "./policy.ts";
 
 export interface WebhookRequest {
   url: string;
-  body: string;
+  body: string | Uint8Array;
   headers: Record<string, string>;
   timeoutMs: number;
 }

@@ -21,15 +21,15 @@ export function parseSigningSecrets(spec: string | undefined): Buffer[] {
     });
 }
 
-export function sign(key: Buffer, msgId: string, timestamp: number, body: string): string {
-  return `v1,${createHmac("sha256", key).update(`${msgId}.${timestamp}.${body}`).digest("base64")}`;
+export function sign(key: Buffer, msgId: string, timestamp: number, body: string | Uint8Array): string {
+  return `v1,${createHmac("sha256", key).update(`${msgId}.${timestamp}.`).update(body).digest("base64")}`;
 }
 
 export function signatureHeaders(
   keys: Buffer[],
   msgId: string,
   timestamp: number,
-  body: string,
+  body: string | Uint8Array,
 ): Record<string, string> {
   if (keys.length === 0) return {};
   return {

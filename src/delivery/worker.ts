@@ -7,7 +7,7 @@
  */
 import type { Logger } from "pino";
 import type { Metrics } from "../metrics.ts";
-import type { DeliveryRow, DeliveryUpdate, NewAttempt, Store } from "../store/types.ts";
+import type { DeliveryRow, DeliveryUpdate, NewAttempt, SendableDelivery, Store } from "../store/types.ts";
 import { createPump, type Pump } from "../worker/pump.ts";
 import { fromStored, toStored, type CircuitConfig } from "./circuit.ts";
 import { createGroupCommit } from "./group-commit.ts";
@@ -60,7 +60,7 @@ export function basicAuthOf(url: string): Record<string, string> {
 
 /** Every header of one attempt (also what `callscribe listen` sends when it forwards an event). */
 export function deliveryHeaders(
-  d: Pick<DeliveryRow, "id" | "url" | "event" | "body" | "authHeaderName" | "authHeaderValue">,
+  d: Pick<SendableDelivery, "id" | "url" | "event" | "body" | "authHeaderName" | "authHeaderValue">,
   attemptNo: number,
   keys: Buffer[],
   now: number,
@@ -90,6 +90,21 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
     maxDelayMs: 3,
   });
 
+  /**
+   * A slot is free again once its HTTP attempt is over: waiting for the group commit too held
+   * each slot ~3 ms longer than the request (−25 % drain). The row stays `delivering` under this
+   * worker's lease until the record commits, so nothing can claim it meanwhile; a crash in
+   * between re-sends it, as any crash after the request would. Records not yet committed are
+   * capped at one per slot (beyond that the slot waits), and `stop` waits for them.
+   */
+  const unrecorded = new Set<Promise<void>>();
+  const awaitRecordIfBehind = async (recorded: Promise<void>) => {
+    const tracked = recorded.finally(() => unrecorded.delete(tracked));
+    unrecorded.add(tracked);
+    if (unrecorded.size > deps.concurrency) return tracked;
+    tracked.catch((err: unknown) => log.error({ err }, "could not record a delivery attempt"));
+  };
+
   /** Feeds the gate; a circuit that opens or closes is logged and shared with other workers. */
   const noteResult = (host: string, ok: boolean) => {
     const t = now();
@@ -116,7 +131,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
     );
   };
 
-  const attempt = async (d: DeliveryRow) => {
+  const attempt = async (d: SendableDelivery) => {
     const policy = deps.policyFor(d.policy);
     const attemptNo = d.attemptsInSeries + 1;
     const startedAt = now();
@@ -132,7 +147,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       noteResult(d.host, outcome ? hostAnswered(outcome) : false);
     }
     const decision = decide(outcome, attemptNo, policy, now(), deps.rand);
-    await record({
+    const recorded = record({
       attempt: {
         deliveryId: d.id,
         series: d.series,
@@ -146,9 +161,11 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
         responseSnippet: outcome.responseSnippet,
       },
       update: { state: decision.state, nextAttemptAt: decision.state === "pending" ? decision.at : null },
+    }).then(() => {
+      // the retry lane may be asleep until a later time: let it see the new due time
+      if (decision.state === "pending") retryLane.kick();
     });
-    // the retry lane may be asleep until a later time: let it see the new due time
-    if (decision.state === "pending") retryLane.kick();
+    await awaitRecordIfBehind(recorded);
     deps.metrics?.attempt(outcome.errorClass ?? "2xx", outcome.latencyMs);
     if (decision.state !== "pending") deps.metrics?.finished(decision.state);
     log.debug(
@@ -186,7 +203,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
         if (items.length === 0) return [];
         // bodies are read after the claim, in one query, never inside the claim transaction
         const contents = await deps.store.deliveryContents(items.map((d) => d.id));
-        const ready: DeliveryRow[] = [];
+        const ready: SendableDelivery[] = [];
         for (const d of items) {
           const content = contents.get(d.id);
           if (content) ready.push({ ...d, ...content });
@@ -217,6 +234,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
     kick: () => lanes.forEach((l) => l.kick()),
     stop: async (graceMs) => {
       await Promise.all(lanes.map((l) => l.stop(graceMs)));
+      await Promise.allSettled([...unrecorded]);
     },
     get inFlight() {
       return lanes.reduce((n, l) => n + l.inFlight, 0);

@@ -109,7 +109,7 @@ export function contentsFromRows(rows: Row[]): Map<string, DeliveryContent> {
     rows.map((r) => [
       String(r.id),
       {
-        body: String(r.body),
+        body: r.body instanceof Uint8Array ? r.body : String(r.body),
         authHeaderName: (r.auth_header_name as string | null) ?? null,
         authHeaderValue: (r.auth_header_value as string | null) ?? null,
       },

@@ -153,7 +153,7 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
        WHERE state = 'delivering' AND host IN (SELECT value FROM json_each(@hosts)) GROUP BY host`,
     ),
     contents: db.prepare(
-      `SELECT d.id, b.body, d.auth_header_name, d.auth_header_value
+      `SELECT d.id, CAST(b.body AS BLOB) AS body, d.auth_header_name, d.auth_header_value
        FROM deliveries d JOIN delivery_bodies b ON b.delivery_id = d.id
        WHERE d.id IN (SELECT value FROM json_each(@ids))`,
     ),

@@ -128,7 +128,13 @@ export interface DeliveryRow {
 export type ClaimedDelivery = Omit<DeliveryRow, "body" | "authHeaderName" | "authHeaderValue">;
 
 /** What the sender needs besides the routing columns. */
-export type DeliveryContent = Pick<DeliveryRow, "body" | "authHeaderName" | "authHeaderValue">;
+export type DeliveryContent = Pick<DeliveryRow, "authHeaderName" | "authHeaderValue"> & {
+  /** the JSON body; SQLite hands over its stored UTF-8 bytes (no decoding and re-encoding per send) */
+  body: string | Uint8Array;
+};
+
+/** A claimed delivery with what it takes to send it. */
+export type SendableDelivery = ClaimedDelivery & DeliveryContent;
 
 export interface NewDelivery {
   id: string;

@@ -37,6 +37,18 @@ interface Thread<Res> {
   idle?: NodeJS.Timeout;
 }
 
+/**
+ * Source of a thread that loads `moduleUrl` (run with `eval: true`). Compiled (`npm start` runs
+ * dist/): the module itself. From TypeScript sources (tests, tsx): a tiny JS bootstrap registers
+ * the loader first (workers do not inherit it on Node 20).
+ */
+export function threadBootstrap(moduleUrl: string): string {
+  const load = `import(${JSON.stringify(moduleUrl)})`;
+  return moduleUrl.endsWith(".ts")
+    ? `import("tsx/esm/api").then((m) => m.register()).then(() => ${load})`
+    : load;
+}
+
 export function createThreadRpc<Req, Res>(
   moduleUrl: string,
   workerData: unknown,
@@ -55,13 +67,7 @@ export function createThreadRpc<Req, Res>(
   };
 
   const start = (): Thread<Res> => {
-    // Compiled (`npm start` runs dist/): the module itself. From TypeScript sources (tests, tsx):
-    // a tiny JS bootstrap registers the loader first (workers do not inherit it on Node 20).
-    const load = `import(${JSON.stringify(moduleUrl)})`;
-    const bootstrap = moduleUrl.endsWith(".ts")
-      ? `import("tsx/esm/api").then((m) => m.register()).then(() => ${load})`
-      : load;
-    const worker = new Worker(bootstrap, {
+    const worker = new Worker(threadBootstrap(moduleUrl), {
       eval: true,
       workerData: { module: moduleUrl, data: workerData },
       ...(opts.youngGenerationMb && { resourceLimits: { maxYoungGenerationSizeMb: opts.youngGenerationMb } }),
