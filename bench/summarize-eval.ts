@@ -39,7 +39,9 @@ export interface LabelledCall {
   turns: ["A" | "C", string][];
 }
 
-export type Split = "tuning" | "heldout";
+export type Split = "tuning" | "tuning-2" | "tuning-3" | "heldout" | "heldout-4";
+export const TUNING: Split[] = ["tuning", "tuning-2", "tuning-3"];
+export const HELD_OUT: Split[] = ["heldout"];
 
 export function loadCalls(split: Split): LabelledCall[] {
   const file = new URL(`./summarize-calls/${split}.json`, import.meta.url);

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { loadCalls, scoreSplit } from "../bench/summarize-eval.ts";
+import { HELD_OUT, loadCalls, scoreSplit, TUNING } from "../bench/summarize-eval.ts";
 import { createEmbeddedSummarizer } from "../src/engines/summarize/embedded.ts";
 import { analyseSource } from "../src/engines/summarize/grounded.ts";
 import { defaultTaxonomy, loadTaxonomy } from "../src/engines/summarize/taxonomy.ts";
@@ -129,7 +129,7 @@ test("topic classifier on calls worded unlike its training utterances", async ()
 
 test("every statement of every labelled call is supported by an utterance; no contradictions", () => {
   const tax = defaultTaxonomy();
-  for (const split of ["tuning", "heldout"] as const) {
+  for (const split of [...TUNING, ...HELD_OUT]) {
     const calls = loadCalls(split);
     assert.ok(calls.length >= 20, `${split}: ${calls.length} calls`);
     const s = scoreSplit(calls, tax);
@@ -178,7 +178,7 @@ test("the classifiers' training corpus holds no utterance of a held-out call", (
         .map((l) => norm((JSON.parse(l) as { text: string }).text)),
     ),
   );
-  const leaked = loadCalls("heldout")
+  const leaked = HELD_OUT.flatMap(loadCalls)
     .flatMap((c) => c.turns.map(([, text]) => norm(text)))
     .filter((t) => t.split(" ").length >= 3 && corpus.has(t));
   assert.deepEqual(leaked, []);

@@ -20,6 +20,7 @@ import {
   contentStems,
   customerReport,
   instructionPhrase,
+  negatedFlags,
   offeredVerbPhrase,
   render,
   sentences,
@@ -87,6 +88,8 @@ const OPENING_BOOST = 2;
 const OPENING_TURNS = 1;
 /** a turn counts towards topics only when greetings and chit-chat ("other") get at most this share */
 const MAX_OTHER = 0.3;
+/** a turn with fewer content words than this counts towards topics in proportion */
+const MIN_TOPIC_WORDS = 2;
 const CHANGE_OF_SUBJECT =
   /\b(while i'?m on|while i have you|while i've got you|whilst i'?m on|one more thing|another thing|another question|something else|separate (thing|question|issue)|separately|on another note|also wanted|also need|also want|the other thing|before you go|and also)\b/i;
 const DONE_ACTS = new Set(["done_refund", "done_cancel", "done_fix"]);
@@ -125,7 +128,9 @@ function classifyClauses(turns: readonly Turn[], m: Models): ClauseInfo[] {
       let act = s?.label ?? OTHER;
       // a deed needs a verb and a clear call: "the account is under your old email" did nothing
       if (ACTION_ACTS.has(act) && (s?.p ?? 0) < ACT_P) act = "check";
-      if (EVENT_ACTS.has(act) && !words.some(isVerbal)) act = "check";
+      // …and an affirmative one: "and it won't renew" states what will not happen, it did nothing
+      const neg = negatedFlags(words);
+      if (EVENT_ACTS.has(act) && !words.some((w, i) => isVerbal(w) && !neg[i])) act = "check";
       out.push({ turn: t.index, role, words, text, act, p: s?.p ?? 0 });
     }
   }
@@ -139,6 +144,8 @@ interface TurnTopic {
   words: Word[];
   scored: Scored | undefined;
   topical: boolean;
+  /** content words once greetings and fillers are trimmed ("yes, the same card" has one) */
+  content: number;
 }
 
 function topicOfTurns(
@@ -149,10 +156,11 @@ function topicOfTurns(
   const total = new Map<string, number>(ids.map((id) => [id, 0]));
   let opening = 0;
   let matched = false;
-  for (const { scored, topical, role } of turns) {
+  for (const { scored, topical, role, content } of turns) {
     if (!scored || !topical) continue;
     matched = true;
-    let w = ROLE_WEIGHT[role];
+    // a one-word answer ("yes, the same card") is thin evidence of what the call is about
+    let w = ROLE_WEIGHT[role] * Math.min(1, content / MIN_TOPIC_WORDS);
     if (role !== "agent" && opening < OPENING_TURNS) {
       w *= OPENING_BOOST;
       opening++;
@@ -347,6 +355,39 @@ interface Outcome {
   unhappy: number[];
 }
 
+/** Who may carry out future work: a person or team ("we'll call", "an engineer will visit"). */
+const WORKERS = new Set(["i", "we", "they", "he", "she", "someone", "somebody"]);
+
+/**
+ * Whether a follow-up clause commits someone to more work ("we'll write to you", "the bank will send
+ * you a letter") rather than telling what a finished deed brings ("it'll arrive tomorrow", "you'll get
+ * the new statement by email", "usually three to five working days").
+ */
+function commitsToWork(words: readonly Word[]): boolean {
+  return words.some((w, i) => {
+    if (WORKERS.has(w.lower)) return true;
+    // a noun subject doing something: "the bank will send", not "the refund will be back"
+    const aux = words[i + 1];
+    const verb = words[i + 2];
+    return (
+      (w.pos === "NOUN" || w.pos === "PROPN") &&
+      aux?.pos === "AUX" &&
+      MODALS.has(aux.lower) &&
+      verb?.pos === "VERB" &&
+      verb.lemma !== "be"
+    );
+  });
+}
+
+const verbLemmas = (words: readonly Word[]) =>
+  new Set(words.filter((w) => w.pos === "VERB" && !w.stop).map((w) => w.lemma));
+
+/** Whether two clauses share a content verb ("I'll update it" … "that's updated"). */
+function sharesVerb(a: readonly Word[], b: readonly Word[]): boolean {
+  const vb = verbLemmas(b);
+  return [...verbLemmas(a)].some((v) => vb.has(v));
+}
+
 function outcomeOf(
   turns: readonly Turn[],
   clauses: readonly ClauseInfo[],
@@ -360,16 +401,30 @@ function outcomeOf(
   const cancel = of("done_cancel");
   const escalate = of("escalate");
   const done = actions.filter((c) => DONE_ACTS.has(c.act));
-  // "I've refunded it, it should be back in 3 to 5 days": the promise is the refund's, not new work
+  const at = (c: ClauseInfo) => clauses.indexOf(c);
   const followUp = of("follow_up").filter(
-    (f) => !done.some((d) => d.turn === f.turn && clauses.indexOf(d) < clauses.indexOf(f)),
+    (f) =>
+      // "I've refunded it, it should be back in 3 to 5 days": the promise is the refund's, not new work
+      !done.some((d) => d.turn === f.turn && at(d) < at(f)) &&
+      // "… you'll get the corrected bill by email" after the rebill: what the deed brings, not new work
+      !(done.some((d) => at(d) < at(f)) && !commitsToWork(f.words)) &&
+      // "I'll update the card" … "done, that's updated": a promise kept on the call
+      !done.some((d) => d.turn > f.turn && sharesVerb(f.words, d.words)),
   );
   const mid = turns.length ? turns[Math.floor(turns.length / 2)]!.index : 0;
   const lateCustomer = clauses.filter((c) => c.role === "customer" && c.turn >= mid);
   const resolvedCue = lateCustomer.filter((c) => c.act === "resolved" && c.p >= CUE_P);
   const pending = escalate.length > 0 || followUp.length > 0;
-  // with work still to come the call is pending, however the customer feels about it
-  const unresolvedCue = pending ? [] : lateCustomer.filter((c) => c.act === "unresolved" && c.p >= CUE_P);
+  // with work still to come the call is pending, however the customer feels about it; and a
+  // complaint the agent then dealt with, to the customer's satisfaction, no longer stands
+  const unresolvedCue = pending
+    ? []
+    : lateCustomer.filter(
+        (c) =>
+          c.act === "unresolved" &&
+          c.p >= CUE_P &&
+          !done.some((d) => d.turn > c.turn && resolvedCue.some((r) => r.turn > d.turn)),
+      );
   const refused = clauses.filter((c) => c.role === "agent" && c.act === "refuse");
   const customerTurns = turns.filter((t) => t.role !== "agent");
   const endTurns = customerTurns.slice(-2);
@@ -470,7 +525,14 @@ export function analyseTurns(turns: Turn[], tax: Taxonomy): CallAnalysis {
       if (own.length)
         role = agent * 2 > own.length ? "agent" : agent * 2 < own.length ? "customer" : "unknown";
     }
-    return { turn, role, words, scored, topical: !!scored && scored.label !== OTHER && other <= MAX_OTHER };
+    return {
+      turn,
+      role,
+      words,
+      scored,
+      topical: !!scored && scored.label !== OTHER && other <= MAX_OTHER,
+      content: contentStems(trimFillers(words)).length,
+    };
   });
   const byTurn = new Map(tt.map((x) => [x.turn.index, x]));
   const cut = subjectChange(tt, tax);

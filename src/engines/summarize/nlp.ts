@@ -123,11 +123,17 @@ function nounSubject(ws: readonly Word[], i: number): boolean {
   return nounPhraseThenVerb(ws, i);
 }
 
-function nounPhraseThenVerb(ws: readonly Word[], i: number): boolean {
+/**
+ * A determiner, a short noun phrase and a finite verb: "your final bill will …", "the lights are …".
+ * After a conjunction ("and the lights are off") any finite "be"/"have" counts; elsewhere only a
+ * modal, "is" or "has" ("I can see | the payment was declined" stays one clause).
+ */
+function nounPhraseThenVerb(ws: readonly Word[], i: number, afterConjunction = false): boolean {
   if (!ws[i] || !DETERMINERS.has(ws[i]!.lower)) return false;
+  const finite = afterConjunction ? /^(is|has|are|was|were|have)$/ : /^(is|has)$/;
   for (let k = i + 1; k < i + 4 && k < ws.length; k++) {
     const w = ws[k]!;
-    if (w.pos === "AUX" && (MODAL.has(w.lower) || /^(is|has)$/.test(w.lower))) return k > i + 1;
+    if (w.pos === "AUX" && (MODAL.has(w.lower) || finite.test(w.lower))) return k > i + 1;
     if (w.pos === "VERB" && /[^s]s$/.test(w.lower) && k > i + 1) return true;
     if (w.pos !== "NOUN" && w.pos !== "ADJ" && w.pos !== "PROPN") return false;
   }
@@ -160,7 +166,9 @@ function splitSentence(ws: readonly Word[]): Word[][] {
     if (words() >= MIN_CLAUSE) {
       const opener =
         OPENERS.has(w.lower) &&
-        (startsClause(ws, i + 1) || OPENERS.has(ws[i + 1]?.lower ?? "") || nounPhraseThenVerb(ws, i + 1));
+        (startsClause(ws, i + 1) ||
+          OPENERS.has(ws[i + 1]?.lower ?? "") ||
+          nounPhraseThenVerb(ws, i + 1, true));
       const subject =
         startsClause(ws, i) &&
         prev !== undefined &&
@@ -209,25 +217,33 @@ export function topicFeatures(words: readonly Word[]): string[] {
 }
 
 const NEGATORS = new Set(["not", "n't", "never", "no", "cannot", "nothing", "nobody", "neither", "nor"]);
+/** "no problem, I've cancelled it": a courtesy, not a negation of what follows */
+const COURTESY_AFTER_NO = new Set(["problem", "problems", "worries", "worry", "bother", "trouble"]);
+
+/**
+ * Which words are negated: inside wink's negation scope and after a negator of the same clause
+ * (wink's scope runs to the next punctuation, which ASR text lacks); "no problem" negates nothing.
+ */
+export function negatedFlags(words: readonly Word[]): boolean[] {
+  let negator = false;
+  return words.map((w, i) => {
+    const neg = negator && w.neg;
+    if (NEGATORS.has(w.lower) && !(w.lower === "no" && COURTESY_AFTER_NO.has(words[i + 1]?.lower ?? "")))
+      negator = true;
+    return neg;
+  });
+}
 
 /**
  * Dialogue-act features: every lemma (function words matter here: "would you like me to", "I've"),
  * negated ones marked, adjacent pairs, the clause's opening and whether it asks a question.
  */
 export function actFeatures(words: readonly Word[], question = false): string[] {
-  // wink's negation scope runs to the next punctuation, which ASR text lacks: keep it in the clause
-  let negator = false;
-  const lemmas = words
-    .filter((w) => w.type !== "punctuation")
-    .map((w) => {
-      const neg = negator && w.neg;
-      if (NEGATORS.has(w.lower)) negator = true;
-      return w.type === "number"
-        ? "<num>"
-        : w.type === "currency"
-          ? "<money>"
-          : `${neg ? "not_" : ""}${w.lemma}`;
-    });
+  const spoken = words.filter((w) => w.type !== "punctuation");
+  const neg = negatedFlags(spoken);
+  const lemmas = spoken.map((w, i) =>
+    w.type === "number" ? "<num>" : w.type === "currency" ? "<money>" : `${neg[i] ? "not_" : ""}${w.lemma}`,
+  );
   const out = [...lemmas];
   for (let i = 0; i + 1 < lemmas.length; i++) out.push(`${lemmas[i]}_${lemmas[i + 1]}`);
   if (lemmas.length) out.push(`^${lemmas[0]}`);
@@ -286,6 +302,11 @@ const TRAIL_FILLER = new Set(["please", "thanks", "cheers", "then", "mate", "tho
 
 /** Openings that carry no content: "thank you", "I understand", "while I'm on", "sorry about that". */
 const LEAD_PHRASES = [
+  "hi there",
+  "hello there",
+  "just a quick one",
+  "just a quick question",
+  "quick question",
   "thank you",
   "good morning",
   "good afternoon",
@@ -320,7 +341,10 @@ function leadPhrase(words: readonly Word[], at: number): number {
     let text = "";
     for (let k = at; k < words.length && k < at + p.length + 2; k++) {
       text += `${k === at || words[k]!.pre === "" ? "" : " "}${words[k]!.lower}`;
-      if (text === p.join(" ")) return k - at + 1;
+      // "hi there" but not "hi, there's a fee": the phrase must not run into a contraction
+      const next = words[k + 1];
+      const glued = next !== undefined && next.pre === "" && /^['’]|^n't$/.test(next.lower);
+      if (text === p.join(" ") && !glued) return k - at + 1;
     }
   }
   return 0;
