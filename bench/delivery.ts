@@ -88,6 +88,31 @@ function cpuTimes(receiverPid: number) {
   const main = ticks(`/proc/self/task/${process.pid}/stat`);
   return { main, others: all - main, receiver: ticks(`/proc/${receiverPid}/stat`) };
 }
+/** CPU seconds of the worker processes, of every postgres server process, and of the receiver */
+function processCpu(workerPids: number[], receiverPid: number) {
+  const seconds = (pid: number | string) => {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      return (Number(f[11]) + Number(f[12])) / 100;
+    } catch {
+      return 0; // gone
+    }
+  };
+  const isPostgres = (pid: string) => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, "utf8").startsWith("postgres");
+    } catch {
+      return false;
+    }
+  };
+  const postgres = readdirSync("/proc").filter((p) => /^\d+$/.test(p) && isPostgres(p));
+  return {
+    workers: workerPids.reduce((t, p) => t + seconds(p), 0),
+    postgres: postgres.reduce((t, p) => t + seconds(p), 0),
+    receiver: seconds(receiverPid),
+  };
+}
+
 /** BENCH_CPU=1: where the CPU of a drain went, per delivery */
 function cpuSince(before: ReturnType<typeof cpuTimes>, receiverPid: number, n: number) {
   const now = cpuTimes(receiverPid);
@@ -224,11 +249,25 @@ async function postgresDrain(rx: Rx, n: number, body: object, workers: number, d
     const db = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema}` });
     await db.connect();
     rx.reset();
+    const cpu0 = processCpu(
+      children.map((c) => c.pid!),
+      rx.child.pid!,
+    );
     const t0 = performance.now();
     await db.query("UPDATE deliveries SET next_attempt_at = $1", [Date.now()]);
     await db.query("SELECT pg_notify('callscribe', 'deliveries')");
     await received(rx, n);
     const rate = n / ((performance.now() - t0) / 1000);
+    if (process.env.BENCH_CPU) {
+      const cpu1 = processCpu(
+        children.map((c) => c.pid!),
+        rx.child.pid!,
+      );
+      const per = (k: keyof typeof cpu1) => `${k} ${(((cpu1[k] - cpu0[k]) * 1e6) / n).toFixed(0)}`;
+      console.log(
+        `  Postgres ×${workers} ${n}: CPU µs per delivery ${per("workers")}, ${per("postgres")}, ${per("receiver")}`,
+      );
+    }
     while ((await store.countDeliveries("delivered")) < n) await sleep(5); // and recorded
     await db.end();
     return rate;

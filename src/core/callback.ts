@@ -1,6 +1,6 @@
 /** What every callback-capable job carries, and the one place its delivery row is built. */
-import { randomUUID } from "node:crypto";
 import type { NewDelivery, WebhookEvent } from "../store/types.ts";
+import { timeOrderedId } from "./time-ordered-id.ts";
 
 export interface CallbackParams {
   callUuid: string;
@@ -19,7 +19,8 @@ export function callbackDelivery(
 ): NewDelivery | null {
   if (!p.callbackUrl) return null;
   return {
-    id: randomUUID(),
+    // time-ordered: attempts are indexed by delivery id, and random ids cost a page write each
+    id: timeOrderedId(),
     event,
     url: p.callbackUrl,
     policy: p.callbackPolicy ?? defaultPolicy,

@@ -3,6 +3,7 @@
  * transaction), without running audio through the pipeline: for delivery-engine tests and benches.
  */
 import { randomUUID } from "node:crypto";
+import { timeOrderedId } from "../../src/core/time-ordered-id.ts";
 import type { Store } from "../../src/store/types.ts";
 
 export async function enqueueDelivery(
@@ -11,7 +12,7 @@ export async function enqueueDelivery(
   opts: { policy?: string; body?: object; now?: number; authHeader?: { name: string; value: string } } = {},
 ): Promise<{ jobId: string; deliveryId: string }> {
   const jobId = randomUUID();
-  const deliveryId = randomUUID();
+  const deliveryId = timeOrderedId();
   const now = opts.now ?? Date.now();
   const body = opts.body ?? { status: "S001", request_id: jobId, call_uuid: `c-${jobId}`, enqueued_at: now };
   await store.createJob({
