@@ -78,6 +78,35 @@ describe("Postgres: an api process and a worker process that share no disk", () 
   });
 });
 
+describe("Postgres: a burst to one host at its per-host cap", () => {
+  it("drains without waiting for a poll: committed attempts free the host's share for the next claim", async () => {
+    const schema = freshSchema();
+    // the per-host count comes from the database; rows stay `delivering` until their attempt
+    // commits, so a claim made between the HTTP answer and the commit finds the host full
+    const server = await startTestServer({
+      DATABASE_URL: PG_URL,
+      DATABASE_SCHEMA: schema,
+      DELIVERY_CONCURRENCY: "16",
+      DELIVERY_PER_HOST_CONCURRENCY: "16",
+      POLL_MS: "60000",
+    });
+    const rx = await startReceiver([200]);
+    try {
+      const { enqueueDelivery } = await import("./helpers/enqueue.ts");
+      await server.delivery.stop(0);
+      for (let i = 0; i < 600; i++) await enqueueDelivery(server.store, `${rx.url}/h`);
+      server.delivery.start();
+      // the pump's idle sleep is 60 s: a lost wake-up leaves rows pending far beyond this
+      await rx.waitFor(600, 20_000);
+      assert.equal(await server.store.countDeliveries("pending"), 0);
+    } finally {
+      await server.cleanup();
+      await rx.close();
+      await dropSchema(schema);
+    }
+  });
+});
+
 for (const store of ["sqlite", "postgres"] as const) {
   describe(`${store}: a backlog of 100k retries not yet due`, () => {
     it("does not slow steady deliveries to a healthy host (p99 within 2× of no backlog)", async () => {

@@ -84,6 +84,9 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       if (recorded < batch.length) {
         log.warn({ skipped: batch.length - recorded }, "attempts not recorded: their lease was taken over");
       }
+      // rows leave `delivering` only now: a claim that a shared per-host count (Postgres) held
+      // back while they were being recorded may go ahead
+      lanes.forEach((l) => l.kick());
     },
     // larger, rarer commits: each rewrites the same few pages (measured −9 % CPU per delivery vs 32/1)
     maxBatch: 64,
@@ -161,9 +164,6 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
         responseSnippet: outcome.responseSnippet,
       },
       update: { state: decision.state, nextAttemptAt: decision.state === "pending" ? decision.at : null },
-    }).then(() => {
-      // the retry lane may be asleep until a later time: let it see the new due time
-      if (decision.state === "pending") retryLane.kick();
     });
     await awaitRecordIfBehind(recorded);
     deps.metrics?.attempt(outcome.errorClass ?? "2xx", outcome.latencyMs);
