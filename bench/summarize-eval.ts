@@ -39,8 +39,8 @@ export interface LabelledCall {
   turns: ["A" | "C", string][];
 }
 
-export type Split = "tuning" | "tuning-2" | "tuning-3" | "heldout" | "heldout-4";
-export const TUNING: Split[] = ["tuning", "tuning-2", "tuning-3"];
+export type Split = "tuning" | "tuning-2" | "tuning-3" | "tuning-4" | "heldout" | "heldout-5";
+export const TUNING: Split[] = ["tuning", "tuning-2", "tuning-3", "tuning-4"];
 export const HELD_OUT: Split[] = ["heldout"];
 
 export function loadCalls(split: Split): LabelledCall[] {

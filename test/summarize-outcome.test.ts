@@ -5,7 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { eventVerdict } from "../src/engines/summarize/events.ts";
 import { analyseSource } from "../src/engines/summarize/grounded.ts";
+import { sentences } from "../src/engines/summarize/nlp.ts";
 import { defaultTaxonomy } from "../src/engines/summarize/taxonomy.ts";
 import { script } from "./fixtures/scripted-calls.ts";
 
@@ -72,5 +74,75 @@ test('"no problem" before a deed does not negate it; "it won\'t renew" is not a 
       "U: Great, thanks.",
     ),
     ["resolved"],
+  );
+});
+
+const verdict = (act: string, clause: string) =>
+  eventVerdict(act, sentences(clause).flat(), { earlierEvent: false });
+
+test("an event needs a word of its own family, applied to what the customer holds", () => {
+  assert.equal(verdict("done_refund", "I've sent the money back to your mastercard"), "event");
+  assert.equal(verdict("done_refund", "I've moved the payment date to the fifth"), "none");
+  assert.equal(verdict("done_refund", "I've paid it with your credit card"), "none");
+  assert.equal(verdict("done_cancel", "I've closed the savings account"), "event");
+  assert.equal(verdict("done_cancel", "the library closes at eight on fridays"), "none");
+  assert.equal(verdict("done_cancel", "I've waived the cancellation fee"), "none");
+  assert.equal(verdict("escalate", "I've passed your case to my supervisor"), "event");
+  assert.equal(verdict("escalate", "I'll pass it over to the billing team to look into"), "none");
+});
+
+test("a request, a condition, a modal, a negation or someone else's deed is no event", () => {
+  assert.equal(verdict("done_refund", "I've lodged a refund claim with the airline"), "pending");
+  assert.equal(verdict("done_refund", "I've put in a request for a refund"), "pending");
+  assert.equal(verdict("done_refund", "the warehouse will refund you within a week"), "pending");
+  assert.equal(verdict("done_refund", "if the parcel doesn't turn up we'll refund you"), "none");
+  assert.equal(verdict("done_refund", "I can't refund the booking fee"), "none");
+  assert.equal(verdict("done_refund", "I can see the shop refunded you last month"), "none");
+  assert.equal(verdict("done_cancel", "the courier cancelled the collection"), "none");
+  assert.equal(verdict("done_cancel", "I haven't cancelled the policy yet"), "none");
+  assert.equal(verdict("escalate", "I could ask my manager if you like"), "none");
+  // the agent's own announced escalation is the escalation
+  assert.equal(verdict("escalate", "I'm going to escalate this to our complaints team"), "event");
+});
+
+test("a refund asked of a third party, or a team asked to check, is pending work, not an event", () => {
+  assert.deepEqual(
+    outcomes(
+      "A: Hello, how can I help?",
+      "U: My parcel from the garden centre never arrived.",
+      "A: I've asked the courier to refund the postage and they'll process it in five days.",
+      "U: Okay, thanks.",
+    ),
+    ["follow_up_required"],
+  );
+  assert.deepEqual(
+    outcomes(
+      "A: Hello, how can I help?",
+      "U: I was billed twice for my water this quarter.",
+      "A: I'll need to pass this to our billing team to check and I'll ring you back on monday.",
+      "U: Okay.",
+    ),
+    ["follow_up_required"],
+  );
+});
+
+test("opening hours are no cancellation; one done deed may carry a second", () => {
+  assert.deepEqual(
+    outcomes(
+      "A: Hello, how can I help?",
+      "U: Is the leisure centre open over easter?",
+      "A: Yes, the pool closes at four on easter sunday but the gym stays open.",
+      "U: Great, thanks.",
+    ),
+    ["resolved"],
+  );
+  assert.deepEqual(
+    outcomes(
+      "A: Hello, how can I help?",
+      "U: I want to stop my gym membership.",
+      "A: I've cancelled your gym membership and refunded this month's fee.",
+      "U: Brilliant, thanks.",
+    ),
+    ["cancelled", "refund_issued", "resolved"],
   );
 });

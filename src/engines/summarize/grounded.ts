@@ -27,6 +27,7 @@ import {
   trimFillers,
   type Word,
 } from "./nlp.ts";
+import { eventVerdict, opensWithCondition } from "./events.ts";
 import { sentimentOf } from "./sentiment.ts";
 import { generalTopic, type Taxonomy, type Topic } from "./taxonomy.ts";
 import { toTurns, type Role, type Turn } from "./text.ts";
@@ -50,6 +51,8 @@ export interface ClauseInfo {
   words: Word[];
   text: string;
   act: string;
+  /** further deeds the clause reports done ("I've cancelled the plan and refunded the fee") */
+  also?: string[];
   p: number;
 }
 
@@ -96,6 +99,8 @@ const DONE_ACTS = new Set(["done_refund", "done_cancel", "done_fix"]);
 const ACTION_ACTS = new Set([...DONE_ACTS, "escalate", "follow_up"]);
 /** acts that become outcome events: they need a verb ("your account is closed" is a state) */
 const EVENT_ACTS = new Set(["done_refund", "done_cancel", "escalate"]);
+/** event deeds one clause may report together */
+const DONE_EVENT_ACTS = ["done_refund", "done_cancel"];
 const MAX_ACTIONS = 3;
 /** an agent clause counts as a deed (done, escalated, arranged) only this sure */
 const ACT_P = 0.5;
@@ -131,7 +136,26 @@ function classifyClauses(turns: readonly Turn[], m: Models): ClauseInfo[] {
       // …and an affirmative one: "and it won't renew" states what will not happen, it did nothing
       const neg = negatedFlags(words);
       if (EVENT_ACTS.has(act) && !words.some((w, i) => isVerbal(w) && !neg[i])) act = "check";
-      out.push({ turn: t.index, role, words, text, act, p: s?.p ?? 0 });
+      // …and it must name the event with its own words, as a deed done (events.ts): "I've sent the
+      // refund request" is pending work, "reception closes at six" no cancellation at all
+      // a condition is no deed: "as soon as we find a replacement | we'll email you"
+      if (DONE_ACTS.has(act) && opensWithCondition(words)) act = "check";
+      const also: string[] = [];
+      if (EVENT_ACTS.has(act) && role === "agent") {
+        const previous = out.at(-1)?.turn === t.index ? out.at(-1)!.words : undefined;
+        const earlierEvent = out.some((c) => c.turn === t.index && EVENT_ACTS.has(c.act));
+        const ctx = { previous, earlierEvent };
+        const v = eventVerdict(act, words, ctx);
+        if (v === "pending") act = "follow_up";
+        else if (v === "none") act = "check";
+        // one done deed may carry another it names as done too: "I've cancelled it and refunded you"
+        if (DONE_ACTS.has(act)) {
+          for (const other of DONE_EVENT_ACTS) {
+            if (other !== act && eventVerdict(other, words, ctx) === "event") also.push(other);
+          }
+        }
+      }
+      out.push({ turn: t.index, role, words, text, act, p: s?.p ?? 0, ...(also.length && { also }) });
     }
   }
   return out;
@@ -396,7 +420,7 @@ function outcomeOf(
   const evidence = new Map<OutcomeCode, number[]>();
   const add = (code: OutcomeCode, cs: readonly ClauseInfo[]) =>
     evidence.set(code, [...new Set([...(evidence.get(code) ?? []), ...cs.map((c) => c.turn)])]);
-  const of = (act: string) => actions.filter((c) => c.act === act);
+  const of = (act: string) => actions.filter((c) => c.act === act || c.also?.includes(act));
   const refund = of("done_refund");
   const cancel = of("done_cancel");
   const escalate = of("escalate");
