@@ -22,9 +22,12 @@ import { JOB_LIST_COLUMNS, ROUTING_COLUMNS } from "./rows.ts";
 export interface Sql {
   text: string;
   values: unknown[];
+  /** set for the delivery engine's hot statements: prepared once per connection, not parsed and planned per call */
+  name?: string;
 }
 
 const sql = (text: string, values: unknown[] = []): Sql => ({ text, values });
+const prepared = (name: string, text: string, values: unknown[]): Sql => ({ name, text, values });
 
 export const insertJob = (j: NewJob) =>
   sql(
@@ -200,7 +203,8 @@ export type Lane = keyof typeof laneCond;
 export const claimDeliveries = (lane: Lane, now: number, limit: number, o: ClaimOptions) => {
   const free = Object.entries(o.hostFree ?? {});
   const perHost = o.perHost ?? limit;
-  return sql(
+  return prepared(
+    `claim_deliveries_${lane}`,
     `WITH due AS (
        SELECT id, host, force_send, next_attempt_at FROM deliveries
        WHERE state = 'pending' AND ${laneCond[lane]} AND next_attempt_at <= $1
@@ -250,9 +254,11 @@ export const inFlightByHost = (hosts: string[]) =>
   );
 
 export const deliveryContents = (ids: string[]) =>
-  sql(`SELECT id, body, auth_header_name, auth_header_value FROM deliveries WHERE id = ANY($1::text[])`, [
-    ids,
-  ]);
+  prepared(
+    "delivery_contents",
+    `SELECT id, body, auth_header_name, auth_header_value FROM deliveries WHERE id = ANY($1::text[])`,
+    [ids],
+  );
 
 /**
  * A whole group commit in one statement: apply each decision (only where `workerId`, when given,
@@ -265,7 +271,8 @@ export const recordAttempts = (
   workerId: string | null,
 ) => {
   const col = <T>(f: (b: (typeof batch)[number]) => T) => batch.map(f);
-  return sql(
+  return prepared(
+    "record_attempts",
     `WITH input AS (
        SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::bigint[], $5::int[], $6::int[], $7::text[],
          $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[])
@@ -305,7 +312,8 @@ export const recordAttempts = (
 };
 
 export const nextDueAt = (lane: Lane, after: number) =>
-  sql(
+  prepared(
+    `next_due_${lane}`,
     `SELECT min(next_attempt_at) AS t FROM deliveries
      WHERE state = 'pending' AND ${laneCond[lane]} AND next_attempt_at > $1`,
     [after],
@@ -439,7 +447,11 @@ export const saveCircuit = (c: StoredCircuit) =>
   );
 
 export const listCircuits = (since: number) =>
-  sql(`SELECT * FROM host_circuits WHERE state <> 'closed' OR failures > 0 OR updated_at > $1`, [since]);
+  prepared(
+    "list_circuits",
+    `SELECT * FROM host_circuits WHERE state <> 'closed' OR failures > 0 OR updated_at > $1`,
+    [since],
+  );
 
 /** Wakes workers and inline waiters in other processes (LISTEN callscribe). */
 export const notify = (payload: string) => sql(`SELECT pg_notify('callscribe', $1)`, [payload]);

@@ -64,7 +64,7 @@ export async function openPostgresStore(
   await migrate(pool, schema);
 
   const run = async (q: Q.Sql, client: pg.ClientBase | pg.Pool = pool) =>
-    (await client.query(q.text, q.values)).rows as Row[];
+    (await client.query(q)).rows as Row[];
   const one = async (q: Q.Sql, client?: pg.ClientBase | pg.Pool) => (await run(q, client))[0];
   const tx = async <T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> => {
     const c = await pool.connect();
