@@ -39,8 +39,8 @@ export interface LabelledCall {
   turns: ["A" | "C", string][];
 }
 
-export type Split = "tuning" | "tuning-2" | "tuning-3" | "tuning-4" | "heldout" | "heldout-5";
-export const TUNING: Split[] = ["tuning", "tuning-2", "tuning-3", "tuning-4"];
+export type Split = "tuning" | "tuning-2" | "tuning-3" | "tuning-4" | "tuning-5" | "heldout" | "heldout-6";
+export const TUNING: Split[] = ["tuning", "tuning-2", "tuning-3", "tuning-4", "tuning-5"];
 export const HELD_OUT: Split[] = ["heldout"];
 
 export function loadCalls(split: Split): LabelledCall[] {
