@@ -146,3 +146,67 @@ test("opening hours are no cancellation; one done deed may carry a second", () =
     ["cancelled", "refund_issued", "resolved"],
   );
 });
+
+test("a consequence of a future event, or a present-tense process, is no completed deed", () => {
+  // how the process runs, in the simple present
+  assert.equal(verdict("done_refund", "the money comes back to your account in a few days"), "none");
+  assert.equal(verdict("done_refund", "it gets refunded to your bank within the week"), "none");
+  assert.equal(verdict("done_refund", "you get your money back from the supplier"), "none");
+  assert.equal(verdict("done_cancel", "the contract ends at the close of march"), "none");
+  // past or perfect: the deed is done
+  assert.equal(verdict("done_refund", "I've refunded the delivery charge"), "event");
+  assert.equal(verdict("done_refund", "the money has gone back to your visa"), "event");
+  assert.equal(verdict("done_refund", "I put the money back on your card this morning"), "event");
+  // "once the insurer settles | it goes back to your card": the subordinator opens the next clause
+  assert.deepEqual(
+    outcomes(
+      "A: Hello, how can I help?",
+      "U: My garden furniture arrived broken and I want my money back.",
+      "A: I've logged a claim with the courier this morning once they settle it goes straight back to your mastercard.",
+      "U: Okay, thanks.",
+    ),
+    ["follow_up_required"],
+  );
+  assert.deepEqual(
+    outcomes(
+      "A: Hello, how can I help?",
+      "U: I was charged twice for my cinema tickets.",
+      "A: I've refunded the second charge and it goes back to your card in three days.",
+      "U: Great, thanks.",
+    ),
+    ["refund_issued", "resolved"],
+  );
+});
+
+test("an offer whose words name nothing is completed from where it was said in full, or left out", () => {
+  const summary = (...lines: string[]) =>
+    analyseSource({ transcript: script(...lines) }, defaultTaxonomy())
+      .sections.flatMap((s) => s.statements)
+      .filter((s) => s.kind === "declined" || s.kind === "offer")
+      .map((s) => s.text);
+  assert.deepEqual(
+    summary(
+      "A: Hello, how can I help?",
+      "U: My phone plan is too expensive, what cheaper options are there?",
+      "A: We have a twenty gig bundle for ten pounds or a fifty gig bundle for fifteen.",
+      "U: And is there a new contract?",
+      "A: Yes it would be a new twelve month contract, shall I switch you to the twenty for you now?",
+      "U: No not yet, I want to think about it first.",
+    ),
+    [
+      "The agent offered to switch the customer to the twenty gig bundle for them now, but the customer declined.",
+    ],
+  );
+  // nothing said in full to complete it from: no statement rather than an empty one
+  assert.deepEqual(
+    summary(
+      "A: Hello, how can I help?",
+      "U: My phone plan is too expensive, what cheaper options are there?",
+      "A: It depends how much data you use each month.",
+      "U: And is there a new contract?",
+      "A: Yes it would be a new twelve month contract, shall I put the two through for you now?",
+      "U: No not yet, I want to think about it first.",
+    ),
+    [],
+  );
+});

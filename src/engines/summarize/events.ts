@@ -382,7 +382,59 @@ function verdictAt(
   }
   if (THIRD_PARTY.has(subject)) return "none";
   if (subject === "noun" && !passive) return "none";
+  // "it goes back to your card", "the money comes back", "it gets refunded": how the process runs,
+  // not a deed done ("I've refunded it", "it's been refunded", "I put it back" are)
+  if (describesProcess(ws, start, end)) return "none";
   return "event";
+}
+
+/** Verbs whose past tense is their base form: "I put it back on your card" is past. */
+const PAST_AS_BASE = new Set(["put", "set", "cut", "let", "shut", "quit"]);
+
+/** Whether a lexical verb is in the simple present: no auxiliary before it, a base or -s form. */
+function simplePresent(ws: readonly Word[], i: number): boolean {
+  const v = ws[i]!;
+  if (v.pos !== "VERB") return false;
+  for (let k = i - 1; k >= 0 && (ws[k]!.pos === "ADV" || ws[k]!.pos === "PART"); k--) {
+    if (ws[k]!.lower === "to") return false;
+  }
+  const before = ws
+    .slice(0, i)
+    .reverse()
+    .find((w) => w.pos !== "ADV" && w.pos !== "PART");
+  if (before?.pos === "AUX") return false;
+  if (v.lower === v.lemma) return !PAST_AS_BASE.has(v.lemma);
+  return /s$/.test(v.lower) && !/(ed|en)$/.test(v.lower) && v.lower.startsWith(v.lemma.slice(0, 2));
+}
+
+/**
+ * Whether the verb that carries the anchor is a simple present describing how things run: "it goes
+ * straight back to your card", "the refund comes through tonight", "you get your money back",
+ * "it gets refunded to your card".
+ */
+function describesProcess(ws: readonly Word[], start: number, end: number): boolean {
+  const anchor = ws[start]!;
+  if (anchor.pos === "VERB") {
+    // "it gets refunded", "it goes cancelled": a present "get"/"go" passive
+    const prev = ws
+      .slice(0, start)
+      .reverse()
+      .find((w) => w.pos !== "ADV");
+    if (prev && (prev.lemma === "get" || prev.lemma === "go") && simplePresent(ws, ws.indexOf(prev)))
+      return true;
+    return simplePresent(ws, start);
+  }
+  // a verb inside a phrase anchor ("the money comes back") or right after a noun anchor ("the refund
+  // goes through")
+  const inside = ws.findIndex((w, i) => i > start && i <= end + 1 && w.pos === "VERB");
+  if (inside >= 0) return simplePresent(ws, inside);
+  // …or the verb before it: "it goes straight back to your card", "you get your money back"
+  for (let i = start - 1; i >= 0; i--) {
+    const w = ws[i]!;
+    if (w.pos === "VERB") return simplePresent(ws, i);
+    if (w.pos === "AUX") return false;
+  }
+  return false;
 }
 
 /**

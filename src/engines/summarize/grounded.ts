@@ -276,9 +276,11 @@ function requestStatements(
     )[0];
   if (!first) return [];
   const span = requestSpan(clauses, first);
-  const out: Statement[] = [
-    { kind: "request", text: `${who} ${customerReport(span)}.`, evidence: [first.turn] },
-  ];
+  const report = customerReport(span);
+  // a request must say what was asked in words of the call
+  const out: Statement[] = carriesContent(report)
+    ? [{ kind: "request", text: `${who} ${report}.`, evidence: [first.turn] }]
+    : [];
   const seen = new Set(contentStems(span));
   const second = requests.find(
     (c) =>
@@ -287,9 +289,9 @@ function requestStatements(
       onTopic(c) &&
       contentStems(c.words).filter((x) => !seen.has(x)).length >= 2,
   );
-  if (second) {
-    const more = requestSpan(clauses, second);
-    out.push({ kind: "request", text: `${who} also ${customerReport(more)}.`, evidence: [second.turn] });
+  const more = second && customerReport(requestSpan(clauses, second));
+  if (second && more && carriesContent(more)) {
+    out.push({ kind: "request", text: `${who} also ${more}.`, evidence: [second.turn] });
   }
   return out;
 }
@@ -309,6 +311,60 @@ interface Acts {
   actions: ClauseInfo[];
 }
 
+/** The words the summary's own sentence frames bring: they say nothing about the call. */
+const FRAME_WORDS = new Set(
+  [
+    "customer",
+    "caller",
+    "agent",
+    "company",
+    "said",
+    "asked",
+    "also",
+    "offered",
+    "declined",
+    "accepted",
+  ].flatMap((w) => contentStems(sentences(w).flat())),
+);
+
+/** Whether a statement says something checkable: a content word beyond its frame ("the one fifty" has none). */
+function carriesContent(text: string): boolean {
+  return contentStems(sentences(text).flat()).some((s) => !FRAME_WORDS.has(s));
+}
+
+const ELLIPSIS_DETERMINERS = new Set(["the", "a", "an", "that", "this", "your"]);
+
+/**
+ * A noun phrase whose head was left out ("shall I put the one fifty through", "the cheaper one")
+ * completed from where it was said in full: the same run of numbers and adjectives followed by a noun
+ * in an earlier clause of the speaker ("we've got a one fifty package") → "the one fifty package".
+ * The clause unchanged when there is no such phrase or no source for it.
+ */
+function completeEllipsis(words: readonly Word[], sources: readonly (readonly Word[])[]): Word[] {
+  const modifier = (w: Word | undefined) =>
+    w !== undefined && (w.pos === "NUM" || w.pos === "ADJ") && w.lower !== "more" && w.lower !== "less";
+  for (let i = 1; i < words.length; i++) {
+    if (!ELLIPSIS_DETERMINERS.has(words[i - 1]!.lower) || !modifier(words[i])) continue;
+    let j = i;
+    while (modifier(words[j])) j++;
+    if (words[j] && (words[j]!.pos === "NOUN" || words[j]!.pos === "PROPN")) continue;
+    const run = words.slice(i, j).map((w) => w.lower);
+    for (const src of sources) {
+      const ws = src.filter((w) => w.type !== "punctuation");
+      for (let k = 0; k + run.length < ws.length; k++) {
+        if (!run.every((x, n) => ws[k + n]!.lower === x)) continue;
+        // the noun or compound noun after it: "a one fifty package", "a twenty gig bundle"
+        let h = k + run.length;
+        while (h < ws.length && h < k + run.length + 3 && ws[h]!.pos === "NOUN") h++;
+        const head = ws.slice(k + run.length, h);
+        if (!head.some((w) => !w.stop && /[a-z]/.test(w.lower))) continue;
+        return [...words.slice(0, j), ...head.map((w) => ({ ...w, pre: " " })), ...words.slice(j)];
+      }
+    }
+  }
+  return [...words];
+}
+
 function actionStatements(clauses: readonly ClauseInfo[]): Acts {
   const agent = clauses.filter((c) => c.role === "agent");
   const picked: { c: ClauseInfo; st: Statement; rank: number }[] = [];
@@ -319,8 +375,16 @@ function actionStatements(clauses: readonly ClauseInfo[]): Acts {
     const lastOfTurn = agent.filter((x) => x.turn === c.turn).at(-1) === c;
     const declined = reply?.act === "decline" && lastOfTurn;
     if (c.act === "offer" || (declined && ACTION_ACTS.has(c.act))) {
-      const vp = offeredVerbPhrase(c.words);
-      if (!vp || contentStems(c.words).length < 2) continue;
+      // what the offer refers to, said in full earlier: this turn's previous clauses, then the
+      // agent's earlier turns, nearest first
+      const sources = agent
+        .filter((x) => x.turn <= c.turn && x.turn >= c.turn - 4 && x !== c)
+        .filter((x) => x.turn < c.turn || clauses.indexOf(x) < clauses.indexOf(c))
+        .reverse()
+        .map((x) => x.words);
+      const vp = offeredVerbPhrase(completeEllipsis(c.words, [c.words, ...sources]));
+      // the offer must say what was offered in words of the call, or it is left out
+      if (!vp || contentStems(c.words).length < 2 || !carriesContent(vp)) continue;
       // an accepted offer the agent then carried out is reported as that action instead
       const accepted =
         reply?.act === "accept" &&
@@ -341,7 +405,7 @@ function actionStatements(clauses: readonly ClauseInfo[]): Acts {
     }
     if (c.act === "instruct") {
       const vp = instructionPhrase(c.words);
-      if (vp && anyStems(c.words, 2)) {
+      if (vp && anyStems(c.words, 2) && carriesContent(vp)) {
         picked.push({ c, rank: 3, st: { kind: "action", text: `${who} ${vp}.`, evidence: [c.turn] } });
       }
       continue;
@@ -350,7 +414,7 @@ function actionStatements(clauses: readonly ClauseInfo[]): Acts {
     actions.push(c);
     const vp = agentVerbPhrase(c.words);
     // "yes, the same card" answers a question; it is not worth a sentence of its own
-    if (!vp || !anyStems(c.words, c.words.some(isVerbal) ? 2 : 3)) continue;
+    if (!vp || !anyStems(c.words, c.words.some(isVerbal) ? 2 : 3) || !carriesContent(vp)) continue;
     picked.push({
       c,
       rank: DONE_ACTS.has(c.act) ? 0 : c.act === "escalate" ? 1 : 2,

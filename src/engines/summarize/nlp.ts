@@ -140,14 +140,45 @@ function nounPhraseThenVerb(ws: readonly Word[], i: number, afterConjunction = f
   return false;
 }
 
+/** Words that subordinate the clause after them: a clause never ends on one ("… today once"). */
+const SUBORDINATORS = [
+  ["once"],
+  ["if"],
+  ["when"],
+  ["whenever"],
+  ["unless"],
+  ["until"],
+  ["after"],
+  ["before"],
+  ["as", "soon", "as"],
+];
+/** "once" is an adverb after these: "at once", "more than once", "just once" */
+const ONCE_ADVERB = new Set(["at", "than", "just", "only", "more"]);
+
+/** The subordinator a clause ends on, if any, with nothing after it ("…today once"), else []. */
+function trailingSubordinator(cur: readonly Word[]): Word[] {
+  const spoken = cur.filter(isWord);
+  for (const s of SUBORDINATORS) {
+    if (spoken.length <= s.length) continue;
+    const tail = spoken.slice(-s.length);
+    if (!tail.every((w, i) => w.lower === s[i])) continue;
+    if (s[0] === "once" && ONCE_ADVERB.has(spoken[spoken.length - 2]!.lower)) continue;
+    return cur.slice(cur.indexOf(tail[0]!));
+  }
+  return [];
+}
+
 /** One sentence's tokens cut into clauses. */
 function splitSentence(ws: readonly Word[]): Word[][] {
   const out: Word[][] = [];
   let cur: Word[] = [];
   const words = () => cur.filter(isWord).length;
   const flush = () => {
-    if (cur.some(isWord)) out.push(cur);
-    cur = [];
+    // a subordinator opens the clause after it: "… to them today | once they pay us it goes back"
+    const carry = trailingSubordinator(cur);
+    const kept = cur.slice(0, cur.length - carry.length);
+    if (kept.some(isWord)) out.push(kept);
+    cur = kept.some(isWord) ? carry : [];
   };
   for (let i = 0; i < ws.length; i++) {
     const w = ws[i]!;
