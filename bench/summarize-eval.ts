@@ -41,7 +41,7 @@ export interface LabelledCall {
 
 export type Split = "tuning" | "tuning-2" | "tuning-3" | "tuning-4" | "tuning-5" | "heldout" | "heldout-6";
 export const TUNING: Split[] = ["tuning", "tuning-2", "tuning-3", "tuning-4", "tuning-5"];
-export const HELD_OUT: Split[] = ["heldout"];
+export const HELD_OUT: Split[] = ["heldout", "heldout-6"];
 
 export function loadCalls(split: Split): LabelledCall[] {
   const file = new URL(`./summarize-calls/${split}.json`, import.meta.url);
