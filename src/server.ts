@@ -31,6 +31,7 @@ import { createBlobStore } from "./store/blobs.ts";
 import { createS3Blobs } from "./store/blobs-s3.ts";
 import { openPostgresStore, type PostgresStore } from "./store/postgres.ts";
 import { openSqliteStore } from "./store/sqlite.ts";
+import { openSqliteStoreThread } from "./store/sqlite-thread.ts";
 import type { Store } from "./store/types.ts";
 
 export interface ServerOptions {
@@ -81,7 +82,9 @@ async function openStore(config: Config): Promise<{ store: Store; shared: boolea
     return { store: pg, shared: true, pg };
   }
   const file = path.join(config.dataDir, "callscribe.sqlite");
-  return { store: openSqliteStore(file, { synchronous: config.SQLITE_SYNCHRONOUS }), shared: false };
+  const opts = { synchronous: config.SQLITE_SYNCHRONOUS };
+  const store = config.SQLITE_THREAD ? await openSqliteStoreThread(file, opts) : openSqliteStore(file, opts);
+  return { store, shared: false };
 }
 
 export async function startServer(config: Config, opts: ServerOptions = {}) {

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, it } from "node:test";
 import Database from "better-sqlite3";
 import { openPostgresStore } from "../src/store/postgres.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
+import { openSqliteStoreThread } from "../src/store/sqlite-thread.ts";
 import {
   LeaseLostError,
   type JobQuery,
@@ -455,6 +456,48 @@ storeContract("sqlite", async () => {
     store: openSqliteStore(path.join(dir, "db.sqlite")),
     dispose: () => rmSync(dir, { recursive: true }),
   };
+});
+
+// the server's default: every call goes to the one connection on the store's own thread
+storeContract("sqlite on its own thread", async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "callscribe-store-"));
+  return {
+    store: await openSqliteStoreThread(path.join(dir, "db.sqlite")),
+    dispose: () => rmSync(dir, { recursive: true }),
+  };
+});
+
+describe("sqlite on its own thread", () => {
+  it("keeps call order, rebuilds LeaseLostError, and reports a file it cannot open", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "callscribe-store-"));
+    const store = await openSqliteStoreThread(path.join(dir, "db.sqlite"));
+    try {
+      // issued in one tick without awaiting: a read after a write sees it
+      const created = store.createJob({
+        id: "j1",
+        kind: "transcription",
+        callUuid: "c",
+        params: {},
+        audioName: null,
+        now: 1,
+      });
+      const read = store.getJob("j1");
+      await created;
+      assert.equal((await read)?.id, "j1");
+      await store.claimNextJob(2, A(1000));
+      await assert.rejects(
+        store.finishJob("j1", { status: "succeeded", result: {} }, null, 3, null, "B"),
+        (e: unknown) => e instanceof LeaseLostError,
+      );
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true });
+    }
+    await assert.rejects(
+      openSqliteStoreThread(path.join(dir, "missing", "db.sqlite")),
+      /directory does not exist|unable to open/,
+    );
+  });
 });
 
 storeContract("postgres", async () => {

@@ -1,0 +1,144 @@
+/**
+ * The SQLite store on its own thread. better-sqlite3 is synchronous: on the main thread every
+ * claim, attempt record and body read is CPU the HTTP side cannot use (about a third of the main
+ * thread while draining deliveries). Here the main thread holds a `Store` whose every call is
+ * posted to one thread that owns the only connection; calls made in the same tick travel in one
+ * message and their results come back in one, in call order, so a write is always seen by the
+ * reads after it.
+ */
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import { LeaseLostError, type Store } from "./types.ts";
+import { openSqliteStore, type SqliteStoreOptions } from "./sqlite.ts";
+import { threadBootstrap } from "../worker/thread-rpc.ts";
+
+type Method = Exclude<keyof Store, "close">;
+type Call = [id: number, method: Method, args: unknown[]];
+type Reply = [id: number, result: unknown, error?: { message: string; name: string; code?: string }];
+type Setup = { storeThread: string; file: string; opts: SqliteStoreOptions };
+
+const MODULE = import.meta.url;
+
+/** Errors cross the thread as plain data; the ones callers tell apart get their class back. */
+function rebuildError(e: NonNullable<Reply[2]>): Error {
+  const err = e.name === "LeaseLostError" ? new LeaseLostError("") : new Error();
+  return Object.assign(err, { message: e.message, name: e.name, ...(e.code && { code: e.code }) });
+}
+
+/** Opens the database on a new thread; rejects with the thread's error if it cannot (migrations included). */
+export async function openSqliteStoreThread(file: string, opts: SqliteStoreOptions = {}): Promise<Store> {
+  const worker = new Worker(threadBootstrap(MODULE), {
+    eval: true,
+    workerData: { storeThread: MODULE, file, opts } satisfies Setup,
+  });
+  await new Promise<void>((resolve, reject) => {
+    const failed = (e: Error) => reject(e);
+    worker.once("error", failed);
+    worker.once("message", (m: "ready" | { error: string }) => {
+      worker.off("error", failed);
+      if (m === "ready") resolve();
+      else reject(new Error(m.error));
+    });
+  });
+
+  const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  let outbox: Call[] = [];
+  let nextId = 0;
+  let dead: Error | null = null;
+  const failAll = (e: Error) => {
+    dead ??= e;
+    for (const p of pending.values()) p.reject(e);
+    pending.clear();
+  };
+  const flush = () => {
+    const batch = outbox;
+    outbox = [];
+    worker.postMessage(batch);
+  };
+  worker.unref(); // a pending call refs it: an idle store never keeps the process alive
+  worker.on("message", (replies: Reply[]) => {
+    for (const [id, result, error] of replies) {
+      const p = pending.get(id);
+      if (!p) continue;
+      pending.delete(id);
+      if (error) p.reject(rebuildError(error));
+      else p.resolve(result);
+    }
+    if (pending.size === 0) worker.unref();
+  });
+  worker.on("error", failAll);
+  worker.on("exit", (code) => failAll(new Error(`the SQLite store thread exited (code ${code})`)));
+
+  const call = (method: Method, args: unknown[]) =>
+    new Promise((resolve, reject) => {
+      if (dead) return reject(dead);
+      const id = nextId++;
+      if (pending.size === 0) worker.ref();
+      pending.set(id, { resolve, reject });
+      if (outbox.push([id, method, args]) === 1) queueMicrotask(flush);
+    });
+
+  // each method is made on first use and kept on the target, where a test may also replace it
+  const store = new Proxy({ close } as unknown as Store, {
+    get(target, method: keyof Store) {
+      if (Reflect.has(target, method)) return target[method];
+      if (typeof method !== "string" || (method as string) === "then") return undefined;
+      const fn = (...args: unknown[]) => call(method as Method, args);
+      Reflect.set(target, method, fn);
+      return fn;
+    },
+  });
+  let closing: Promise<void> | undefined;
+  async function close() {
+    closing ??= (async () => {
+      if (!dead) {
+        worker.ref();
+        const done = new Promise<void>((r) => worker.once("exit", () => r()));
+        worker.postMessage("close");
+        await done;
+      }
+      failAll(new Error("the store is closed"));
+    })();
+    return closing;
+  }
+  return store;
+}
+
+/** The thread's half: runs each batch's calls in order, synchronously, and answers in one message. */
+function serve(port: NonNullable<typeof parentPort>, setup: Setup): void {
+  let store: Store;
+  try {
+    store = openSqliteStore(setup.file, setup.opts);
+  } catch (err) {
+    port.postMessage({ error: (err as Error).message });
+    return;
+  }
+  port.postMessage("ready");
+  port.on("message", (batch: Call[] | "close") => {
+    if (batch === "close") {
+      void store.close().then(() => process.exit(0));
+      return;
+    }
+    // every SQLite store method does its work before returning its promise: calling them in
+    // order here is executing them in order
+    const results = batch.map(([, method, args]) =>
+      (store[method] as (...a: unknown[]) => Promise<unknown>)(...args),
+    );
+    void Promise.allSettled(results).then((settled) =>
+      port.postMessage(
+        settled.map((s, i): Reply => {
+          const id = batch[i]![0];
+          if (s.status === "fulfilled") return [id, s.value];
+          const e = s.reason as { message?: string; name?: string; code?: string };
+          return [
+            id,
+            undefined,
+            { message: String(e?.message ?? s.reason), name: e?.name ?? "Error", code: e?.code },
+          ];
+        }),
+      ),
+    );
+  });
+}
+
+const started = workerData as Partial<Setup> | null;
+if (!isMainThread && parentPort && started?.storeThread === MODULE) serve(parentPort, started as Setup);
