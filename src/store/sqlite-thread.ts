@@ -55,7 +55,8 @@ export async function openSqliteStoreThread(file: string, opts: SqliteStoreOptio
     worker.postMessage(batch);
   };
   worker.unref(); // a pending call refs it: an idle store never keeps the process alive
-  worker.on("message", (replies: Reply[]) => {
+  worker.on("message", (replies: Reply[] | "closed") => {
+    if (replies === "closed") return;
     for (const [id, result, error] of replies) {
       const p = pending.get(id);
       if (!p) continue;
@@ -92,9 +93,12 @@ export async function openSqliteStoreThread(file: string, opts: SqliteStoreOptio
     closing ??= (async () => {
       if (!dead) {
         worker.ref();
-        const done = new Promise<void>((r) => worker.once("exit", () => r()));
+        const closed = new Promise<void>((r) => worker.once("message", () => r()));
         worker.postMessage("close");
-        await done;
+        await Promise.race([closed, new Promise<void>((r) => worker.once("exit", () => r()))]);
+        // the thread is ended from here, not with process.exit() inside it: that left a thread
+        // hanging in exit next to a native addon (the Whisper binding) and the event loop empty
+        await worker.terminate();
       }
       failAll(new Error("the store is closed"));
     })();
@@ -115,7 +119,7 @@ function serve(port: NonNullable<typeof parentPort>, setup: Setup): void {
   port.postMessage("ready");
   port.on("message", (batch: Call[] | "close") => {
     if (batch === "close") {
-      void store.close().then(() => process.exit(0));
+      void store.close().finally(() => port.postMessage("closed"));
       return;
     }
     // every SQLite store method does its work before returning its promise: calling them in

@@ -34,6 +34,10 @@ export async function receiveMultipart(req: FastifyRequest, blobs: BlobStore): P
         throw new AppError("invalid_multipart", "send exactly one file part", { field: "file" });
       const name = blobs.newName(safeExtension(part.filename));
       upload.file = { name, filename: part.filename || null, bytes: 0 };
+      // With the whole body already buffered (the request waited on an async hook: a database
+      // round trip), the parser may have ended this part before we got it, and piping a
+      // destroyed stream waits forever
+      if (part.file.destroyed) throw part.file.errored ?? new Error("Unexpected end of form");
       const out = createWriteStream(blobs.pathOf(name));
       part.file.on("data", (b: Buffer) => (upload.file!.bytes += b.length));
       await pipeline(part.file, out);
