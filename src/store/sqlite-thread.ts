@@ -64,7 +64,7 @@ export async function openSqliteStoreThread(file: string, opts: SqliteStoreOptio
       if (error) p.reject(rebuildError(error));
       else p.resolve(result);
     }
-    if (pending.size === 0) worker.unref();
+    if (pending.size === 0 && !closing) worker.unref(); // a late reply must not drop close's ref
   });
   worker.on("error", failAll);
   worker.on("exit", (code) => failAll(new Error(`the SQLite store thread exited (code ${code})`)));
