@@ -27,6 +27,7 @@ import { loadConfig } from "../src/config.ts";
 import { createEgressGuard } from "../src/net/egress.ts";
 import { startServer } from "../src/server.ts";
 import { openPostgresStore } from "../src/store/postgres.ts";
+import { notify } from "../src/store/postgres-sql.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
 import type { Store } from "../src/store/types.ts";
 import { enqueueDelivery } from "../test/helpers/enqueue.ts";
@@ -257,7 +258,7 @@ async function postgresDrain(rx: Rx, n: number, body: object, workers: number, d
     );
     const t0 = performance.now();
     await db.query("UPDATE deliveries SET next_attempt_at = $1", [Date.now()]);
-    await db.query("SELECT pg_notify('callscribe', 'deliveries')");
+    await db.query(notify(schema, "deliveries"));
     await received(rx, n);
     const rate = n / ((performance.now() - t0) / 1000);
     if (process.env.BENCH_CPU) {

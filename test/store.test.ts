@@ -566,6 +566,31 @@ describe("postgres: shared by several workers", () => {
       await dropSchema(schema);
     }
   });
+
+  it("does not wake a deployment in another schema of the same database", async () => {
+    const [mine, theirs] = [freshSchema(), freshSchema()];
+    const [s1, s2] = [
+      await openPostgresStore(PG_URL, { schema: mine }),
+      await openPostgresStore(PG_URL, { schema: theirs }),
+    ];
+    try {
+      const heard: string[] = [];
+      const heardMine: string[] = [];
+      await s2.subscribe((p) => heard.push(p));
+      await s1.subscribe((p) => heardMine.push(p));
+      await s1.createJob({ id: "x1", kind: "summary", callUuid: "c", params: {}, audioName: null, now: 1 });
+      const deadline = Date.now() + 5000;
+      while (heardMine.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(heardMine, ["jobs"]);
+      assert.deepEqual(heard, [], "the other schema heard nothing");
+    } finally {
+      await s1.close();
+      await s2.close();
+      await dropSchema(mine);
+      await dropSchema(theirs);
+    }
+  });
 });
 
 describe("sqlite migrations", () => {

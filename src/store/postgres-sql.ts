@@ -453,8 +453,15 @@ export const listCircuits = (since: number) =>
     [since],
   );
 
-/** Wakes workers and inline waiters in other processes (LISTEN callscribe). */
-export const notify = (payload: string) => sql(`SELECT pg_notify('callscribe', $1)`, [payload]);
+/**
+ * The channel of one schema's notifications: deployments that share a database in different
+ * schemas do not wake each other.
+ */
+export const channelOf = (schema: string) => `callscribe_${schema}`;
+
+/** Wakes workers and inline waiters in other processes (LISTEN on the schema's channel). */
+export const notify = (schema: string, payload: string) =>
+  sql(`SELECT pg_notify($1, $2)`, [channelOf(schema), payload]);
 
 export const putBlobChunk = (name: string, seq: number, data: Buffer) =>
   sql(`INSERT INTO audio_blobs (name, seq, data) VALUES ($1, $2, $3)`, [name, seq, data]);

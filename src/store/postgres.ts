@@ -1,7 +1,7 @@
 /**
  * Postgres implementation of `Store`: any number of api and worker processes on one database.
  * Claims lock with `FOR UPDATE SKIP LOCKED`, rows carry leases, and changes are announced with
- * `NOTIFY callscribe` so other processes wake without polling. The SQL is in `postgres-sql.ts`.
+ * `NOTIFY` on the schema's channel so other processes wake without polling. The SQL is in `postgres-sql.ts`.
  */
 import { once } from "node:events";
 import { createReadStream, createWriteStream } from "node:fs";
@@ -37,7 +37,8 @@ export interface PostgresStore extends Store {
 
 const BLOB_CHUNK = 1 << 20;
 
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+// 52 at most: the notification channel `callscribe_<schema>` must fit in 63 bytes
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,51}$/;
 
 export async function openPostgresStore(
   url: string,
@@ -86,7 +87,7 @@ export async function openPostgresStore(
     async createJob(job) {
       await tx(async (c) => {
         await run(Q.insertJob(job), c);
-        await run(Q.notify("jobs"), c);
+        await run(Q.notify(schema, "jobs"), c);
       });
     },
     async getJob(id) {
@@ -145,13 +146,13 @@ export async function openPostgresStore(
         if (delivery) {
           await run(Q.lockEventSequence(), c);
           await run(Q.insertDelivery(delivery, id, hostOf(delivery.url), now), c);
-          await run(Q.notify("deliveries"), c);
+          await run(Q.notify(schema, "deliveries"), c);
         }
         if (followUp) {
           await run(Q.insertJob(followUp), c);
-          await run(Q.notify("jobs"), c);
+          await run(Q.notify(schema, "jobs"), c);
         }
-        await run(Q.notify(`job:${id}`), c);
+        await run(Q.notify(schema, `job:${id}`), c);
       });
     },
     async expireLeases(now, o = {}) {
@@ -223,7 +224,7 @@ export async function openPostgresStore(
     async restartDelivery(id, now, change = {}) {
       return tx(async (c) => {
         const r = await one(Q.restartDelivery(id, now, change, change.url ? hostOf(change.url) : null), c);
-        if (r) await run(Q.notify("deliveries"), c);
+        if (r) await run(Q.notify(schema, "deliveries"), c);
         return r ? deliveryFromRow(r) : null;
       });
     },
@@ -265,7 +266,7 @@ export async function openPostgresStore(
         /* notifications are an optimisation: pollers still find the work */
       });
       await listener.connect();
-      await listener.query("LISTEN callscribe");
+      await listener.query(`LISTEN ${Q.channelOf(schema)}`);
     },
     async close() {
       await listener?.end().catch(() => {});
