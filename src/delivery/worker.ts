@@ -185,6 +185,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       log.warn({ deliveryId: d.id, host: d.host }, "webhook delivery abandoned");
   };
 
+  const minBatch = Math.max(1, Math.floor(deps.concurrency / 4));
   const lane = (name: "first" | "retry"): Pump => {
     let lastClaimAt = 0;
     return createPump({
@@ -212,7 +213,10 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
         return ready;
       },
       handle: attempt,
-      minBatch: Math.max(1, Math.floor(deps.concurrency / 4)),
+      minBatch,
+      // a claim's round trip (two on the store thread: rows, then bodies) no longer idles the
+      // slots that freed while it ran
+      prefetch: minBatch,
       // Rows that were due at the last claim but held back (host at its cap, circuit open) are
       // woken by a finishing attempt or the circuit's reopen time, so only rows that became due
       // after that claim are looked up here (including any that fell due since: no lost wake-up).

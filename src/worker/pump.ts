@@ -18,6 +18,11 @@ export interface PumpOptions<T> {
    * claim per batch instead of one per finished item (claims are write transactions).
    */
   minBatch?: number;
+  /**
+   * Items claimed ahead of a free slot (0: none). A slot that frees starts the next one at once
+   * instead of waiting for a claim's round trip; claimed items count as in flight.
+   */
+  prefetch?: number;
   logger: Logger;
   now?: () => number;
 }
@@ -34,7 +39,25 @@ export function createPump<T>(opts: PumpOptions<T>): Pump {
   const now = opts.now ?? Date.now;
   const idleMs = opts.idleMs ?? 60_000;
   const minBatch = Math.min(opts.minBatch ?? 1, opts.concurrency);
+  const capacity = opts.concurrency + (opts.prefetch ?? 0);
   const running = new Set<Promise<void>>();
+  const ready: T[] = [];
+  const held = () => running.size + ready.length;
+
+  // claimed items are theirs to finish: they start even after stop() (which waits for them)
+  const startReady = () => {
+    while (running.size < opts.concurrency && ready.length > 0) {
+      const p = opts
+        .handle(ready.shift()!)
+        .catch((err: unknown) => opts.logger.error({ err }, `${opts.name}: handler failed`))
+        .finally(() => {
+          running.delete(p);
+          startReady();
+          void pump();
+        });
+      running.add(p);
+    }
+  };
   let stopped = true;
   let pumping = false;
   let again = false;
@@ -46,7 +69,7 @@ export function createPump<T>(opts: PumpOptions<T>): Pump {
     clearTimeout(timer);
     if (stopped) return;
     // with (nearly) every slot busy, a finishing item wakes the pump; no timer needed
-    if (running.size > 0 && opts.concurrency - running.size < minBatch) return;
+    if (held() > 0 && capacity - held() < minBatch) return;
     const next = (await opts.nextWakeAt?.()) ?? null;
     const wait = Math.min(next === null ? idleMs : Math.max(next - now(), floorMs), ceilMs);
     timer = setTimeout(() => void pump(), wait);
@@ -65,21 +88,13 @@ export function createPump<T>(opts: PumpOptions<T>): Pump {
     try {
       do {
         again = false;
-        const free = opts.concurrency - running.size;
-        if (free <= 0 || (running.size > 0 && free < minBatch)) break;
+        const free = capacity - held();
+        if (free <= 0 || (held() > 0 && free < minBatch)) break;
         const items = await opts.claim(free);
         claimedNone = items.length === 0;
         claimedShort = items.length > 0 && items.length < free;
-        for (const item of items) {
-          const p = opts
-            .handle(item)
-            .catch((err: unknown) => opts.logger.error({ err }, `${opts.name}: handler failed`))
-            .finally(() => {
-              running.delete(p);
-              void pump();
-            });
-          running.add(p);
-        }
+        ready.push(...items);
+        startReady();
         if (items.length === free) again = true;
       } while (again && !stopped);
       await schedule(claimedNone ? 20 : 0, claimedShort ? 50 : idleMs);
@@ -107,11 +122,14 @@ export function createPump<T>(opts: PumpOptions<T>): Pump {
       clearTimeout(timer);
       let t: NodeJS.Timeout | undefined;
       const grace = new Promise<void>((r) => (t = setTimeout(r, graceMs)));
-      await Promise.race([Promise.allSettled([...running]), grace]);
+      const drained = (async () => {
+        while (running.size > 0) await Promise.allSettled([...running]);
+      })();
+      await Promise.race([drained, grace]);
       clearTimeout(t);
     },
     get inFlight() {
-      return running.size;
+      return held();
     },
   };
 }
