@@ -7,7 +7,7 @@
  *   attempts. Circuit state is shared through the store (`sync`) so every worker holds the host.
  */
 import type { ClaimOptions } from "../store/types.ts";
-import { closed, current, onResult, type Circuit, type CircuitConfig } from "./circuit.ts";
+import { allowance, closed, current, onResult, type Circuit, type CircuitConfig } from "./circuit.ts";
 
 export interface HostGate {
   claimOptions(
@@ -40,14 +40,6 @@ interface Entry {
 
 const IDLE_FORGET_MS = 5 * 60_000;
 
-/** Slots a host may have in flight from this worker, from its circuit and its window. */
-export function hostCap(c: Circuit, window: number, inFlight: number, now: number): number {
-  const s = current(c, now);
-  if (s.state === "open") return 0;
-  if (s.state === "half_open") return inFlight === 0 ? 1 : 0;
-  return window;
-}
-
 export function createHostGate(perHost: number, cfg: CircuitConfig): HostGate {
   const initialWindow = Math.max(1, Math.ceil(perHost / 16));
   const hosts = new Map<string, Entry>();
@@ -70,7 +62,8 @@ export function createHostGate(perHost: number, cfg: CircuitConfig): HostGate {
           hosts.delete(host);
           continue;
         }
-        const free = Math.max(0, hostCap(e.circuit, e.window, e.inFlight, now) - e.inFlight);
+        // the window is this worker's cap for the host
+        const free = allowance(e.circuit, now, e.window, e.inFlight);
         if (free === 0) excludeHosts.push(host);
         else hostFree[host] = free;
         if (e.inFlight > 0) inFlight[host] = e.inFlight;
