@@ -187,3 +187,40 @@ describe("held deliveries", () => {
     }
   });
 });
+
+describe("a retry held back by its host's cap", () => {
+  let server: TestServer;
+  let host: Receiver;
+
+  before(async () => {
+    // the first attempt fails; the next request (a first attempt of another delivery) takes 600 ms
+    host = await startReceiver([500, { status: 200, delayMs: 600 }, 200]);
+    server = await startTestServer({
+      DELIVERY_PER_HOST_CONCURRENCY: "1",
+      DELIVERY_RETRY_BASE_MS: "100",
+      CIRCUIT_FAILURE_THRESHOLD: "50",
+    });
+  });
+  after(async () => {
+    await server.cleanup();
+    await host.close();
+  });
+
+  it("is sent as soon as the host frees, not at the next idle poll", async () => {
+    const retried = await enqueueDelivery(server.store, `${host.url}/retried`);
+    server.delivery.kick();
+    await host.waitFor(1, 5000);
+    // while the host's only slot is busy with this slow first attempt, the retry falls due; the
+    // retry lane finds its host at the cap and goes to sleep
+    await enqueueDelivery(server.store, `${host.url}/slow`);
+    server.delivery.kick();
+    const [, slow] = await host.waitFor(2, 5000);
+    assert.equal(slow!.path, "/slow");
+    const all = await host.waitFor(3, 5000);
+    const retry = all[2]!;
+    assert.equal((retry.json as { request_id: string }).request_id, retried.jobId);
+    const afterSlow = retry.at - slow!.at - 600;
+    console.log(`retry sent ${afterSlow} ms after the slow attempt's answer`);
+    assert.ok(afterSlow < 1000, `the retry waited ${afterSlow} ms after its host freed`);
+  });
+});

@@ -380,6 +380,28 @@ function storeContract(name: string, open: () => Promise<Opened>) {
       ]);
     });
 
+    it("claimSendable: the claim and then the contents of what it claimed, in due order", async () => {
+      for (const [job, id, at] of [
+        ["j1", "d1", 12],
+        ["j2", "d2", 11],
+        ["j3", "d3", 30],
+      ] as const) {
+        await newJob(job, at - 1);
+        await store.finishJob(job, { status: "succeeded", result: {} }, delivery(id), at);
+      }
+      const sendable = await store.claimSendable(20, 10, { lease: A(1000) });
+      assert.deepEqual(
+        sendable.map((d) => [d.id, d.state, Buffer.from(d.body).toString("utf8"), d.authHeaderValue]),
+        [
+          ["d2", "delivering", '{"status":"S001"}', "secret"],
+          ["d1", "delivering", '{"status":"S001"}', "secret"],
+        ],
+        "due rows only, earliest first, each with its body and auth header",
+      );
+      assert.equal((await store.getDelivery("d1"))?.state, "delivering", "claimed under the lease");
+      assert.deepEqual(await store.claimSendable(20, 10, { lease: A(1000) }), [], "not claimed twice");
+    });
+
     it("an attempt by a worker that lost the delivery's lease is not recorded", async () => {
       await newJob("j1", 10);
       await store.finishJob("j1", { status: "succeeded", result: {} }, delivery("d1"), 12);

@@ -18,6 +18,7 @@ import {
   expiredRow,
   jobFromRow,
   receiverStatsFromRows,
+  withContents,
   type Row,
 } from "./rows.ts";
 import { hostOf, LeaseLostError, type ClaimOptions, type Store } from "./types.ts";
@@ -82,6 +83,13 @@ export async function openPostgresStore(
     }
   };
   let listener: pg.Client | undefined;
+
+  const claimDue = async (now: number, limit: number, o: ClaimOptions = {}) => {
+    const rows = await run(Q.claimDeliveries(o.lane ?? "any", now, limit, o), asyncPool);
+    const claimed = rows.map(claimedFromRow);
+    return claimed.sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || a.seq - b.seq);
+  };
+  const contents = async (ids: string[]) => contentsFromRows(await run(Q.deliveryContents(ids)));
 
   return {
     async createJob(job) {
@@ -162,10 +170,10 @@ export async function openPostgresStore(
       return { jobs, deliveries };
     },
 
-    async claimDueDeliveries(now, limit, o: ClaimOptions = {}) {
-      const rows = await run(Q.claimDeliveries(o.lane ?? "any", now, limit, o), asyncPool);
-      const claimed = rows.map(claimedFromRow);
-      return claimed.sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || a.seq - b.seq);
+    claimDueDeliveries: claimDue,
+    async claimSendable(now, limit, o) {
+      const claimed = await claimDue(now, limit, o);
+      return claimed.length === 0 ? [] : withContents(claimed, await contents(claimed.map((d) => d.id)));
     },
     async saveCircuit(circuit) {
       await run(Q.saveCircuit(circuit));
@@ -176,9 +184,7 @@ export async function openPostgresStore(
     async inFlightByHost(hosts) {
       return new Map((await run(Q.inFlightByHost(hosts))).map((r) => [String(r.host), Number(r.n)]));
     },
-    async deliveryContents(ids) {
-      return contentsFromRows(await run(Q.deliveryContents(ids)));
-    },
+    deliveryContents: contents,
     async recordAttempts(batch, now, workerId) {
       if (batch.length === 0) return 0;
       return (await asyncPool.query(Q.recordAttempts(batch, now, workerId ?? null))).rowCount ?? 0;

@@ -12,6 +12,7 @@ import type {
   JobRow,
   JobStatus,
   ReceiverStats,
+  SendableDelivery,
 } from "./types.ts";
 
 export type Row = Record<string, unknown>;
@@ -115,6 +116,19 @@ export function contentsFromRows(rows: Row[]): Map<string, DeliveryContent> {
       },
     ]),
   );
+}
+
+/** Claimed rows joined with their contents, in claim order; a row without content is left out. */
+export function withContents(
+  claimed: ClaimedDelivery[],
+  contents: Map<string, DeliveryContent>,
+): SendableDelivery[] {
+  const out: SendableDelivery[] = [];
+  for (const d of claimed) {
+    const c = contents.get(d.id);
+    if (c) out.push({ ...d, ...c });
+  }
+  return out;
 }
 
 /** Columns a job listing reads: everything but the result. */

@@ -16,6 +16,7 @@ import {
   jobFromRow,
   receiverStatsFromRows,
   ROUTING_COLUMNS,
+  withContents,
 } from "./rows.ts";
 import type {
   ClaimOptions,
@@ -352,6 +353,8 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     },
   );
 
+  const contents = (ids: string[]) => contentsFromRows(q.contents.all({ ids: JSON.stringify(ids) }) as Row[]);
+
   return {
     async createJob(job: NewJob) {
       q.insertJob.run(jobInsertRow(job));
@@ -442,7 +445,11 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
       return new Map(rows.map((r) => [String(r.host), Number(r.n)]));
     },
     async deliveryContents(ids) {
-      return contentsFromRows(q.contents.all({ ids: JSON.stringify(ids) }) as Row[]);
+      return contents(ids);
+    },
+    async claimSendable(now, limit, opts = {}) {
+      const claimed = claimTx.immediate(now, limit, opts);
+      return claimed.length === 0 ? [] : withContents(claimed, contents(claimed.map((d) => d.id)));
     },
     async recordAttempts(batch, now, workerId) {
       return attemptTx.immediate(batch, now, workerId ?? null);

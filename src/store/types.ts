@@ -308,6 +308,12 @@ export interface Store {
   /** The bodies and auth headers of claimed deliveries, read just before they are sent. */
   deliveryContents(ids: string[]): Promise<Map<string, DeliveryContent>>;
   /**
+   * `claimDueDeliveries`, then `deliveryContents` of what it claimed, read after the claim has
+   * committed: the sender's one call per batch (one round trip to the SQLite store's thread). A
+   * claimed row whose content is gone is left out.
+   */
+  claimSendable(now: number, limit: number, opts?: ClaimOptions): Promise<SendableDelivery[]>;
+  /**
    * Appends the attempt rows and applies the decisions, all in one transaction (group commit).
    * With `workerId`, entries whose delivery that worker no longer holds are skipped (not recorded);
    * returns how many were recorded.

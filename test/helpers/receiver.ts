@@ -6,7 +6,10 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 
 export type Behaviour =
-  number | "hang" | "reset" | { status: number; headers?: Record<string, string>; body?: string };
+  | number
+  | "hang"
+  | "reset"
+  | { status: number; headers?: Record<string, string>; body?: string; delayMs?: number };
 
 export interface Received {
   at: number;
@@ -62,9 +65,12 @@ export async function startReceiver(script: Behaviour[] = [200], port = 0): Prom
       else if (typeof behaviour === "number") {
         res.writeHead(behaviour, { "content-type": "text/plain" }).end(`answer ${behaviour}`);
       } else {
-        res
-          .writeHead(behaviour.status, { "content-type": "text/plain", ...behaviour.headers })
-          .end(behaviour.body ?? `answer ${behaviour.status}`);
+        const answer = () =>
+          res
+            .writeHead(behaviour.status, { "content-type": "text/plain", ...behaviour.headers })
+            .end(behaviour.body ?? `answer ${behaviour.status}`);
+        if (behaviour.delayMs) setTimeout(answer, behaviour.delayMs);
+        else answer();
       }
     });
   });
