@@ -118,7 +118,7 @@ export const configSchema = z.object({
   /** NORMAL survives a process crash; FULL also survives power loss (slower commits) */
   SQLITE_SYNCHRONOUS: z.enum(["NORMAL", "FULL"]).default("NORMAL"),
   /** SQLite calls on a thread of their own, off the event loop (off: on the main thread) */
-  SQLITE_THREAD: onOff("off"),
+  SQLITE_THREAD: onOff("on"),
   /** a job claimed this many times without finishing fails with worker_lost */
   JOB_MAX_ATTEMPTS: int(3, 1),
   /** how long a claimed job stays a worker's without a heartbeat */
