@@ -8,6 +8,7 @@ import { z } from "zod";
 import { classifyAddress } from "./net/ip-ranges.ts";
 import { vocabularyList } from "./engines/asr/vocabulary.ts";
 import { TRANSCRIPT_FORMATS } from "./pipeline/format-text.ts";
+import { SCHEMA_NAME } from "./store/schema-name.ts";
 
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 const onOff = (def: "on" | "off") =>
@@ -105,10 +106,7 @@ export const configSchema = z.object({
   ),
   /** Postgres schema for the tables (created if missing) */
   DATABASE_SCHEMA: optionalString.pipe(
-    z
-      .string()
-      .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier")
-      .optional(),
+    z.string().regex(SCHEMA_NAME, "must be a lower-case SQL identifier of at most 52 characters").optional(),
   ),
   /** audio in an S3-compatible bucket: path-style URL of the bucket (and prefix) */
   BLOB_URL: optionalString.pipe(z.url().optional()),

@@ -21,6 +21,10 @@ describe("config", () => {
       (e: unknown) => e instanceof ConfigError && /PORT/.test(e.message),
     );
     assert.throws(() => loadConfig({ ASR_URL: "nope" }), /ASR_URL/);
+    // its notification channel, callscribe_<schema>, must fit Postgres' 63-byte identifiers
+    assert.equal(loadConfig({ DATABASE_SCHEMA: "s".repeat(52) }).DATABASE_SCHEMA, "s".repeat(52));
+    assert.throws(() => loadConfig({ DATABASE_SCHEMA: "s".repeat(53) }), /DATABASE_SCHEMA.*52/);
+    assert.throws(() => loadConfig({ DATABASE_SCHEMA: "Drop Table" }), /DATABASE_SCHEMA/);
   });
   it("redacts secrets", () => {
     const text = JSON.stringify(redactConfig(loadConfig({ API_KEYS: "topsecret", ASR_API_KEY: "sk-123" })));

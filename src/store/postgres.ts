@@ -9,6 +9,7 @@ import pg from "pg";
 import type { SharedBlobs } from "./blobs.ts";
 import { loadMigrations, pendingMigrations } from "./migrate.ts";
 import * as Q from "./postgres-sql.ts";
+import { SCHEMA_NAME } from "./schema-name.ts";
 import {
   attemptFromRow,
   circuitFromRow,
@@ -37,9 +38,6 @@ export interface PostgresStore extends Store {
 }
 
 const BLOB_CHUNK = 1 << 20;
-
-// 52 at most: the notification channel `callscribe_<schema>` must fit in 63 bytes
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,51}$/;
 
 export async function openPostgresStore(
   url: string,
