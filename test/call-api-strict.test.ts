@@ -6,10 +6,10 @@ import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import net from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { captureLogs } from "./helpers/logs.ts";
+import { rawRequest, truncatedUpload } from "./helpers/raw-request.ts";
 import { startBadInputRig, type BadInputRig } from "./helpers/bad-input-rig.ts";
 import { startReceiver, type Receiver } from "./helpers/receiver.ts";
 import { poll, startTestServer, type TestServer } from "./helpers/server.ts";
@@ -31,22 +31,6 @@ async function postForm(server: TestServer, fields: Record<string, string>, file
   if (file) form.append("file", new Blob([new Uint8Array(file)]), "call.wav");
   const res = await fetch(`${server.url}/transcribe`, { method: "POST", body: form });
   return { status: res.status, body: (await res.json()) as Json };
-}
-
-/** Sends raw bytes over one connection and returns the status and JSON body of the answer. */
-async function rawRequest(port: number, head: string, body: string) {
-  return new Promise<{ status: number; body: Json }>((resolve, reject) => {
-    const socket = net.connect(port, "127.0.0.1", () => {
-      socket.write(`${head}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-    });
-    let out = "";
-    socket.on("data", (b) => (out += b.toString("utf8")));
-    socket.on("error", reject);
-    socket.on("close", () => {
-      const [status, rest] = [Number(out.split(" ")[1]), out.slice(out.indexOf("\r\n\r\n") + 4)];
-      resolve({ status, body: JSON.parse(rest) as Json });
-    });
-  });
 }
 
 const expectError = (
@@ -172,11 +156,7 @@ describe("strict Call API", () => {
     expectError(noBoundary, 400, "invalid_multipart");
     const part = (name: string, extra = "") =>
       `--XX\r\nContent-Disposition: form-data; name="${name}"${extra}\r\n\r\n`;
-    const truncated = await rawRequest(
-      server.port,
-      head("multipart/form-data; boundary=XX"),
-      `${part("call_uuid")}abc\r\n${part("file", '; filename="a.wav"')}RIFF....`,
-    );
+    const truncated = await truncatedUpload(server.port);
     expectError(truncated, 400, "invalid_multipart", undefined, /malformed multipart/);
     const twoFiles = await rawRequest(
       server.port,

@@ -11,6 +11,7 @@ import pg from "pg";
 import { sayPcm, tempDir, writeWav } from "./helpers/audio.ts";
 import { dropSchema, freshSchema, PG_URL } from "./helpers/postgres.ts";
 import { percentile } from "./helpers/latency.ts";
+import { truncatedUpload } from "./helpers/raw-request.ts";
 import { startReceiver, type Receiver } from "./helpers/receiver.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
 import { s001Shape } from "./helpers/shapes.ts";
@@ -75,6 +76,13 @@ describe("Postgres: an api process and a worker process that share no disk", () 
     const body = (await res.json()) as Json;
     assert.equal(body.status, "S001");
     assert.ok(Date.now() - started < 4000, "answered before the 5 s poll would have");
+  });
+
+  it("a truncated upload gets a 400 (the queue-room check is a real database round trip here)", async () => {
+    const res = await truncatedUpload(api.port);
+    assert.equal(res.status, 400);
+    assert.equal(res.body.error_code, "invalid_multipart");
+    assert.deepEqual(readdirSync(join(api.dataDir, "audio")), [], "nothing of it stays");
   });
 });
 
