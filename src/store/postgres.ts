@@ -50,10 +50,12 @@ export async function openPostgresStore(
   // Claims and attempt records are recoverable: a claim lost in a database crash lapses with its
   // lease, a lost attempt record means the delivery is sent again (at least once, never lost). So
   // they need not wait for the disk: a synchronous commit costs ~3.3 ms here, an asynchronous one
-  // ~0.2 ms. Jobs, results and new deliveries still commit synchronously.
+  // ~0.2 ms. Jobs, results and new deliveries still commit synchronously. Their statements always
+  // use the generic plan: Postgres otherwise planned every claim again (~0.3 ms, more than running
+  // an empty claim), and with 1M pending retries not due a claim took 0.57 ms instead of 0.31.
   const asyncPool = new pg.Pool({
     ...connection,
-    options: `${connection.options} -c synchronous_commit=off`,
+    options: `${connection.options} -c synchronous_commit=off -c plan_cache_mode=force_generic_plan`,
     max: 4,
   });
   for (const p of [pool, asyncPool]) {
