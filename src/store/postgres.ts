@@ -1,7 +1,8 @@
 /**
  * Postgres implementation of `Store`: any number of api and worker processes on one database.
  * Claims lock with `FOR UPDATE SKIP LOCKED`, rows carry leases, and changes are announced with
- * `NOTIFY` on the schema's channel so other processes wake without polling. The SQL is in `postgres-sql.ts`.
+ * `NOTIFY` on the schema's channel so other processes wake without polling. The SQL is in
+ * `postgres-sql.ts`.
  */
 import { once } from "node:events";
 import { createReadStream, createWriteStream } from "node:fs";

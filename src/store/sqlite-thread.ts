@@ -9,11 +9,11 @@
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { LeaseLostError, type Store } from "./types.ts";
 import { openSqliteStore, type SqliteStoreOptions } from "./sqlite.ts";
-import { threadBootstrap } from "../worker/thread-rpc.ts";
+import { errorData, threadBootstrap, type ErrorData } from "../worker/thread-rpc.ts";
 
 type Method = Exclude<keyof Store, "close">;
 type Call = [id: number, method: Method, args: unknown[]];
-type Reply = [id: number, result: unknown, error?: { message: string; name: string; code?: string }];
+type Reply = [id: number, result: unknown, error?: ErrorData];
 type Setup = { storeThread: string; file: string; opts: SqliteStoreOptions };
 
 const MODULE = import.meta.url;
@@ -131,13 +131,7 @@ function serve(port: NonNullable<typeof parentPort>, setup: Setup): void {
       port.postMessage(
         settled.map((s, i): Reply => {
           const id = batch[i]![0];
-          if (s.status === "fulfilled") return [id, s.value];
-          const e = s.reason as { message?: string; name?: string; code?: string };
-          return [
-            id,
-            undefined,
-            { message: String(e?.message ?? s.reason), name: e?.name ?? "Error", code: e?.code },
-          ];
+          return s.status === "fulfilled" ? [id, s.value] : [id, undefined, errorData(s.reason)];
         }),
       ),
     );

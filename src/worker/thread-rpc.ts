@@ -17,10 +17,18 @@ export interface ThreadRpc<Req, Res> {
 }
 
 type Envelope<T> = { id: number; body: T };
-type Reply<T> = { id: number; result?: T; error?: { message: string; code?: string } };
+type Reply<T> = { id: number; result?: T; error?: ErrorData };
+
+/** An error as it crosses a thread: plain data (the class is rebuilt, if needed, on the other side). */
+export type ErrorData = { message: string; name: string; code?: string };
+
+export function errorData(err: unknown): ErrorData {
+  const e = err as { message?: string; name?: string; code?: string } | null;
+  return { message: String(e?.message ?? err), name: e?.name ?? "Error", code: e?.code };
+}
 
 export interface ThreadRpcOptions {
-  toError?: (e: { message: string; code?: string }) => Error;
+  toError?: (e: ErrorData) => Error;
   /**
    * End the thread after this long without a request (it is started again on the next one): an
    * idle thread still holds its engine's memory (~70 MB for the ONNX VAD).
@@ -146,11 +154,7 @@ export function serveThreadRpc<Req, Res>(
         const result = await handle(m.body);
         port.postMessage({ id: m.id, result } satisfies Reply<Res>);
       } catch (err) {
-        const e = err as { message?: string; code?: string };
-        port.postMessage({
-          id: m.id,
-          error: { message: String(e?.message ?? err), code: e?.code },
-        } satisfies Reply<Res>);
+        port.postMessage({ id: m.id, error: errorData(err) } satisfies Reply<Res>);
       }
     });
   });
