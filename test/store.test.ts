@@ -428,6 +428,47 @@ function storeContract(name: string, open: () => Promise<Opened>) {
       assert.equal((await store.attemptsFor("d1")).length, 1);
     });
 
+    it("a host left out or at its cap hides no other host's due rows behind its backlog", async () => {
+      for (let i = 0; i < 30; i++) {
+        await newJob(`a${i}`, 10);
+        await store.finishJob(`a${i}`, { status: "succeeded", result: {} }, delivery(`da${i}`), 1000 + i);
+      }
+      const elsewhere = async (id: string, port: number, at: number) => {
+        await newJob(id, 10);
+        await store.finishJob(
+          id,
+          { status: "succeeded", result: {} },
+          { ...delivery(`d${id}`), url: `http://127.0.0.1:${port}/h` },
+          at,
+        );
+      };
+      await elsewhere("b", 8, 2000);
+      await elsewhere("c", 7, 2001);
+      const busy = "127.0.0.1:9";
+      const ids = (ds: Array<{ id: string }>) => ds.map((d) => d.id);
+      // left out (an open circuit, this worker's window full): only the other hosts' rows
+      assert.deepEqual(
+        ids(await store.claimDueDeliveries(5000, 1, { lane: "first", excludeHosts: [busy] })),
+        ["db"],
+      );
+      // at its cap across workers: 2 in flight, cap 2
+      const first = await store.claimDueDeliveries(5000, 2, { lane: "first", lease: A(9000), perHost: 2 });
+      assert.deepEqual(ids(first), ["da0", "da1"]);
+      const next = await store.claimDueDeliveries(5001, 4, {
+        lane: "first",
+        lease: A(9000),
+        perHost: 2,
+        inFlight: { [busy]: 2 },
+      });
+      assert.deepEqual(ids(next), ["dc"]);
+      // an operator's "send now" passes for a host left out
+      await newJob("f", 10);
+      await store.finishJob("f", { status: "succeeded", result: {} }, delivery("df"), 3000);
+      await store.restartDelivery("df", 5002, { force: true });
+      const forced = await store.claimDueDeliveries(5003, 4, { lane: "first", excludeHosts: [busy] });
+      assert.deepEqual(ids(forced), ["df"]);
+    });
+
     it("claims ignore pending rows that are not due, in either lane", async () => {
       await newJob("j1", 10);
       await store.finishJob("j1", { status: "succeeded", result: {} }, delivery("d1"), 1000);
@@ -632,6 +673,7 @@ describe("sqlite migrations", () => {
       { version: 6, name: "006_job_progress.sql" },
       { version: 7, name: "007_jobs_api.sql" },
       { version: 8, name: "008_attempts_started.sql" },
+      { version: 9, name: "009_host_heads.sql" },
     ]);
     db.close();
     rmSync(dir, { recursive: true });

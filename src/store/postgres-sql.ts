@@ -191,48 +191,90 @@ export const expireDeliveries = (now: number, cutoff: number) =>
 const laneCond = { first: "lane = 0", retry: "lane = 1", any: "lane IN (0, 1)" } as const;
 export type Lane = keyof typeof laneCond;
 
+/** The host in `column` is not one of those left out ($3). */
+const notLeftOut = (column: string) =>
+  `NOT EXISTS (SELECT 1 FROM unnest($3::text[]) AS x(h) WHERE x.h = ${column})`;
+
 /**
- * The delivery claim, one statement (ARCHITECTURE.md habit 1): lock a window of due rows of one
- * lane in due order (index deliveries_due), skipping rows another worker is claiming and hosts
- * left out (open circuit, full window); rank each host's rows and keep those within both the
- * host's global cap (in-flight rows across every worker) and this worker's allowance for it
- * (`hostFree`, `newHostFree` for unknown hosts); rows an operator forced pass regardless; mark
- * the first `limit` delivering under the lease and return their routing columns (never bodies).
- * One round trip instead of six: Postgres drain 1 worker, 0.5 KB: see bench/delivery.ts.
- * It runs with a generic plan (no planning per claim, see postgres.ts); the host exclusion is
- * written as NOT EXISTS because `<> ALL($3)` made that plan sort every due row instead of reading
- * the index in due order up to the LIMIT.
+ * Where a claim's candidate rows come from. `window`: the first $2 due rows of the lane in due
+ * order (index deliveries_due), whoever their host. `heads`: the first $2 due rows of every host
+ * not left out (a skip scan over deliveries_host_due, one index step per host with pending rows),
+ * plus forced rows of hosts left out (deliveries_forced): used when hosts that may take no more
+ * filled the window, so that the claim reads past them without scanning their backlog.
  */
-export const claimDeliveries = (lane: Lane, now: number, limit: number, o: ClaimOptions) => {
+const dueRows = {
+  window: (lane: Lane) => `due AS (
+       SELECT id, host, force_send, next_attempt_at FROM deliveries
+       WHERE state = 'pending' AND ${laneCond[lane]} AND next_attempt_at <= $1
+       ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED
+     )`,
+  heads: (lane: Lane) => `hosts(host) AS (
+       (SELECT host FROM deliveries WHERE state = 'pending' AND ${laneCond[lane]} ORDER BY host LIMIT 1)
+       UNION ALL
+       SELECT (SELECT d.host FROM deliveries d WHERE d.state = 'pending' AND ${laneCond[lane]} AND d.host > hosts.host
+               ORDER BY d.host LIMIT 1)
+       FROM hosts WHERE hosts.host IS NOT NULL
+     ), heads AS (
+       SELECT head.* FROM hosts CROSS JOIN LATERAL (
+         SELECT id, host, force_send, next_attempt_at FROM deliveries
+         WHERE state = 'pending' AND ${laneCond[lane]} AND host = hosts.host AND next_attempt_at <= $1
+         ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED
+       ) head
+       WHERE hosts.host IS NOT NULL AND ${notLeftOut("hosts.host")}
+     ), forced AS (
+       SELECT id, host, force_send, next_attempt_at FROM deliveries
+       WHERE state = 'pending' AND ${laneCond[lane]} AND force_send AND next_attempt_at <= $1
+         AND NOT ${notLeftOut("host")}
+       ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED
+     ), due AS (SELECT * FROM heads UNION ALL SELECT * FROM forced)`,
+} as const;
+export type ClaimSource = keyof typeof dueRows;
+
+/**
+ * The delivery claim, one statement (ARCHITECTURE.md habit 1): lock candidate due rows of one
+ * lane (`dueRows`), skipping rows another worker is claiming; rank each host's rows and keep those
+ * within both the host's global cap (in-flight rows across every worker) and this worker's
+ * allowance for it (`hostFree`, `newHostFree` for unknown hosts), none of hosts left out; rows an
+ * operator forced pass regardless; mark the first `limit` delivering under the lease and return
+ * their routing columns (never bodies), each with `window_rows`, how many candidates there were
+ * (one row of nulls but that if none was claimed). One round trip instead of six: Postgres drain
+ * 1 worker, 0.5 KB: see bench/delivery.ts. It runs with a generic plan (no planning per claim, see
+ * postgres.ts); the host test is written as NOT EXISTS because `<> ALL($3)` made that plan sort
+ * every due row instead of reading the index in due order up to the LIMIT.
+ */
+export const claimDeliveries = (
+  lane: Lane,
+  now: number,
+  limit: number,
+  o: ClaimOptions,
+  source: ClaimSource = "window",
+) => {
   const free = Object.entries(o.hostFree ?? {});
   const perHost = o.perHost ?? limit;
   return prepared(
-    `claim_deliveries_${lane}`,
-    `WITH due AS (
-       SELECT id, host, force_send, next_attempt_at FROM deliveries
-       WHERE state = 'pending' AND ${laneCond[lane]} AND next_attempt_at <= $1
-         AND (force_send OR NOT EXISTS (SELECT 1 FROM unnest($3::text[]) AS x(h) WHERE x.h = host))
-       ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED
-     ), busy AS (
+    `claim_deliveries_${source}_${lane}`,
+    `WITH RECURSIVE ${dueRows[source](lane)}, busy AS (
        SELECT host, count(*)::int AS n FROM deliveries
        WHERE state = 'delivering' AND host IN (SELECT host FROM due) GROUP BY host
      ), ranked AS (
        SELECT due.id, due.force_send, due.next_attempt_at, coalesce(busy.n, 0) AS busy_n,
-         coalesce(allowance.free, $6) AS free,
+         coalesce(allowance.free, $6) AS free, ${notLeftOut("due.host")} AS allowed,
          row_number() OVER (PARTITION BY due.host ORDER BY due.next_attempt_at, due.id) AS rn
        FROM due
        LEFT JOIN busy ON busy.host = due.host
        LEFT JOIN unnest($4::text[], $5::int[]) AS allowance(host, free) ON allowance.host = due.host
      ), picked AS (
        SELECT id FROM ranked
-       WHERE force_send OR (rn <= free AND busy_n + rn <= $7)
+       WHERE force_send OR (allowed AND rn <= free AND busy_n + rn <= $7)
        ORDER BY next_attempt_at, id LIMIT $8
+     ), claimed AS (
+       UPDATE deliveries d SET state = 'delivering', updated_at = $1, locked_by = $9, locked_until = $10
+       FROM picked WHERE d.id = picked.id
+       RETURNING d.seq, ${ROUTING_COLUMNS.split(", ")
+         .map((c) => `d.${c}`)
+         .join(", ")}
      )
-     UPDATE deliveries d SET state = 'delivering', updated_at = $1, locked_by = $9, locked_until = $10
-     FROM picked WHERE d.id = picked.id
-     RETURNING d.seq, ${ROUTING_COLUMNS.split(", ")
-       .map((c) => `d.${c}`)
-       .join(", ")}`,
+     SELECT claimed.*, w.n AS window_rows FROM (SELECT count(*)::int AS n FROM due) w LEFT JOIN claimed ON true`,
     [
       now,
       limit * 2,
