@@ -6,9 +6,10 @@
  *     baseline: no persistence, no attempt records);
  *   - at 0.5 KB and 50 KB bodies (a 10-minute call's transcript is ~50 KB);
  *   - steady 500/s on SQLite: enqueue→receive p50/p99;
- *   - claim time of the retry lane with no backlog and with BACKLOG (1M) pending retries not due.
+ *   - claim time of the retry lane with no backlog, with BACKLOG (1M) pending retries not due, and
+ *     with BUSY_BACKLOG (100k) due retries of a host the claim leaves out as well.
  *
- *   npm run bench:delivery        (N=10000, N_LARGE=3000, BACKLOG=1000000, ROUNDS=3 by default;
+ *   npm run bench:delivery        (N=10000, N_LARGE=3000, BACKLOG=1000000, BUSY_BACKLOG=100000, ROUNDS=3 by default;
  *                                  ONLY=sqlite,pg1,pg2,bullmq,steady picks parts)
  */
 import { fork, spawn, type ChildProcess } from "node:child_process";
@@ -37,6 +38,7 @@ import { dropSchema, freshSchema, PG_URL } from "../test/helpers/postgres.ts";
 const N = Number(process.env.N ?? 10_000);
 const N_LARGE = Number(process.env.N_LARGE ?? 3000);
 const BACKLOG = Number(process.env.BACKLOG ?? 1_000_000);
+const BUSY_BACKLOG = Number(process.env.BUSY_BACKLOG ?? 100_000);
 /** rounds of every drain, interleaved; the table shows medians */
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 /** e.g. ONLY=sqlite,bullmq: only those drains (and the raw loop), no steady/claim runs unless listed */
@@ -328,13 +330,17 @@ async function bullmqDrain(rx: Rx, n: number, body: object) {
   }
 }
 
-/** Claim time of the retry lane with nothing pending, then with BACKLOG retries not yet due. */
+/**
+ * Claim time of the retry lane with nothing pending, then with BACKLOG retries not yet due, then
+ * also with BUSY_BACKLOG due retries of a host the claim leaves out (its circuit open).
+ */
 async function claimTimes(dataDir: string) {
-  const median = async (store: Store) => {
+  const busyHost = "127.0.0.1:9";
+  const median = async (store: Store, excludeHosts: string[] = []) => {
     const xs: number[] = [];
     for (let i = 0; i < 21; i++) {
       const t0 = performance.now();
-      await store.claimDueDeliveries(Date.now(), 64, { lane: "retry" });
+      await store.claimDueDeliveries(Date.now(), 64, { lane: "retry", excludeHosts });
       xs.push(performance.now() - t0);
     }
     return percentile(xs, 50);
@@ -346,17 +352,24 @@ async function claimTimes(dataDir: string) {
   await enqueueDelivery(sqlite, "http://127.0.0.1:9/h"); // the job the backlog rows point at
   const sqliteEmpty = await median(sqlite);
   await sqlite.close();
-  const db = new Database(file);
-  db.prepare(
-    `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-     INSERT INTO deliveries (id, job_id, event, url, host, policy, state, attempts_in_series,
-       next_attempt_at, created_at, updated_at)
-     SELECT 'b' || i, (SELECT id FROM jobs LIMIT 1), 'transcriptDelivered', 'http://127.0.0.1:9/h',
-       '127.0.0.1:9', 'makimoto', 'pending', 1, ?, 0, 0 FROM n`,
-  ).run(BACKLOG, later);
-  db.close();
+  const sqliteRows = (prefix: string, n: number, at: number) => {
+    const db = new Database(file);
+    db.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+       INSERT INTO deliveries (id, job_id, event, url, host, policy, state, attempts_in_series,
+         next_attempt_at, created_at, updated_at)
+       SELECT ? || i, (SELECT id FROM jobs LIMIT 1), 'transcriptDelivered', 'http://127.0.0.1:9/h',
+         '127.0.0.1:9', 'makimoto', 'pending', 1, ?, 0, 0 FROM n`,
+    ).run(n, prefix, at);
+    db.close();
+  };
+  sqliteRows("b", BACKLOG, later);
   sqlite = openSqliteStore(file);
   const sqliteFull = await median(sqlite);
+  await sqlite.close();
+  sqliteRows("u", BUSY_BACKLOG, 0);
+  sqlite = openSqliteStore(file);
+  const sqliteBusy = await median(sqlite, [busyHost]);
   await sqlite.close();
 
   const schema = freshSchema();
@@ -365,19 +378,24 @@ async function claimTimes(dataDir: string) {
   const pgEmpty = await median(pgStore);
   const c = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema}` });
   await c.connect();
-  await c.query(
-    `INSERT INTO deliveries (id, job_id, event, url, host, policy, body, state, attempts_in_series,
-       next_attempt_at, created_at, updated_at)
-     SELECT 'b' || i, (SELECT id FROM jobs LIMIT 1), 'transcriptDelivered', 'http://127.0.0.1:9/h',
-       '127.0.0.1:9', 'makimoto', '{}', 'pending', 1, $2, 0, 0 FROM generate_series(1, $1) AS i`,
-    [BACKLOG, later],
-  );
-  await c.query("ANALYZE deliveries");
-  await c.end();
+  const pgRows = async (prefix: string, n: number, at: number) => {
+    await c.query(
+      `INSERT INTO deliveries (id, job_id, event, url, host, policy, body, state, attempts_in_series,
+         next_attempt_at, created_at, updated_at)
+       SELECT $3 || i, (SELECT id FROM jobs LIMIT 1), 'transcriptDelivered', 'http://127.0.0.1:9/h',
+         '127.0.0.1:9', 'makimoto', '{}', 'pending', 1, $2, 0, 0 FROM generate_series(1, $1) AS i`,
+      [n, at, prefix],
+    );
+    await c.query("ANALYZE deliveries");
+  };
+  await pgRows("b", BACKLOG, later);
   const pgFull = await median(pgStore);
+  await pgRows("u", BUSY_BACKLOG, 0);
+  const pgBusy = await median(pgStore, [busyHost]);
+  await c.end();
   await pgStore.close();
   await dropSchema(schema);
-  return { sqliteEmpty, sqliteFull, pgEmpty, pgFull };
+  return { sqliteEmpty, sqliteFull, sqliteBusy, pgEmpty, pgFull, pgBusy };
 }
 
 async function steadySqlite(rx: Rx, dataDir: string) {
@@ -456,6 +474,10 @@ async function main() {
     console.log(
       `retry-lane claim, median: SQLite ${c.sqliteEmpty.toFixed(2)} ms empty vs ${c.sqliteFull.toFixed(2)} ms with ${BACKLOG} pending retries not due; ` +
         `Postgres ${c.pgEmpty.toFixed(2)} ms vs ${c.pgFull.toFixed(2)} ms`,
+    );
+    console.log(
+      `  and with ${BUSY_BACKLOG} due retries more, of a host the claim leaves out (circuit open): ` +
+        `SQLite ${c.sqliteBusy.toFixed(2)} ms, Postgres ${c.pgBusy.toFixed(2)} ms`,
     );
     console.log(`peak RSS of the bench process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
   } finally {
