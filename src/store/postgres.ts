@@ -89,14 +89,16 @@ export async function openPostgresStore(
   // a full window that yields less than the batch: hosts that may take no more crowd it, so the
   // claim goes on with every other host's first rows (see dueRows in postgres-sql.ts)
   const claimDue = async (now: number, limit: number, o: ClaimOptions = {}) => {
-    const claimFrom = async (source: Q.ClaimSource, n: number) => {
-      const rows = await run(Q.claimDeliveries(o.lane ?? "any", now, n, o, source), asyncPool);
+    const lane = o.lane ?? "any";
+    const claimFrom = async (n: number, hosts?: string[]) => {
+      const rows = await run(Q.claimDeliveries(lane, now, n, o, hosts), asyncPool);
       return { window: Number(rows[0]?.window_rows ?? 0), rows: rows.filter((r) => r.id !== null) };
     };
-    const head = await claimFrom("window", limit);
+    const head = await claimFrom(limit);
     let rows = head.rows;
     if (rows.length < limit && head.window === limit * 2) {
-      rows = rows.concat((await claimFrom("heads", limit - rows.length)).rows);
+      const hosts = (await run(Q.hostsWithPending(lane), asyncPool)).map((r) => String(r.host));
+      rows = rows.concat((await claimFrom(limit - rows.length, hosts)).rows);
     }
     const claimed = rows.map(claimedFromRow);
     return claimed.sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || a.seq - b.seq);
