@@ -469,6 +469,28 @@ function storeContract(name: string, open: () => Promise<Opened>) {
       assert.deepEqual(ids(forced), ["df"]);
     });
 
+    it("gives claimed deliveries back unsent, only those the worker still holds", async () => {
+      for (const id of ["r1", "r2"]) {
+        await newJob(id, 10);
+        await store.finishJob(id, { status: "succeeded", result: {} }, delivery(`d${id}`), 1000);
+      }
+      const claimed = await store.claimDueDeliveries(1000, 2, { lane: "first", lease: A(9000) });
+      assert.equal(claimed.length, 2);
+      assert.equal(await store.releaseDeliveries(["dr1", "dr2"], 1001, "B"), 0, "not B's to give back");
+      assert.equal(await store.releaseDeliveries(["dr1"], 1001, "A"), 1);
+      const back = await store.getDelivery("dr1");
+      assert.equal(back?.state, "pending");
+      assert.equal(back?.attemptsInSeries, 0, "no attempt spent");
+      assert.deepEqual(await store.attemptsFor("dr1"), []);
+      assert.equal((await store.getDelivery("dr2"))?.state, "delivering");
+      const again = await store.claimDueDeliveries(1002, 2, { lane: "first", lease: B(9000) });
+      assert.deepEqual(
+        again.map((d) => d.id),
+        ["dr1"],
+        "claimable again at once",
+      );
+    });
+
     it("claims ignore pending rows that are not due, in either lane", async () => {
       await newJob("j1", 10);
       await store.finishJob("j1", { status: "succeeded", result: {} }, delivery("d1"), 1000);

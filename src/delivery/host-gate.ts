@@ -4,7 +4,11 @@
  *   success adds one, each failure halves it; so receivers that hang hold only a few slots each
  *   until their circuit opens, and a healthy host ramps up to `perHost` within a few round trips;
  * - a circuit breaker per host: while open its deliveries wait in the database without spending
- *   attempts. Circuit state is shared through the store (`sync`) so every worker holds the host.
+ *   attempts. Circuit state is shared through the store (`sync`) so every worker holds the host;
+ * - claims ahead: a healthy host at its full window may have `ahead` more deliveries claimed than
+ *   it is sent at once, so a slot that frees starts the next one without a claim's round trip.
+ *   They are sent as its requests finish, never more than its window at once (`startable`); if
+ *   the host stops being healthy meanwhile they are given back unsent, not held for long.
  */
 import type { ClaimOptions } from "../store/types.ts";
 import { allowance, closed, current, onResult, type Circuit, type CircuitConfig } from "./circuit.ts";
@@ -15,6 +19,17 @@ export interface HostGate {
   ): Required<Pick<ClaimOptions, "perHost" | "inFlight" | "hostFree" | "newHostFree" | "excludeHosts">>;
   /** earliest time an open circuit lets a probe through */
   nextReopenAt(now: number): number | null;
+  /** a delivery to the host was claimed: it counts against the host's share until it finishes */
+  claimed(host: string): void;
+  /**
+   * What to do with a claimed delivery to the host: `start` it (fewer than its window are being
+   * sent), `wait` (a healthy host at its full window: a request of its ends soon), or `release`
+   * it unsent (its circuit opened or its window shrank since the claim).
+   */
+  startable(host: string, now: number): "start" | "wait" | "release";
+  /** a claimed delivery to the host was given back unsent */
+  released(host: string): void;
+  /** a claimed delivery to the host is being sent */
   started(host: string): void;
   /** records an outcome; returns the circuit transition it caused, if any */
   finished(host: string, ok: boolean, now: number): { from: Circuit; to: Circuit } | null;
@@ -30,7 +45,10 @@ export interface SharedCircuit {
 }
 
 interface Entry {
+  /** being sent */
   inFlight: number;
+  /** claimed, not yet sent */
+  held: number;
   circuit: Circuit;
   /** when this worker last changed the circuit */
   changedAt: number;
@@ -40,13 +58,13 @@ interface Entry {
 
 const IDLE_FORGET_MS = 5 * 60_000;
 
-export function createHostGate(perHost: number, cfg: CircuitConfig): HostGate {
+export function createHostGate(perHost: number, cfg: CircuitConfig, ahead = 0): HostGate {
   const initialWindow = Math.max(1, Math.ceil(perHost / 16));
   const hosts = new Map<string, Entry>();
   const entry = (host: string, now = Date.now()) => {
     let e = hosts.get(host);
     if (!e) {
-      e = { inFlight: 0, circuit: closed, changedAt: 0, window: initialWindow, lastActive: now };
+      e = { inFlight: 0, held: 0, circuit: closed, changedAt: 0, window: initialWindow, lastActive: now };
       hosts.set(host, e);
     }
     return e;
@@ -57,18 +75,20 @@ export function createHostGate(perHost: number, cfg: CircuitConfig): HostGate {
       const hostFree: Record<string, number> = {};
       const excludeHosts: string[] = [];
       for (const [host, e] of hosts) {
-        const idle = e.inFlight === 0 && e.circuit.state === "closed" && e.circuit.failures === 0;
+        const claimed = e.inFlight + e.held;
+        const idle = claimed === 0 && e.circuit.state === "closed" && e.circuit.failures === 0;
         if (idle && now - e.lastActive > IDLE_FORGET_MS) {
           hosts.delete(host);
           continue;
         }
-        // the window is this worker's cap for the host
-        const free = allowance(e.circuit, now, e.window, e.inFlight);
+        // the window is this worker's cap for the host; a healthy host at its full one may have more claimed
+        const cap = e.window === perHost && e.circuit.state === "closed" ? perHost + ahead : e.window;
+        const free = allowance(e.circuit, now, cap, claimed);
         if (free === 0) excludeHosts.push(host);
         else hostFree[host] = free;
-        if (e.inFlight > 0) inFlight[host] = e.inFlight;
+        if (claimed > 0) inFlight[host] = claimed;
       }
-      return { perHost, inFlight, hostFree, newHostFree: initialWindow, excludeHosts };
+      return { perHost: perHost + ahead, inFlight, hostFree, newHostFree: initialWindow, excludeHosts };
     },
     nextReopenAt(now) {
       let t: number | null = null;
@@ -78,8 +98,23 @@ export function createHostGate(perHost: number, cfg: CircuitConfig): HostGate {
       }
       return t;
     },
+    claimed(host) {
+      entry(host).held++;
+    },
+    startable(host, now) {
+      const e = entry(host, now);
+      if (current(e.circuit, now).state === "open") return "release";
+      if (e.inFlight < e.window) return "start";
+      return e.window === perHost && e.circuit.state === "closed" ? "wait" : "release";
+    },
+    released(host) {
+      const e = entry(host);
+      e.held = Math.max(0, e.held - 1);
+    },
     started(host) {
-      entry(host).inFlight++;
+      const e = entry(host);
+      e.held = Math.max(0, e.held - 1);
+      e.inFlight++;
     },
     finished(host, ok, now) {
       const e = entry(host, now);

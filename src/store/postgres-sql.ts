@@ -313,6 +313,13 @@ export const inFlightByHost = (hosts: string[]) =>
     [hosts],
   );
 
+export const releaseDeliveries = (ids: string[], now: number, workerId: string) =>
+  sql(
+    `UPDATE deliveries SET state = 'pending', updated_at = $2, locked_by = NULL, locked_until = NULL
+     WHERE id = ANY($1::text[]) AND state = 'delivering' AND locked_by = $3`,
+    [ids, now, workerId],
+  );
+
 export const deliveryContents = (ids: string[]) =>
   prepared(
     "delivery_contents",

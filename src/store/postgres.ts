@@ -204,6 +204,9 @@ export async function openPostgresStore(
       if (batch.length === 0) return 0;
       return (await asyncPool.query(Q.recordAttempts(batch, now, workerId ?? null))).rowCount ?? 0;
     },
+    async releaseDeliveries(ids, now, workerId) {
+      return (await asyncPool.query(Q.releaseDeliveries(ids, now, workerId))).rowCount ?? 0;
+    },
     async nextDueAt(o = {}) {
       const t = (await one(Q.nextDueAt(o.lane ?? "any", o.after ?? -1), asyncPool))!.t;
       return t == null ? null : Number(t);

@@ -20,7 +20,7 @@ export type Row = Record<string, unknown>;
 /** Every column of a delivery but the body and the auth header (what a claim reads back). */
 export const ROUTING_COLUMNS =
   "id, job_id, event, url, host, policy, state, series, attempts_in_series, next_attempt_at, " +
-  "last_status_code, created_at, updated_at";
+  "last_status_code, created_at, updated_at, force_send";
 
 /** JSON columns: text in SQLite, already parsed (jsonb) in Postgres. */
 const json = (v: unknown): unknown => (v == null ? null : typeof v === "string" ? JSON.parse(v) : v);
@@ -75,6 +75,7 @@ export function claimedFromRow(r: Row): ClaimedDelivery {
     lastStatusCode: r.last_status_code == null ? null : Number(r.last_status_code),
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
+    forceSend: r.force_send === true || Number(r.force_send) === 1,
   };
 }
 

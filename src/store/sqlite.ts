@@ -185,6 +185,10 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
        WHERE id = @id AND series = @series
          AND (@workerId IS NULL OR (state = 'delivering' AND locked_by = @workerId))`,
     ),
+    releaseDeliveries: db.prepare(
+      `UPDATE deliveries SET state = 'pending', updated_at = @now, locked_by = NULL, locked_until = NULL
+       WHERE id IN (SELECT value FROM json_each(@ids)) AND state = 'delivering' AND locked_by = @workerId`,
+    ),
     getDelivery: db.prepare(`${FULL} WHERE d.id = ?`),
     listDeliveries: db.prepare(
       `${FULL} WHERE (@state IS NULL OR d.state = @state) AND (@owner IS NULL OR d.job_id IN (SELECT id FROM jobs WHERE owner = @owner))
@@ -486,6 +490,9 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     },
     async recordAttempts(batch, now, workerId) {
       return attemptTx.immediate(batch, now, workerId ?? null);
+    },
+    async releaseDeliveries(ids, now, workerId) {
+      return q.releaseDeliveries.run({ ids: JSON.stringify(ids), now, workerId }).changes;
     },
     async nextDueAt(opts = {}) {
       const times = lanes[opts.lane ?? "any"]

@@ -122,6 +122,8 @@ export interface DeliveryRow {
   lastStatusCode: number | null;
   createdAt: number;
   updatedAt: number;
+  /** an operator asked to send it now, past an open circuit (redeliver `now`); its next attempt clears it */
+  forceSend: boolean;
 }
 
 /** What a claim returns: ids and routing columns, never the body (read when sending). */
@@ -323,6 +325,11 @@ export interface Store {
     now: number,
     workerId?: string,
   ): Promise<number>;
+  /**
+   * Gives claimed deliveries back unsent, as they were before the claim (pending, no attempt
+   * spent): only those `workerId` still holds. Returns how many it gave back.
+   */
+  releaseDeliveries(ids: string[], now: number, workerId: string): Promise<number>;
   /** earliest next_attempt_at among pending deliveries (optionally of one lane, only later than `after`) */
   nextDueAt(opts?: { lane?: ClaimOptions["lane"]; after?: number }): Promise<number | null>;
   countDeliveries(state: DeliveryState): Promise<number>;
