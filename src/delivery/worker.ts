@@ -86,6 +86,10 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   /** A delivery claimed ahead whose host stopped being healthy goes back unsent (no attempt spent). */
   const release = async (d: SendableDelivery) => {
     gate.released(d.host);
+    log.info(
+      { deliveryId: d.id, host: d.host },
+      "claimed delivery given back unsent: its host is no longer healthy",
+    );
     try {
       await deps.store.releaseDeliveries([d.id], now(), deps.workerId);
     } catch (err) {
