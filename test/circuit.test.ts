@@ -51,34 +51,29 @@ describe("circuit breaker", () => {
     assert.equal(gate.claimOptions(4).hostFree["a:1"], 16, "never above perHost");
   });
 
-  it("the host gate claims ahead for a healthy host at its full window, sends no more than the window, gives back the rest if it degrades", () => {
-    const gate = createHostGate(4, cfg, 2); // initial window 1, up to 4; 2 claimed ahead
+  it("the host gate counts claimed deliveries, and says to give back those its circuit or window no longer allows", () => {
+    const gate = createHostGate(4, cfg); // initial window 1, up to 4
     for (let i = 0; i < 3; i++) {
       gate.claimed("h:1");
       gate.started("h:1");
       gate.finished("h:1", true, 1);
     }
-    assert.deepEqual(gate.claimOptions(2).hostFree, { "h:1": 6 }, "window 4 + 2 ahead");
-    assert.equal(gate.claimOptions(2).perHost, 6, "the stores count claimed rows against perHost + ahead");
-    for (let i = 0; i < 6; i++) gate.claimed("h:1");
-    assert.deepEqual(gate.claimOptions(2).excludeHosts, ["h:1"]);
-    for (let i = 0; i < 4; i++) {
-      assert.equal(gate.startable("h:1", 2), "start");
+    for (let i = 0; i < 4; i++) gate.claimed("h:1");
+    assert.deepEqual(gate.claimOptions(2).inFlight, { "h:1": 4 }, "claimed, not yet sent, count");
+    assert.deepEqual(gate.claimOptions(2).excludeHosts, ["h:1"], "the window of 4 is full");
+    for (let i = 0; i < 3; i++) {
+      assert.equal(gate.startable("h:1", 2), true);
       gate.started("h:1");
     }
-    assert.equal(gate.startable("h:1", 2), "wait", "4 being sent: the 2 claimed ahead wait");
     gate.finished("h:1", false, 3);
-    assert.equal(
-      gate.startable("h:1", 3),
-      "release",
-      "a failure halved the window to 2, 3 being sent: give back",
-    );
+    assert.equal(gate.startable("h:1", 3), false, "the window halved to 2 with 2 being sent: give it back");
     gate.released("h:1");
-    gate.released("h:1");
-    assert.deepEqual(gate.claimOptions(3).excludeHosts, ["h:1"], "no claiming ahead below the full window");
-    for (let i = 0; i < 2; i++) gate.finished("h:1", false, 4); // 3 failures in a row: open
-    assert.equal(gate.circuit("h:1", 4), "open");
-    assert.equal(gate.startable("h:1", 4), "release", "an open circuit sends nothing claimed");
+    assert.deepEqual(gate.claimOptions(3).inFlight, { "h:1": 2 });
+    gate.finished("h:1", true, 4);
+    assert.equal(gate.startable("h:1", 4), true, "window 3, 1 being sent");
+    for (let i = 0; i < 3; i++) gate.finished("h:1", false, 5); // 3 failures in a row: open
+    assert.equal(gate.circuit("h:1", 5), "open");
+    assert.equal(gate.startable("h:1", 5), false, "an open circuit sends nothing claimed");
   });
 
   it("the host gate excludes open circuits, lets one probe through half-open, and reports transitions", () => {

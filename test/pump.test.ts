@@ -4,13 +4,7 @@ import pino from "pino";
 import { createPump } from "../src/worker/pump.ts";
 
 /** A pump over a queue of numbers whose handlers finish only when the test says so. */
-function harness(opts: {
-  concurrency: number;
-  prefetch?: number;
-  minBatch?: number;
-  items: number;
-  canStart?: (item: number) => boolean;
-}) {
+function harness(opts: { concurrency: number; prefetch?: number; minBatch?: number; items: number }) {
   const queue = Array.from({ length: opts.items }, (_, i) => i);
   const claims: number[] = [];
   const started: number[] = [];
@@ -20,7 +14,6 @@ function harness(opts: {
     concurrency: opts.concurrency,
     prefetch: opts.prefetch,
     minBatch: opts.minBatch,
-    canStart: opts.canStart,
     claim: async (limit) => {
       claims.push(limit);
       return queue.splice(0, limit);
@@ -60,28 +53,6 @@ test("prefetch: a freed slot starts an item claimed ahead, without waiting for a
   assert.deepEqual(h.started, [0, 1, 2, 3]);
   assert.deepEqual(h.claims, [4, 2], "two free places: one claim refills the prefetch");
   assert.equal(h.pump.inFlight, 4);
-  await h.pump.stop(0);
-});
-
-test("canStart: a claimed item that may not start waits, later ones go ahead, a kick starts it", async () => {
-  let oddAllowed = false;
-  const h = harness({
-    concurrency: 2,
-    prefetch: 2,
-    minBatch: 2,
-    items: 10,
-    canStart: (i) => i % 2 === 0 || oddAllowed,
-  });
-  h.pump.start();
-  await settle();
-  assert.deepEqual(h.claims, [4]);
-  assert.deepEqual(h.started, [0, 2], "1 waits, 2 goes ahead of it");
-  oddAllowed = true;
-  h.pump.kick();
-  await settle();
-  assert.deepEqual(h.started, [0, 2], "no free slot yet");
-  await h.finish(0);
-  assert.deepEqual(h.started, [0, 2, 1], "the first free slot goes to the item that waited");
   await h.pump.stop(0);
 });
 

@@ -5,10 +5,9 @@
  *   until their circuit opens, and a healthy host ramps up to `perHost` within a few round trips;
  * - a circuit breaker per host: while open its deliveries wait in the database without spending
  *   attempts. Circuit state is shared through the store (`sync`) so every worker holds the host;
- * - claims ahead: a healthy host at its full window may have `ahead` more deliveries claimed than
- *   it is sent at once, so a slot that frees starts the next one without a claim's round trip.
- *   They are sent as its requests finish, never more than its window at once (`startable`); if
- *   the host stops being healthy meanwhile they are given back unsent, not held for long.
+ * - claimed deliveries count against the host's window until they finish; one whose host's
+ *   circuit opened or whose window shrank between its claim and its turn is given back unsent
+ *   (`startable`), never sent past the circuit or the window.
  */
 import type { ClaimOptions } from "../store/types.ts";
 import { allowance, closed, current, onResult, type Circuit, type CircuitConfig } from "./circuit.ts";
@@ -21,12 +20,8 @@ export interface HostGate {
   nextReopenAt(now: number): number | null;
   /** a delivery to the host was claimed: it counts against the host's share until it finishes */
   claimed(host: string): void;
-  /**
-   * What to do with a claimed delivery to the host: `start` it (fewer than its window are being
-   * sent), `wait` (a healthy host at its full window: a request of its ends soon), or `release`
-   * it unsent (its circuit opened or its window shrank since the claim).
-   */
-  startable(host: string, now: number): "start" | "wait" | "release";
+  /** Whether a claimed delivery to the host may be sent now; if not, it is to be given back. */
+  startable(host: string, now: number): boolean;
   /** a claimed delivery to the host was given back unsent */
   released(host: string): void;
   /** a claimed delivery to the host is being sent */
@@ -58,7 +53,7 @@ interface Entry {
 
 const IDLE_FORGET_MS = 5 * 60_000;
 
-export function createHostGate(perHost: number, cfg: CircuitConfig, ahead = 0): HostGate {
+export function createHostGate(perHost: number, cfg: CircuitConfig): HostGate {
   const initialWindow = Math.max(1, Math.ceil(perHost / 16));
   const hosts = new Map<string, Entry>();
   const entry = (host: string, now = Date.now()) => {
@@ -81,14 +76,13 @@ export function createHostGate(perHost: number, cfg: CircuitConfig, ahead = 0): 
           hosts.delete(host);
           continue;
         }
-        // the window is this worker's cap for the host; a healthy host at its full one may have more claimed
-        const cap = e.window === perHost && e.circuit.state === "closed" ? perHost + ahead : e.window;
-        const free = allowance(e.circuit, now, cap, claimed);
+        // the window is this worker's cap for the host
+        const free = allowance(e.circuit, now, e.window, claimed);
         if (free === 0) excludeHosts.push(host);
         else hostFree[host] = free;
         if (claimed > 0) inFlight[host] = claimed;
       }
-      return { perHost: perHost + ahead, inFlight, hostFree, newHostFree: initialWindow, excludeHosts };
+      return { perHost, inFlight, hostFree, newHostFree: initialWindow, excludeHosts };
     },
     nextReopenAt(now) {
       let t: number | null = null;
@@ -103,9 +97,7 @@ export function createHostGate(perHost: number, cfg: CircuitConfig, ahead = 0): 
     },
     startable(host, now) {
       const e = entry(host, now);
-      if (current(e.circuit, now).state === "open") return "release";
-      if (e.inFlight < e.window) return "start";
-      return e.window === perHost && e.circuit.state === "closed" ? "wait" : "release";
+      return current(e.circuit, now).state !== "open" && e.inFlight < e.window;
     },
     released(host) {
       const e = entry(host);

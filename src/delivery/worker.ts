@@ -79,16 +79,16 @@ export function deliveryHeaders(
 export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ component: "delivery" });
-  // a lane claims a batch when this many of its slots are free
-  const minBatch = Math.max(1, Math.floor(deps.concurrency / 4));
-  /** What a claimed delivery does next; an operator's "send now" goes past an open circuit. */
-  const next = (d: SendableDelivery) => (d.forceSend ? "start" : gate.startable(d.host, now()));
-  /** A delivery claimed ahead whose host stopped being healthy goes back unsent (no attempt spent). */
+  const gate = createHostGate(deps.perHost, deps.circuit);
+  /**
+   * A claimed delivery whose host's circuit opened, or whose window shrank, before its turn goes
+   * back unsent (no attempt spent); an operator's "send now" is sent past an open circuit.
+   */
   const release = async (d: SendableDelivery) => {
     gate.released(d.host);
     log.info(
       { deliveryId: d.id, host: d.host },
-      "claimed delivery given back unsent: its host is no longer healthy",
+      "claimed delivery given back unsent: its host's circuit opened or its window shrank",
     );
     try {
       await deps.store.releaseDeliveries([d.id], now(), deps.workerId);
@@ -96,10 +96,6 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       log.error({ err, deliveryId: d.id }, "could not give back a claimed delivery (its lease will lapse)");
     }
   };
-  // claimed ahead of free slots, per lane and per healthy host: a claim's round trip no longer
-  // leaves slots idle (Postgres drain, 1 worker, 0.5 KB: +15–30 % with 64 vs 16; bench/delivery.ts)
-  const ahead = Math.min(deps.perHost, deps.concurrency);
-  const gate = createHostGate(deps.perHost, deps.circuit, ahead);
   let retryWake: NodeJS.Timeout | undefined;
   const wakeRetryLane = (inMs: number) => {
     if (inMs === 0) clearTimeout(retryWake);
@@ -221,6 +217,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       log.warn({ deliveryId: d.id, host: d.host }, "webhook delivery abandoned");
   };
 
+  const minBatch = Math.max(1, Math.floor(deps.concurrency / 4));
   const lane = (name: "first" | "retry"): Pump => {
     let lastClaimAt = 0;
     return createPump({
@@ -239,12 +236,11 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
         for (const d of items) gate.claimed(d.host);
         return items;
       },
-      handle: (d) => (next(d) === "release" ? release(d) : attempt(d)),
-      canStart: (d) => next(d) !== "wait",
+      handle: (d) => (d.forceSend || gate.startable(d.host, now()) ? attempt(d) : release(d)),
       minBatch,
       // slots that free while a claim is on its way start at once (the claim latency measured
       // in bench:delivery, ~3 ms at 10k deliveries/s, is mostly turns of a busy event loop)
-      prefetch: ahead,
+      prefetch: minBatch,
       // Rows that were due at the last claim but held back (host at its cap, circuit open) are
       // woken by a finishing attempt or the circuit's reopen time, so only rows that became due
       // after that claim are looked up here (including any that fell due since: no lost wake-up).

@@ -23,8 +23,6 @@ export interface PumpOptions<T> {
    * instead of waiting for a claim's round trip; claimed items count as in flight.
    */
   prefetch?: number;
-  /** Whether a claimed item may start now (default: always); one that may not waits its turn. */
-  canStart?: (item: T) => boolean;
   logger: Logger;
   now?: () => number;
 }
@@ -48,13 +46,9 @@ export function createPump<T>(opts: PumpOptions<T>): Pump {
 
   // claimed items are theirs to finish: they start even after stop() (which waits for them)
   const startReady = () => {
-    for (let i = 0; running.size < opts.concurrency && i < ready.length;) {
-      if (opts.canStart && !opts.canStart(ready[i]!)) {
-        i++;
-        continue;
-      }
+    while (running.size < opts.concurrency && ready.length > 0) {
       const p = opts
-        .handle(ready.splice(i, 1)[0]!)
+        .handle(ready.shift()!)
         .catch((err: unknown) => opts.logger.error({ err }, `${opts.name}: handler failed`))
         .finally(() => {
           running.delete(p);
@@ -83,7 +77,6 @@ export function createPump<T>(opts: PumpOptions<T>): Pump {
   };
 
   const pump = async (): Promise<void> => {
-    startReady(); // items that could not start before may now
     if (stopped) return;
     if (pumping) {
       again = true;
