@@ -64,6 +64,10 @@ export function createHostGate(perHost: number, cfg: CircuitConfig): HostGate {
     }
     return e;
   };
+  const unhold = (e: Entry) => {
+    e.held = Math.max(0, e.held - 1);
+    return e;
+  };
   return {
     claimOptions(now) {
       const inFlight: Record<string, number> = {};
@@ -100,13 +104,10 @@ export function createHostGate(perHost: number, cfg: CircuitConfig): HostGate {
       return current(e.circuit, now).state !== "open" && e.inFlight < e.window;
     },
     released(host) {
-      const e = entry(host);
-      e.held = Math.max(0, e.held - 1);
+      unhold(entry(host));
     },
     started(host) {
-      const e = entry(host);
-      e.held = Math.max(0, e.held - 1);
-      e.inFlight++;
+      unhold(entry(host)).inFlight++;
     },
     finished(host, ok, now) {
       const e = entry(host, now);

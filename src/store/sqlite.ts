@@ -346,14 +346,18 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
         inFlight,
         opts,
       );
-    const laneRows = (lane: 0 | 1) => {
+    const fromLane = (lane: 0 | 1) => {
       const window = dueWindow[lane].all({ now, limit: limit * 2 }) as DueRow[];
-      if (window.length < limit * 2 || pick(window).length === limit) return window;
-      return hostHeadRows(lane, now, limit, hostRoom(limit, inFlight, opts));
+      const picked = pick(window);
+      if (window.length < limit * 2 || picked.length === limit) return { rows: window, picked };
+      const rows = hostHeadRows(lane, now, limit, hostRoom(limit, inFlight, opts));
+      return { rows, picked: pick(rows) };
     };
-    const rows = lanes[opts.lane ?? "any"].flatMap(laneRows);
-    if (opts.lane === undefined) rows.sort(byDue);
-    const ids = pick(rows).map((r) => r.rid);
+    // one lane (the worker's claims): its picks; both lanes: picked again from their rows merged
+    const picked = opts.lane
+      ? fromLane(lanes[opts.lane][0]).picked
+      : pick(lanes.any.flatMap((lane) => fromLane(lane).rows).sort(byDue));
+    const ids = picked.map((r) => r.rid);
     if (ids.length === 0) return [];
     const claimed = (
       q.markDelivering.all({
