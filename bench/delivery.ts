@@ -233,7 +233,8 @@ async function postgresDrain(rx: Rx, n: number, body: object, workers: number, d
   try {
     await enqueueMany(store, rx.url, n, body, Date.now() + 3_600_000);
     for (let i = 0; i < workers; i++) {
-      const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "--role", "worker"], {
+      const prof = process.env.PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : [];
+      const child = spawn(process.execPath, [...prof, "--import", "tsx", "src/main.ts", "--role", "worker"], {
         cwd: root,
         env: {
           ...process.env,
@@ -281,7 +282,10 @@ async function postgresDrain(rx: Rx, n: number, body: object, workers: number, d
     await db.end();
     return rate;
   } finally {
-    for (const c of children) c.kill("SIGKILL");
+    // a profiled worker must exit by itself to write its profile
+    const stopping = children.map((c) => new Promise((r) => c.once("exit", r)));
+    for (const c of children) c.kill(process.env.PROFILE_DIR ? "SIGTERM" : "SIGKILL");
+    await Promise.all(stopping);
     await store.close();
     await dropSchema(schema);
   }

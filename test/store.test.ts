@@ -467,6 +467,16 @@ function storeContract(name: string, open: () => Promise<Opened>) {
       await store.restartDelivery("df", 5002, { force: true });
       const forced = await store.claimDueDeliveries(5003, 4, { lane: "first", excludeHosts: [busy] });
       assert.deepEqual(ids(forced), ["df"]);
+      // and for a host at its cap, behind a window full of its own rows
+      await newJob("g", 10);
+      await store.finishJob("g", { status: "succeeded", result: {} }, delivery("dg"), 3001);
+      await store.restartDelivery("dg", 5004, { force: true });
+      const forcedAtCap = await store.claimDueDeliveries(5005, 4, {
+        lane: "first",
+        perHost: 2,
+        inFlight: { [busy]: 2 },
+      });
+      assert.deepEqual(ids(forcedAtCap), ["dg"]);
     });
 
     it("gives claimed deliveries back unsent, only those the worker still holds", async () => {

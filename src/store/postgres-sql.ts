@@ -216,9 +216,9 @@ export const hostsWithPending = (lane: Lane) =>
 /**
  * Where a claim's candidate rows come from. `window`: the first $2 due rows of the lane in due
  * order (index deliveries_due), whoever their host. `heads`: the first $2 due rows of each host in
- * $11 (`hostsWithPending`) that is not left out (index deliveries_host_due), plus forced rows of
- * hosts left out (deliveries_forced): used when hosts that may take no more filled the window, so
- * that the claim reads past them without scanning their backlog.
+ * $11 (`hostsWithPending`) that is not left out (index deliveries_host_due), plus forced rows
+ * (deliveries_forced): used when hosts that may take no more filled the window, so that the claim
+ * reads past them without scanning their backlog.
  */
 const dueRows = {
   window: (lane: Lane) => `due AS (
@@ -236,9 +236,8 @@ const dueRows = {
      ), forced AS (
        SELECT id, host, force_send, next_attempt_at FROM deliveries
        WHERE state = 'pending' AND ${laneCond[lane]} AND force_send AND next_attempt_at <= $1
-         AND NOT ${notLeftOut("host")}
        ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED
-     ), due AS (SELECT * FROM heads UNION ALL SELECT * FROM forced)`,
+     ), due AS (SELECT * FROM heads UNION SELECT * FROM forced)`,
 } as const;
 export type ClaimSource = keyof typeof dueRows;
 
@@ -248,8 +247,9 @@ export type ClaimSource = keyof typeof dueRows;
  * within both the host's global cap (in-flight rows across every worker) and this worker's
  * allowance for it (`hostFree`, `newHostFree` for unknown hosts), none of hosts left out; rows an
  * operator forced pass regardless; mark the first `limit` delivering under the lease and return
- * their routing columns (never bodies), each with `window_rows`, how many candidates there were
- * (one row of nulls but that if none was claimed). One round trip instead of six: Postgres drain
+ * their routing columns (never bodies), each with `window_rows`, how many candidates there were,
+ * `window_hosts`, their hosts, and `forced_due`, whether forced rows are due (one row of nulls but
+ * those if none was claimed). One round trip instead of six: Postgres drain
  * 1 worker, 0.5 KB: see bench/delivery.ts. It runs with a generic plan (no planning per claim, see
  * postgres.ts); the host test is written as NOT EXISTS because `<> ALL($3)` made that plan sort
  * every due row instead of reading the index in due order up to the LIMIT.
@@ -288,7 +288,10 @@ export const claimDeliveries = (
          .map((c) => `d.${c}`)
          .join(", ")}
      )
-     SELECT claimed.*, w.n AS window_rows FROM (SELECT count(*)::int AS n FROM due) w LEFT JOIN claimed ON true`,
+     SELECT claimed.*, w.n AS window_rows, w.hosts AS window_hosts,
+       EXISTS (SELECT 1 FROM deliveries WHERE state = 'pending' AND ${laneCond[lane]} AND force_send
+               AND next_attempt_at <= $1) AS forced_due
+     FROM (SELECT count(*)::int AS n, array_agg(DISTINCT host) AS hosts FROM due) w LEFT JOIN claimed ON true`,
     [
       now,
       limit * 2,

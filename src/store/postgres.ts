@@ -39,6 +39,7 @@ export interface PostgresStore extends Store {
 }
 
 const BLOB_CHUNK = 1 << 20;
+const HOSTS_TTL_MS = 100;
 
 export async function openPostgresStore(
   url: string,
@@ -86,19 +87,40 @@ export async function openPostgresStore(
   };
   let listener: pg.Client | undefined;
 
-  // a full window that yields less than the batch: hosts that may take no more crowd it, so the
-  // claim goes on with every other host's first rows (see dueRows in postgres-sql.ts)
+  // A full window that yields less than the batch: hosts that may take no more crowd it, so the
+  // claim goes on with the first rows of every host that was not in it, and forced rows (see
+  // dueRows in postgres-sql.ts). Which hosts have pending rows is read at most every
+  // HOSTS_TTL_MS per lane: with one busy host at its cap, reading it for every claim tripled the
+  // round trips of a drain (bench:delivery); a host new since then waits that long at most.
+  const hostsRead = new Map<string, { at: number; hosts: string[] }>();
+  const hostsWithPending = async (lane: Q.Lane) => {
+    const t = performance.now();
+    const cached = hostsRead.get(lane);
+    if (cached && t - cached.at < HOSTS_TTL_MS) return cached.hosts;
+    const hosts = (await run(Q.hostsWithPending(lane), asyncPool)).map((r) => String(r.host));
+    hostsRead.set(lane, { at: t, hosts });
+    return hosts;
+  };
   const claimDue = async (now: number, limit: number, o: ClaimOptions = {}) => {
     const lane = o.lane ?? "any";
     const claimFrom = async (n: number, hosts?: string[]) => {
       const rows = await run(Q.claimDeliveries(lane, now, n, o, hosts), asyncPool);
-      return { window: Number(rows[0]?.window_rows ?? 0), rows: rows.filter((r) => r.id !== null) };
+      const head = rows[0];
+      return {
+        full: Number(head?.window_rows ?? 0) === n * 2,
+        hosts: (head?.window_hosts ?? []) as string[],
+        forcedDue: head?.forced_due === true,
+        rows: rows.filter((r) => r.id !== null),
+      };
     };
     const head = await claimFrom(limit);
     let rows = head.rows;
-    if (rows.length < limit && head.window === limit * 2) {
-      const hosts = (await run(Q.hostsWithPending(lane), asyncPool)).map((r) => String(r.host));
-      rows = rows.concat((await claimFrom(limit - rows.length, hosts)).rows);
+    if (rows.length < limit && head.full) {
+      const inWindow = new Set(head.hosts);
+      const others = (await hostsWithPending(lane)).filter((h) => !inWindow.has(h));
+      if (others.length > 0 || head.forcedDue) {
+        rows = rows.concat((await claimFrom(limit - rows.length, others)).rows);
+      }
     }
     const claimed = rows.map(claimedFromRow);
     return claimed.sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || a.seq - b.seq);
