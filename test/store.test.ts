@@ -13,6 +13,7 @@ import { openSqliteStore } from "../src/store/sqlite.ts";
 import { openSqliteStoreThread } from "../src/store/sqlite-thread.ts";
 import {
   LeaseLostError,
+  type ClaimOptions,
   type JobQuery,
   type Lease,
   type NewDelivery,
@@ -477,6 +478,22 @@ function storeContract(name: string, open: () => Promise<Opened>) {
         inFlight: { [busy]: 2 },
       });
       assert.deepEqual(ids(forcedAtCap), ["dg"]);
+    });
+
+    it("a worker's deliveries whose request is over no longer count against the per-host cap", async () => {
+      for (let i = 0; i < 6; i++) {
+        await newJob(`s${i}`, 10);
+        await store.finishJob(`s${i}`, { status: "succeeded", result: {} }, delivery(`ds${i}`), 1000 + i);
+      }
+      const host = "127.0.0.1:9";
+      const ids = (ds: Array<{ id: string }>) => ds.map((d) => d.id);
+      const claim = (o: Partial<ClaimOptions>) =>
+        store.claimDueDeliveries(2000, 4, { lane: "first", lease: A(9000), perHost: 2, ...o });
+      assert.deepEqual(ids(await claim({})), ["ds0", "ds1"]);
+      assert.deepEqual(ids(await claim({ inFlight: { [host]: 2 } })), [], "at its cap");
+      // ds0's request is over, its attempt record not committed yet: it is still delivering
+      assert.deepEqual(ids(await claim({ inFlight: { [host]: 1 }, settling: ["ds0"] })), ["ds2"]);
+      assert.equal((await store.getDelivery("ds0"))?.state, "delivering");
     });
 
     it("gives claimed deliveries back unsent, only those the worker still holds", async () => {

@@ -132,6 +132,8 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
    * capped at one per slot (beyond that the slot waits), and `stop` waits for them.
    */
   const unrecorded = new Set<Promise<void>>();
+  /** ids of those, for the shared per-host cap: they no longer load their host */
+  const settling = new Set<string>();
   const awaitRecordIfBehind = async (recorded: Promise<void>) => {
     const tracked = recorded.finally(() => unrecorded.delete(tracked));
     unrecorded.add(tracked);
@@ -182,6 +184,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       noteResult(d.host, outcome ? hostAnswered(outcome) : false);
     }
     const decision = decide(outcome, attemptNo, policy, now(), deps.rand);
+    settling.add(d.id);
     const recorded = record({
       attempt: {
         deliveryId: d.id,
@@ -196,7 +199,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
         responseSnippet: outcome.responseSnippet,
       },
       update: { state: decision.state, nextAttemptAt: decision.state === "pending" ? decision.at : null },
-    });
+    }).finally(() => settling.delete(d.id));
     await awaitRecordIfBehind(recorded);
     deps.metrics?.attempt(outcome.errorClass ?? "2xx", outcome.latencyMs);
     if (decision.state !== "pending") deps.metrics?.finished(decision.state);
@@ -232,6 +235,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
           lane: name,
           lease,
           ...gate.claimOptions(t),
+          settling: [...settling],
         });
         for (const d of items) gate.claimed(d.host);
         return items;

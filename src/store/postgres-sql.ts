@@ -216,7 +216,7 @@ export const hostsWithPending = (lane: Lane) =>
 /**
  * Where a claim's candidate rows come from. `window`: the first $2 due rows of the lane in due
  * order (index deliveries_due), whoever their host. `heads`: the first $2 due rows of each host in
- * $11 (`hostsWithPending`) that is not left out (index deliveries_host_due), plus forced rows
+ * $12 (`hostsWithPending`) that is not left out (index deliveries_host_due), plus forced rows
  * (deliveries_forced): used when hosts that may take no more filled the window, so that the claim
  * reads past them without scanning their backlog.
  */
@@ -227,7 +227,7 @@ const dueRows = {
        ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED
      )`,
   heads: (lane: Lane) => `heads AS (
-       SELECT head.* FROM unnest($11::text[]) AS hosts(host) CROSS JOIN LATERAL (
+       SELECT head.* FROM unnest($12::text[]) AS hosts(host) CROSS JOIN LATERAL (
          SELECT id, host, force_send, next_attempt_at FROM deliveries
          WHERE state = 'pending' AND ${laneCond[lane]} AND host = hosts.host AND next_attempt_at <= $1
          ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED
@@ -244,9 +244,9 @@ export type ClaimSource = keyof typeof dueRows;
 /**
  * The delivery claim, one statement (ARCHITECTURE.md habit 1): lock candidate due rows of one
  * lane (`dueRows`), skipping rows another worker is claiming; rank each host's rows and keep those
- * within both the host's global cap (in-flight rows across every worker) and this worker's
- * allowance for it (`hostFree`, `newHostFree` for unknown hosts), none of hosts left out; rows an
- * operator forced pass regardless; mark the first `limit` delivering under the lease and return
+ * within both the host's global cap (rows delivering across every worker, but for this worker's
+ * `settling` ones, whose request is over) and this worker's allowance for it (`hostFree`,
+ * `newHostFree` for unknown hosts), none of hosts left out; rows an operator forced pass regardless; mark the first `limit` delivering under the lease and return
  * their routing columns (never bodies), each with `window_rows`, how many candidates there were,
  * `window_hosts`, their hosts, and `forced_due`, whether forced rows are due (one row of nulls but
  * those if none was claimed). One round trip instead of six: Postgres drain
@@ -269,7 +269,9 @@ export const claimDeliveries = (
     `claim_deliveries_${source}_${lane}`,
     `WITH ${dueRows[source](lane)}, busy AS (
        SELECT host, count(*)::int AS n FROM deliveries
-       WHERE state = 'delivering' AND host IN (SELECT host FROM due) GROUP BY host
+       WHERE state = 'delivering' AND host IN (SELECT host FROM due)
+         AND NOT coalesce(id = ANY ($11::text[]) AND locked_by = $9, false)
+       GROUP BY host
      ), ranked AS (
        SELECT due.id, due.force_send, due.next_attempt_at, coalesce(busy.n, 0) AS busy_n,
          coalesce(allowance.free, $6) AS free, ${notLeftOut("due.host")} AS allowed,
@@ -303,6 +305,7 @@ export const claimDeliveries = (
       limit,
       o.lease?.workerId ?? null,
       o.lease?.until ?? null,
+      o.settling ?? [],
       ...(hosts ? [hosts] : []),
     ],
   );

@@ -242,6 +242,12 @@ export interface ClaimOptions {
   newHostFree?: number;
   /** hosts not to claim for at all (circuit open, window full) */
   excludeHosts?: string[];
+  /**
+   * Deliveries of this worker whose request is over but whose attempt record has not committed:
+   * still `delivering` in the database, but no load on their host, so the shared per-host cap
+   * does not count them (the single-process store counts with `inFlight` and ignores this).
+   */
+  settling?: string[];
 }
 
 /** host[:port] as used for isolation; lower-cased, default ports dropped by URL. */
