@@ -9,6 +9,7 @@
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { LeaseLostError, type Store } from "./types.ts";
 import { openSqliteStore, type SqliteStoreOptions } from "./sqlite.ts";
+import { createPendingCalls } from "../worker/pending-calls.ts";
 import { errorData, threadBootstrap, type ErrorData } from "../worker/thread-rpc.ts";
 
 type Method = Exclude<keyof Store, "close">;
@@ -40,14 +41,14 @@ export async function openSqliteStoreThread(file: string, opts: SqliteStoreOptio
     });
   });
 
-  const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   let outbox: Call[] = [];
   let nextId = 0;
   let dead: Error | null = null;
+  // a late reply must not drop close's ref
+  const pending = createPendingCalls<unknown>(worker, () => closing || worker.unref());
   const failAll = (e: Error) => {
     dead ??= e;
-    for (const p of pending.values()) p.reject(e);
-    pending.clear();
+    pending.failAll(e);
   };
   const flush = () => {
     const batch = outbox;
@@ -57,26 +58,19 @@ export async function openSqliteStoreThread(file: string, opts: SqliteStoreOptio
   worker.unref(); // a pending call refs it: an idle store never keeps the process alive
   worker.on("message", (replies: Reply[] | "closed") => {
     if (replies === "closed") return;
-    for (const [id, result, error] of replies) {
-      const p = pending.get(id);
-      if (!p) continue;
-      pending.delete(id);
-      if (error) p.reject(rebuildError(error));
-      else p.resolve(result);
-    }
-    if (pending.size === 0 && !closing) worker.unref(); // a late reply must not drop close's ref
+    for (const [id, result, error] of replies)
+      pending.settle(id, { result, error: error && rebuildError(error) });
   });
   worker.on("error", failAll);
   worker.on("exit", (code) => failAll(new Error(`the SQLite store thread exited (code ${code})`)));
 
-  const call = (method: Method, args: unknown[]) =>
-    new Promise((resolve, reject) => {
-      if (dead) return reject(dead);
-      const id = nextId++;
-      if (pending.size === 0) worker.ref();
-      pending.set(id, { resolve, reject });
-      if (outbox.push([id, method, args]) === 1) queueMicrotask(flush);
-    });
+  const call = (method: Method, args: unknown[]) => {
+    if (dead) return Promise.reject(dead);
+    const id = nextId++;
+    const reply = pending.wait(id);
+    if (outbox.push([id, method, args]) === 1) queueMicrotask(flush);
+    return reply;
+  };
 
   // each method is made on first use and kept on the target, where a test may also replace it
   const store = new Proxy({ close } as unknown as Store, {

@@ -6,6 +6,7 @@
  * setup has finished (terminating a thread while a native addon initialises aborts the process).
  */
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
+import { createPendingCalls, type PendingCalls } from "./pending-calls.ts";
 
 export interface ThreadRpc<Req, Res> {
   call(req: Req): Promise<Res>;
@@ -41,7 +42,7 @@ export interface ThreadRpcOptions {
 interface Thread<Res> {
   worker: Worker;
   ready: Promise<void>;
-  pending: Map<number, { resolve(r: Res): void; reject(e: Error): void }>;
+  pending: PendingCalls<Res>;
   idle?: NodeJS.Timeout;
 }
 
@@ -65,10 +66,6 @@ export function createThreadRpc<Req, Res>(
   const toError = opts.toError ?? ((e) => new Error(e.message));
   let next = 0;
   let thread: Thread<Res> | undefined;
-  const failAll = (t: Thread<Res>, e: Error) => {
-    for (const p of t.pending.values()) p.reject(e);
-    t.pending.clear();
-  };
   const retire = (t: Thread<Res>) => {
     if (thread === t) thread = undefined;
     void t.worker.terminate();
@@ -81,24 +78,23 @@ export function createThreadRpc<Req, Res>(
       ...(opts.youngGenerationMb && { resourceLimits: { maxYoungGenerationSizeMb: opts.youngGenerationMb } }),
     });
     let ready!: () => void;
-    const t: Thread<Res> = { worker, ready: new Promise<void>((r) => (ready = r)), pending: new Map() };
-    worker.on("message", (m: Reply<Res> | "ready") => {
-      if (m === "ready") return ready();
-      const p = t.pending.get(m.id);
-      if (!p) return;
-      t.pending.delete(m.id);
-      if (t.pending.size === 0) {
+    const t: Thread<Res> = {
+      worker,
+      ready: new Promise<void>((r) => (ready = r)),
+      pending: createPendingCalls<Res>(worker, () => {
         worker.unref();
         if (opts.idleMs !== undefined) t.idle = setTimeout(() => retire(t), opts.idleMs).unref();
-      }
-      if (m.error) p.reject(toError(m.error));
-      else p.resolve(m.result as Res);
+      }),
+    };
+    worker.on("message", (m: Reply<Res> | "ready") => {
+      if (m === "ready") return ready();
+      t.pending.settle(m.id, { result: m.result, error: m.error && toError(m.error) });
     });
-    worker.on("error", (e) => failAll(t, e));
+    worker.on("error", (e) => t.pending.failAll(e));
     worker.on("exit", (code) => {
       ready();
       if (thread === t) thread = undefined;
-      failAll(t, new Error(`worker thread exited (code ${code})`));
+      t.pending.failAll(new Error(`worker thread exited (code ${code})`));
     });
     return t;
   };
@@ -107,12 +103,10 @@ export function createThreadRpc<Req, Res>(
     call(body) {
       const t = (thread ??= start());
       clearTimeout(t.idle);
-      return new Promise<Res>((resolve, reject) => {
-        const id = next++;
-        t.pending.set(id, { resolve, reject });
-        t.worker.ref();
-        t.worker.postMessage({ id, body } satisfies Envelope<Req>);
-      });
+      const id = next++;
+      const reply = t.pending.wait(id);
+      t.worker.postMessage({ id, body } satisfies Envelope<Req>);
+      return reply;
     },
     get running() {
       return thread !== undefined;
