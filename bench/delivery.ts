@@ -11,6 +11,9 @@
  *
  *   npm run bench:delivery        (N=10000, N_LARGE=3000, BACKLOG=1000000, BUSY_BACKLOG=100000, ROUNDS=3 by default;
  *                                  ONLY=sqlite,pg1,pg2,bullmq,steady picks parts)
+ *   BASE_TREE=/tmp/old ONLY=pg1,pg1base ROUNDS=5 npm run bench:delivery
+ *                                 (a Postgres worker of another checkout, e.g. `git worktree add /tmp/old <rev>`
+ *                                  with node_modules linked, in the same rounds: an A/B of two versions)
  */
 import { fork, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -41,6 +44,8 @@ const BACKLOG = Number(process.env.BACKLOG ?? 1_000_000);
 const BUSY_BACKLOG = Number(process.env.BUSY_BACKLOG ?? 100_000);
 /** rounds of every drain, interleaved; the table shows medians */
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
+/** BASE_TREE=<checkout with node_modules>: its Postgres worker as one more engine (`pg1base`), to compare code */
+const BASE_TREE = process.env.BASE_TREE;
 /** e.g. ONLY=sqlite,bullmq: only those drains (and the raw loop), no steady/claim runs unless listed */
 const ONLY = (process.env.ONLY ?? "").split(",").filter(Boolean);
 const RATE = 500;
@@ -226,7 +231,7 @@ async function sqliteDrain(rx: Rx, n: number, body: object, dataDir: string) {
 }
 
 /** Starts `workers` processes with --role worker, enqueues due in the future, then makes all due at once. */
-async function postgresDrain(rx: Rx, n: number, body: object, workers: number, dataDir: string) {
+async function postgresDrain(rx: Rx, n: number, body: object, workers: number, dataDir: string, tree = root) {
   const schema = freshSchema();
   const store = await openPostgresStore(PG_URL, { schema });
   const children: ChildProcess[] = [];
@@ -235,7 +240,7 @@ async function postgresDrain(rx: Rx, n: number, body: object, workers: number, d
     for (let i = 0; i < workers; i++) {
       const prof = process.env.PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : [];
       const child = spawn(process.execPath, [...prof, "--import", "tsx", "src/main.ts", "--role", "worker"], {
-        cwd: root,
+        cwd: tree,
         env: {
           ...process.env,
           ...engineEnv(dataDir),
@@ -446,6 +451,13 @@ async function main() {
       ["pg2", "Postgres engine, 2 worker processes", (s) => postgresDrain(rx, s.n, s.body, 2, dir())],
       ["bullmq", "BullMQ sender (Redis, no persistence)", (s) => bullmqDrain(rx, s.n, s.body)],
     ];
+    const base = BASE_TREE;
+    if (base)
+      engines.push([
+        "pg1base",
+        `Postgres, 1 worker, ${base}`,
+        (s) => postgresDrain(rx, s.n, s.body, 1, dir(), base),
+      ]);
     const chosen = engines.filter(([key]) => ONLY.length === 0 || key === "raw" || ONLY.includes(key));
     // rounds interleave the engines, so a slow minute on a shared machine hits all of them alike
     const runs = new Map(chosen.map(([key]) => [key, sizes.map(() => [] as number[])]));
