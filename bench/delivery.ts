@@ -12,7 +12,7 @@
  *   npm run bench:delivery        (N=10000, N_LARGE=3000, BACKLOG=1000000, BUSY_BACKLOG=100000, ROUNDS=3 by default;
  *                                  ONLY=sqlite,pg1,pg2,bullmq,steady picks parts)
  *   BASE_TREE=/tmp/old ONLY=pg1,pg1base ROUNDS=5 npm run bench:delivery
- *                                 (a Postgres worker of another checkout, e.g. `git worktree add /tmp/old <rev>`
+ *                                 (the SQLite engine and Postgres worker of another checkout, e.g. `git worktree add /tmp/old <rev>`
  *                                  with node_modules linked, in the same rounds: an A/B of two versions)
  */
 import { fork, spawn, type ChildProcess } from "node:child_process";
@@ -44,7 +44,7 @@ const BACKLOG = Number(process.env.BACKLOG ?? 1_000_000);
 const BUSY_BACKLOG = Number(process.env.BUSY_BACKLOG ?? 100_000);
 /** rounds of every drain, interleaved; the table shows medians */
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
-/** BASE_TREE=<checkout with node_modules>: its Postgres worker as one more engine (`pg1base`), to compare code */
+/** BASE_TREE=<checkout with node_modules>: its engines as more engines (`sqlitebase`, `pg1base`), to compare code */
 const BASE_TREE = process.env.BASE_TREE;
 /** e.g. ONLY=sqlite,bullmq: only those drains (and the raw loop), no steady/claim runs unless listed */
 const ONLY = (process.env.ONLY ?? "").split(",").filter(Boolean);
@@ -206,8 +206,16 @@ const engineEnv = (dataDir: string) => ({
   POLL_MS: "200",
 });
 
-async function sqliteDrain(rx: Rx, n: number, body: object, dataDir: string) {
-  const server = await startServer(loadConfig({ ...process.env, ...engineEnv(dataDir) }), {
+type ServerModules = { startServer: typeof startServer; loadConfig: typeof loadConfig };
+
+async function sqliteDrain(
+  rx: Rx,
+  n: number,
+  body: object,
+  dataDir: string,
+  code: ServerModules = { startServer, loadConfig },
+) {
+  const server = await code.startServer(code.loadConfig({ ...process.env, ...engineEnv(dataDir) }), {
     logger: pino({ level: "silent" }),
   });
   try {
@@ -452,12 +460,17 @@ async function main() {
       ["bullmq", "BullMQ sender (Redis, no persistence)", (s) => bullmqDrain(rx, s.n, s.body)],
     ];
     const base = BASE_TREE;
-    if (base)
-      engines.push([
-        "pg1base",
-        `Postgres, 1 worker, ${base}`,
-        (s) => postgresDrain(rx, s.n, s.body, 1, dir(), base),
-      ]);
+    if (base) {
+      // the other checkout's own modules, loaded next to this one's (SQLite runs in process)
+      const code: ServerModules = {
+        startServer: ((await import(path.join(base, "src/server.ts"))) as ServerModules).startServer,
+        loadConfig: ((await import(path.join(base, "src/config.ts"))) as ServerModules).loadConfig,
+      };
+      engines.push(
+        ["sqlitebase", `SQLite engine, ${base}`, (s) => sqliteDrain(rx, s.n, s.body, dir(), code)],
+        ["pg1base", `Postgres, 1 worker, ${base}`, (s) => postgresDrain(rx, s.n, s.body, 1, dir(), base)],
+      );
+    }
     const chosen = engines.filter(([key]) => ONLY.length === 0 || key === "raw" || ONLY.includes(key));
     // rounds interleave the engines, so a slow minute on a shared machine hits all of them alike
     const runs = new Map(chosen.map(([key]) => [key, sizes.map(() => [] as number[])]));

@@ -4,7 +4,14 @@ import pino from "pino";
 import { createPump } from "../src/worker/pump.ts";
 
 /** A pump over a queue of numbers whose handlers finish only when the test says so. */
-function harness(opts: { concurrency: number; prefetch?: number; minBatch?: number; items: number }) {
+function harness(opts: {
+  concurrency: number;
+  prefetch?: number;
+  minBatch?: number;
+  items: number;
+  /** at most this many per claim, as a store holding rows back (a host at its cap) */
+  perClaim?: number;
+}) {
   const queue = Array.from({ length: opts.items }, (_, i) => i);
   const claims: number[] = [];
   const started: number[] = [];
@@ -16,7 +23,7 @@ function harness(opts: { concurrency: number; prefetch?: number; minBatch?: numb
     minBatch: opts.minBatch,
     claim: async (limit) => {
       claims.push(limit);
-      return queue.splice(0, limit);
+      return queue.splice(0, Math.min(limit, opts.perClaim ?? limit));
     },
     handle: (item) =>
       new Promise<void>((resolve) => {
@@ -82,4 +89,22 @@ test("stop: items already claimed are still handled, and stop waits for them", a
   await stopping;
   assert.deepEqual(h.claims, [2], "nothing is claimed after stop");
   assert.equal(h.queue.length, 8);
+});
+
+test("after a short claim, finishing items claim again only once minBatch have finished, or on a kick", async () => {
+  const h = harness({ concurrency: 8, minBatch: 2, items: 10, perClaim: 2 });
+  h.pump.start();
+  await settle();
+  assert.deepEqual(h.claims, [8], "asked for 8, got 2: held back");
+  await h.finish(0);
+  assert.deepEqual(h.claims, [8], "one finished: no claim (it would come back as short)");
+  await h.finish(1);
+  assert.deepEqual(h.claims, [8, 8], "minBatch finished: claim again");
+  assert.deepEqual(h.started, [0, 1, 2, 3]);
+  await h.finish(2);
+  assert.deepEqual(h.claims, [8, 8]);
+  h.pump.kick(); // new work or capacity given back (an attempt record committed)
+  await settle();
+  assert.deepEqual(h.claims, [8, 8, 7], "a kick claims at once");
+  await h.pump.stop(0);
 });

@@ -15,7 +15,9 @@ export interface PumpOptions<T> {
   idleMs?: number;
   /**
    * While items are in flight, wait until this many slots are free before claiming again: one
-   * claim per batch instead of one per finished item (claims are write transactions).
+   * claim per batch instead of one per finished item (claims are write transactions). After a
+   * claim that came back short (the store held rows back, e.g. a host at its cap), finishing
+   * items claim again only once this many have finished; a kick or the timer claims at once.
    */
   minBatch?: number;
   /**
@@ -43,6 +45,8 @@ export function createPump<T>(opts: PumpOptions<T>): Pump {
   const running = new Set<Promise<void>>();
   const ready: T[] = [];
   const held = () => running.size + ready.length;
+  /** items finished since the last claim that came back short (none since: no limit) */
+  let finishedSinceShort = Infinity;
 
   // claimed items are theirs to finish: they start even after stop() (which waits for them)
   const startReady = () => {
@@ -53,7 +57,7 @@ export function createPump<T>(opts: PumpOptions<T>): Pump {
         .finally(() => {
           running.delete(p);
           startReady();
-          void pump();
+          if (++finishedSinceShort >= minBatch) void pump();
         });
       running.add(p);
     }
@@ -93,6 +97,7 @@ export function createPump<T>(opts: PumpOptions<T>): Pump {
         const items = await opts.claim(free);
         claimedNone = items.length === 0;
         claimedShort = items.length > 0 && items.length < free;
+        finishedSinceShort = items.length < free ? 0 : Infinity;
         ready.push(...items);
         startReady();
         if (items.length === free) again = true;
