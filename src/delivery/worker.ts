@@ -129,14 +129,13 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
    * each slot ~3 ms longer than the request (−25 % drain). The row stays `delivering` under this
    * worker's lease until the record commits, so nothing can claim it meanwhile; a crash in
    * between re-sends it, as any crash after the request would. Records not yet committed are
-   * capped at one per slot (beyond that the slot waits), and `stop` waits for them.
+   * capped at one per slot (beyond that the slot waits), and `stop` waits for them. Their
+   * deliveries go with each claim as `settling`: they no longer load their host.
    */
-  const unrecorded = new Set<Promise<void>>();
-  /** ids of those, for the shared per-host cap: they no longer load their host */
-  const settling = new Set<string>();
-  const awaitRecordIfBehind = async (recorded: Promise<void>) => {
-    const tracked = recorded.finally(() => unrecorded.delete(tracked));
-    unrecorded.add(tracked);
+  const unrecorded = new Map<string, Promise<void>>();
+  const awaitRecordIfBehind = async (deliveryId: string, recorded: Promise<void>) => {
+    const tracked = recorded.finally(() => unrecorded.delete(deliveryId));
+    unrecorded.set(deliveryId, tracked);
     if (unrecorded.size > deps.concurrency) return tracked;
     tracked.catch((err: unknown) => log.error({ err }, "could not record a delivery attempt"));
   };
@@ -184,7 +183,6 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       noteResult(d.host, outcome ? hostAnswered(outcome) : false);
     }
     const decision = decide(outcome, attemptNo, policy, now(), deps.rand);
-    settling.add(d.id);
     const recorded = record({
       attempt: {
         deliveryId: d.id,
@@ -199,8 +197,8 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
         responseSnippet: outcome.responseSnippet,
       },
       update: { state: decision.state, nextAttemptAt: decision.state === "pending" ? decision.at : null },
-    }).finally(() => settling.delete(d.id));
-    await awaitRecordIfBehind(recorded);
+    });
+    await awaitRecordIfBehind(d.id, recorded);
     deps.metrics?.attempt(outcome.errorClass ?? "2xx", outcome.latencyMs);
     if (decision.state !== "pending") deps.metrics?.finished(decision.state);
     log.debug(
@@ -235,7 +233,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
           lane: name,
           lease,
           ...gate.claimOptions(t),
-          settling: [...settling],
+          settling: [...unrecorded.keys()],
         });
         for (const d of items) gate.claimed(d.host);
         return items;
@@ -268,7 +266,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
     stop: async (graceMs) => {
       clearTimeout(retryWake);
       await Promise.all(lanes.map((l) => l.stop(graceMs)));
-      await Promise.allSettled([...unrecorded]);
+      await Promise.allSettled([...unrecorded.values()]);
     },
     get inFlight() {
       return lanes.reduce((n, l) => n + l.inFlight, 0);

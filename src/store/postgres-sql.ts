@@ -213,6 +213,10 @@ export const hostsWithPending = (lane: Lane) =>
     [],
   );
 
+/** Rows an operator asked to send now that are due (index deliveries_forced). */
+const forcedDue = (lane: Lane) =>
+  `state = 'pending' AND ${laneCond[lane]} AND force_send AND next_attempt_at <= $1`;
+
 /**
  * Where a claim's candidate rows come from. `window`: the first $2 due rows of the lane in due
  * order (index deliveries_due), whoever their host. `heads`: the first $2 due rows of each host in
@@ -234,8 +238,7 @@ const dueRows = {
        ) head
        WHERE ${notLeftOut("hosts.host")}
      ), forced AS (
-       SELECT id, host, force_send, next_attempt_at FROM deliveries
-       WHERE state = 'pending' AND ${laneCond[lane]} AND force_send AND next_attempt_at <= $1
+       SELECT id, host, force_send, next_attempt_at FROM deliveries WHERE ${forcedDue(lane)}
        ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED
      ), due AS (SELECT * FROM heads UNION SELECT * FROM forced)`,
 } as const;
@@ -246,11 +249,11 @@ export type ClaimSource = keyof typeof dueRows;
  * lane (`dueRows`), skipping rows another worker is claiming; rank each host's rows and keep those
  * within both the host's global cap (rows delivering across every worker, but for this worker's
  * `settling` ones, whose request is over) and this worker's allowance for it (`hostFree`,
- * `newHostFree` for unknown hosts), none of hosts left out; rows an operator forced pass regardless; mark the first `limit` delivering under the lease and return
- * their routing columns (never bodies), each with `window_rows`, how many candidates there were,
- * `window_hosts`, their hosts, and `forced_due`, whether forced rows are due (one row of nulls but
- * those if none was claimed). One round trip instead of six: Postgres drain
- * 1 worker, 0.5 KB: see bench/delivery.ts. It runs with a generic plan (no planning per claim, see
+ * `newHostFree` for unknown hosts), none of hosts left out; rows an operator forced pass
+ * regardless; mark the first `limit` delivering under the lease and return their routing columns
+ * (never bodies), each with `window_rows`, how many candidates there were, `window_hosts`, their
+ * hosts, and `forced_due`, whether forced rows are due (one row of nulls but those if none was
+ * claimed). One round trip instead of six: Postgres drain 1 worker, 0.5 KB: see bench/delivery.ts. It runs with a generic plan (no planning per claim, see
  * postgres.ts); the host test is written as NOT EXISTS because `<> ALL($3)` made that plan sort
  * every due row instead of reading the index in due order up to the LIMIT.
  */
@@ -291,8 +294,7 @@ export const claimDeliveries = (
          .join(", ")}
      )
      SELECT claimed.*, w.n AS window_rows, w.hosts AS window_hosts,
-       EXISTS (SELECT 1 FROM deliveries WHERE state = 'pending' AND ${laneCond[lane]} AND force_send
-               AND next_attempt_at <= $1) AS forced_due
+       EXISTS (SELECT 1 FROM deliveries WHERE ${forcedDue(lane)}) AS forced_due
      FROM (SELECT count(*)::int AS n, array_agg(DISTINCT host) AS hosts FROM due) w LEFT JOIN claimed ON true`,
     [
       now,

@@ -92,7 +92,7 @@ export async function openPostgresStore(
   // dueRows in postgres-sql.ts). Which hosts have pending rows is read at most every
   // HOSTS_TTL_MS per lane: with one busy host at its cap, reading it for every claim tripled the
   // round trips of a drain (bench:delivery); a host new since then waits that long at most.
-  const hostsRead = new Map<string, { at: number; hosts: string[] }>();
+  const hostsRead = new Map<Q.Lane, { at: number; hosts: string[] }>();
   const hostsWithPending = async (lane: Q.Lane) => {
     const t = performance.now();
     const cached = hostsRead.get(lane);
