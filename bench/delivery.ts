@@ -85,16 +85,16 @@ function startReceiver(): Promise<{
   });
 }
 
-/** CPU seconds used so far: this process's threads (main, others) and the receiver's (Linux /proc) */
+/** CPU seconds used so far: this process's threads (main, each other) and the receiver's (Linux /proc) */
 function cpuTimes(receiverPid: number) {
   const ticks = (file: string) => {
     const f = readFileSync(file, "utf8").split(") ")[1]!.split(" ");
     return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks of 10 ms
   };
-  const tasks = readdirSync("/proc/self/task");
-  const all = tasks.reduce((t, tid) => t + ticks(`/proc/self/task/${tid}/stat`), 0);
-  const main = ticks(`/proc/self/task/${process.pid}/stat`);
-  return { main, others: all - main, receiver: ticks(`/proc/${receiverPid}/stat`) };
+  const threads = new Map(
+    readdirSync("/proc/self/task").map((tid) => [tid, ticks(`/proc/self/task/${tid}/stat`)]),
+  );
+  return { threads, receiver: ticks(`/proc/${receiverPid}/stat`) };
 }
 /** CPU seconds of the worker processes, of every postgres server process, and of the receiver */
 function processCpu(workerPids: number[], receiverPid: number) {
@@ -121,11 +121,16 @@ function processCpu(workerPids: number[], receiverPid: number) {
   };
 }
 
-/** BENCH_CPU=1: where the CPU of a drain went, per delivery */
+/** BENCH_CPU=1: where the CPU of a drain went, per delivery; the busiest other thread is the SQLite store's */
 function cpuSince(before: ReturnType<typeof cpuTimes>, receiverPid: number, n: number) {
   const now = cpuTimes(receiverPid);
-  const per = (k: keyof typeof now) => `${k} ${(((now[k] - before[k]) * 1e6) / n).toFixed(0)}`;
-  return `${per("main")}, ${per("others")} (store thread, GC, libuv), ${per("receiver")}`;
+  const us = (s: number) => ((s * 1e6) / n).toFixed(0);
+  const used = [...now.threads].map(([tid, t]) => [tid, t - (before.threads.get(tid) ?? 0)] as const);
+  const main = used.find(([tid]) => tid === String(process.pid))![1];
+  const others = used.filter(([tid]) => tid !== String(process.pid)).map(([, t]) => t);
+  const busiest = Math.max(0, ...others);
+  const rest = others.reduce((a, b) => a + b, 0) - busiest;
+  return `main ${us(main)}, busiest other thread ${us(busiest)}, the rest ${us(rest)} (GC, libuv), receiver ${us(now.receiver - before.receiver)}`;
 }
 
 /** PROFILE_DIR=…: a CPU profile of the main thread during each SQLite drain (nothing else) */
@@ -480,16 +485,20 @@ async function main() {
       }
     }
     const median = (xs: number[]) => percentile(xs, 50);
-    const rate = (key: string) => runs.get(key)?.map(median);
-    const raw = rate("raw")!;
-    const bull = rate("bullmq");
+    const rate = (key: string) => runs.get(key)!.map(median);
+    // ratios are taken within each round, then the median: the machine's speed drifts between
+    // rounds (3× within an hour here), and both sides of a ratio ran minutes apart at most
+    const ratio = (key: string, to: string, i: number) =>
+      median(runs.get(key)![i]!.map((x, r) => x / runs.get(to)![i]![r]!));
+    const bull = runs.has("bullmq");
     console.log(
-      `\ndrain (deliveries/s, median of ${ROUNDS} interleaved rounds)${sizes.map((s) => s.label.padStart(24)).join("")}`,
+      `\ndrain (deliveries/s, median of ${ROUNDS} interleaved rounds; ratios: median of each round's)` +
+        sizes.map((s) => s.label.padStart(24)).join(""),
     );
     for (const [key, label] of chosen) {
-      const cells = rate(key)!.map(
+      const cells = rate(key).map(
         (x, i) =>
-          `${fmt(x)} (${((x / raw[i]!) * 100).toFixed(0).padStart(3)} % raw${bull ? `, ${(x / bull[i]!).toFixed(2)}× bullmq` : ""})`,
+          `${fmt(x)} (${(ratio(key, "raw", i) * 100).toFixed(0).padStart(3)} % raw${bull ? `, ${ratio(key, "bullmq", i).toFixed(2)}× bullmq` : ""})`,
       );
       console.log(`${label.padEnd(42)} ${cells.join("  ")}`);
     }

@@ -319,11 +319,24 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
   type DueRow = [rid: number, host: string, force: number, nextAttemptAt: number];
   const byDue = (a: DueRow, b: DueRow) => a[3] - b[3] || a[0] - b[0];
 
-  /** The first rows of every host that may take more, and forced rows, in due order. */
-  const hostHeadRows = (lane: 0 | 1, now: number, limit: number, room: (host: string) => number) => {
-    const rows = forced[lane].all({ now, limit }) as DueRow[];
+  /**
+   * The window's rows, forced rows and the first rows of every host that was not in the window and
+   * may take more, in due order. A host in the window had its first rows there: reading them again
+   * cost a query per claim while one host at its cap crowded the window (the Postgres claim does
+   * the same).
+   */
+  const pastWindow = (
+    lane: 0 | 1,
+    now: number,
+    limit: number,
+    window: DueRow[],
+    room: (host: string) => number,
+  ) => {
+    const inWindow = new Set(window.map((r) => r[1]));
+    const seen = new Set(window.map((r) => r[0]));
+    const rows = window.concat((forced[lane].all({ now, limit }) as DueRow[]).filter((r) => !seen.has(r[0])));
     for (const host of hostsWithPending[lane].all() as string[]) {
-      const n = Math.min(room(host), limit);
+      const n = inWindow.has(host) ? 0 : Math.min(room(host), limit);
       if (n > 0) rows.push(...(hostHeads[lane].all({ now, host, limit: n }) as DueRow[]));
     }
     return rows.sort(byDue);
@@ -333,7 +346,7 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
    * Claim = one immediate transaction: pick due rows within each host's free slots, mark them
    * delivering. The rows come from a window of 2× the batch at the head of the queue; when that
    * window is full yet yields less than the batch (hosts at their cap or with an open circuit crowd
-   * it), from the first rows of every other host instead: one busy host delays no other, and no
+   * it), also from the first rows of every other host: one busy host delays no other, and no
    * claim scans past its backlog. Measured: bench/delivery.ts.
    */
   const claimTx = db.transaction((now: number, limit: number, opts: ClaimOptions) => {
@@ -350,7 +363,7 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
       const window = dueWindow[lane].all({ now, limit: limit * 2 }) as DueRow[];
       const picked = pick(window);
       if (window.length < limit * 2 || picked.length === limit) return { rows: window, picked };
-      const rows = hostHeadRows(lane, now, limit, hostRoom(limit, inFlight, opts));
+      const rows = pastWindow(lane, now, limit, window, hostRoom(limit, inFlight, opts));
       return { rows, picked: pick(rows) };
     };
     // one lane (the worker's claims): its picks; both lanes: picked again from their rows merged
