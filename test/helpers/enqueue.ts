@@ -2,7 +2,6 @@
  * Enqueues webhook deliveries the way a finished job does (job row + delivery in one
  * transaction), without running audio through the pipeline: for delivery-engine tests and benches.
  */
-import { randomUUID } from "node:crypto";
 import { timeOrderedId } from "../../src/core/time-ordered-id.ts";
 import type { Store } from "../../src/store/types.ts";
 
@@ -11,7 +10,7 @@ export async function enqueueDelivery(
   url: string,
   opts: { policy?: string; body?: object; now?: number; authHeader?: { name: string; value: string } } = {},
 ): Promise<{ jobId: string; deliveryId: string }> {
-  const jobId = randomUUID();
+  const jobId = timeOrderedId();
   const deliveryId = timeOrderedId();
   const now = opts.now ?? Date.now();
   const body = opts.body ?? { status: "S001", request_id: jobId, call_uuid: `c-${jobId}`, enqueued_at: now };

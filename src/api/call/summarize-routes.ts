@@ -2,10 +2,10 @@
  * Call API: `POST /summarize` (SPEC.md section 3) and `GET /summarize/:id`. Exactly one source:
  * `request_id` of a finished transcription, `transcript` items, or `text`.
  */
-import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { AppError } from "../../core/errors.ts";
+import { timeOrderedId } from "../../core/time-ordered-id.ts";
 import type { SummaryParams, SummarySourceParam } from "../../core/summary-job.ts";
 import type { Store } from "../../store/types.ts";
 import { checkOwner } from "../auth.ts";
@@ -125,7 +125,7 @@ export function registerSummarizeRoutes(app: FastifyInstance, deps: CallApiDeps)
       source: f.source,
     };
     const job = {
-      id: randomUUID(),
+      id: timeOrderedId(),
       kind: "summary" as const,
       callUuid: f.callUuid,
       params,

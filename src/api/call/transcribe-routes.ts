@@ -1,11 +1,11 @@
 /**
  * Call API: `POST /transcribe` (inline and accepted modes) and `GET /transcribe/:id`.
  */
-import { randomUUID } from "node:crypto";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { AppError } from "../../core/errors.ts";
+import { timeOrderedId } from "../../core/time-ordered-id.ts";
 import type { TranscriptionParams } from "../../core/transcription-job.ts";
 import { safeExtension } from "../../store/blobs.ts";
 import {
@@ -84,7 +84,7 @@ export function registerTranscribeRoutes(app: FastifyInstance, deps: CallApiDeps
           : { kind: "uri", uri: fields.uri! },
       };
       const job = {
-        id: randomUUID(),
+        id: timeOrderedId(),
         kind: "transcription" as const,
         callUuid: fields.callUuid,
         params,

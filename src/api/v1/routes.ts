@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { deleteJob } from "../../core/delete-job.ts";
 import type { Transcript } from "../../core/payloads.ts";
+import { timeOrderedId } from "../../core/time-ordered-id.ts";
 import type { SummaryParams, SummarySourceParam } from "../../core/summary-job.ts";
 import type { TranscriptionParams } from "../../core/transcription-job.ts";
 import { probeAudio } from "../../pipeline/probe.ts";
@@ -260,7 +261,7 @@ export function registerJobsApi(app: FastifyInstance, deps: JobsApiDeps): void {
           );
         }
       }
-      const id = randomUUID();
+      const id = timeOrderedId();
       const callUuid = typeof metadata?.call_uuid === "string" ? metadata.call_uuid : id;
       const params: TranscriptionParams & { metadata?: Record<string, unknown> } = {
         callUuid,
@@ -385,7 +386,7 @@ export function registerJobsApi(app: FastifyInstance, deps: JobsApiDeps): void {
     } else {
       throw new V1Error("MISSING_TRANSCRIPT_SOURCE", "send transcription_job_id or transcript_text");
     }
-    const id = randomUUID();
+    const id = timeOrderedId();
     const params: SummaryParams = { callUuid, callbackUrl: null, source };
     const now = Date.now();
     await createJob(deps, { id, kind, callUuid, params, audioName: null, owner: req.owner }, retention);
