@@ -96,7 +96,10 @@ function cpuTimes(receiverPid: number) {
   );
   return { threads, receiver: ticks(`/proc/${receiverPid}/stat`) };
 }
-/** CPU seconds of the worker processes, of every postgres server process, and of the receiver */
+/**
+ * CPU seconds of the worker processes, of every postgres server process (by pid: a backend that
+ * ends between two readings must not subtract its time), and of the receiver
+ */
 function processCpu(workerPids: number[], receiverPid: number) {
   const seconds = (pid: number | string) => {
     try {
@@ -116,9 +119,20 @@ function processCpu(workerPids: number[], receiverPid: number) {
   const postgres = readdirSync("/proc").filter((p) => /^\d+$/.test(p) && isPostgres(p));
   return {
     workers: workerPids.reduce((t, p) => t + seconds(p), 0),
-    postgres: postgres.reduce((t, p) => t + seconds(p), 0),
+    postgres: new Map(postgres.map((p) => [p, seconds(p)])),
     receiver: seconds(receiverPid),
   };
+}
+/** per delivery, µs: what each part used between two readings (a backend gone since the first is left out) */
+function processCpuSince(
+  before: ReturnType<typeof processCpu>,
+  after: ReturnType<typeof processCpu>,
+  n: number,
+) {
+  const us = (s: number) => ((s * 1e6) / n).toFixed(0);
+  let postgres = 0;
+  for (const [pid, t] of after.postgres) postgres += t - (before.postgres.get(pid) ?? 0);
+  return `workers ${us(after.workers - before.workers)}, postgres ${us(postgres)}, receiver ${us(after.receiver - before.receiver)}`;
 }
 
 /** BENCH_CPU=1: where the CPU of a drain went, per delivery; the busiest other thread is the SQLite store's */
@@ -291,10 +305,7 @@ async function postgresDrain(rx: Rx, n: number, body: object, workers: number, d
         children.map((c) => c.pid!),
         rx.child.pid!,
       );
-      const per = (k: keyof typeof cpu1) => `${k} ${(((cpu1[k] - cpu0[k]) * 1e6) / n).toFixed(0)}`;
-      console.log(
-        `  Postgres ×${workers} ${n}: CPU µs per delivery ${per("workers")}, ${per("postgres")}, ${per("receiver")}`,
-      );
+      console.log(`  Postgres ×${workers} ${n}: CPU µs per delivery ${processCpuSince(cpu0, cpu1, n)}`);
     }
     while ((await store.countDeliveries("delivered")) < n) await sleep(5); // and recorded
     await db.end();
