@@ -480,6 +480,29 @@ function storeContract(name: string, open: () => Promise<Opened>) {
       assert.deepEqual(ids(forcedAtCap), ["dg"]);
     });
 
+    it("past a window crowded by a host at its cap, the other hosts in the window keep their rows", async () => {
+      const finish = async (id: string, at: number, url?: string) => {
+        await newJob(id, 10);
+        const d = delivery(`d${id}`);
+        await store.finishJob(id, { status: "succeeded", result: {} }, url ? { ...d, url } : d, at);
+      };
+      for (let i = 0; i < 6; i++) await finish(`a${i}`, 1000 + 2 * i);
+      await finish("w", 1003, "http://127.0.0.1:8/h");
+      await finish("x", 2000, "http://127.0.0.1:7/h");
+      const ids = (ds: Array<{ id: string }>) => ds.map((d) => d.id);
+      // the busy host reaches its cap of 2 (counted in the database on Postgres, given on SQLite)
+      const first = await store.claimDueDeliveries(5000, 2, { lane: "first", lease: A(9000), perHost: 2 });
+      assert.deepEqual(ids(first), ["da0", "da1"]);
+      // the next window of 4 is dw, da2, da3, da4: dw is picked there, dx beyond it
+      const next = await store.claimDueDeliveries(5001, 2, {
+        lane: "first",
+        lease: A(9000),
+        perHost: 2,
+        inFlight: { "127.0.0.1:9": 2 },
+      });
+      assert.deepEqual(ids(next), ["dw", "dx"]);
+    });
+
     it("a worker's deliveries whose request is over no longer count against the per-host cap", async () => {
       for (let i = 0; i < 6; i++) {
         await newJob(`s${i}`, 10);
