@@ -123,13 +123,16 @@ function processCpu(workerPids: number[], receiverPid: number) {
     receiver: seconds(receiverPid),
   };
 }
+/** CPU seconds spent on n deliveries, in µs per delivery */
+const perDelivery = (seconds: number, n: number) => ((seconds * 1e6) / n).toFixed(0);
+
 /** per delivery, µs: what each part used between two readings (a backend gone since the first is left out) */
 function processCpuSince(
   before: ReturnType<typeof processCpu>,
   after: ReturnType<typeof processCpu>,
   n: number,
 ) {
-  const us = (s: number) => ((s * 1e6) / n).toFixed(0);
+  const us = (s: number) => perDelivery(s, n);
   let postgres = 0;
   for (const [pid, t] of after.postgres) postgres += t - (before.postgres.get(pid) ?? 0);
   return `workers ${us(after.workers - before.workers)}, postgres ${us(postgres)}, receiver ${us(after.receiver - before.receiver)}`;
@@ -138,7 +141,7 @@ function processCpuSince(
 /** BENCH_CPU=1: where the CPU of a drain went, per delivery; the busiest other thread is the SQLite store's */
 function cpuSince(before: ReturnType<typeof cpuTimes>, receiverPid: number, n: number) {
   const now = cpuTimes(receiverPid);
-  const us = (s: number) => ((s * 1e6) / n).toFixed(0);
+  const us = (s: number) => perDelivery(s, n);
   const used = [...now.threads].map(([tid, t]) => [tid, t - (before.threads.get(tid) ?? 0)] as const);
   const main = used.find(([tid]) => tid === String(process.pid))![1];
   const others = used.filter(([tid]) => tid !== String(process.pid)).map(([, t]) => t);
