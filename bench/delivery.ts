@@ -478,16 +478,19 @@ async function main() {
       ["pg2", "Postgres engine, 2 worker processes", (s) => postgresDrain(rx, s.n, s.body, 2, dir())],
       ["bullmq", "BullMQ sender (Redis, no persistence)", (s) => bullmqDrain(rx, s.n, s.body)],
     ];
-    const base = BASE_TREE;
-    if (base) {
+    if (BASE_TREE) {
       // the other checkout's own modules, loaded next to this one's (SQLite runs in process)
       const code: ServerModules = {
-        startServer: ((await import(path.join(base, "src/server.ts"))) as ServerModules).startServer,
-        loadConfig: ((await import(path.join(base, "src/config.ts"))) as ServerModules).loadConfig,
+        startServer: ((await import(path.join(BASE_TREE, "src/server.ts"))) as ServerModules).startServer,
+        loadConfig: ((await import(path.join(BASE_TREE, "src/config.ts"))) as ServerModules).loadConfig,
       };
       engines.push(
-        ["sqlitebase", `SQLite engine, ${base}`, (s) => sqliteDrain(rx, s.n, s.body, dir(), code)],
-        ["pg1base", `Postgres, 1 worker, ${base}`, (s) => postgresDrain(rx, s.n, s.body, 1, dir(), base)],
+        ["sqlitebase", `SQLite engine, ${BASE_TREE}`, (s) => sqliteDrain(rx, s.n, s.body, dir(), code)],
+        [
+          "pg1base",
+          `Postgres, 1 worker, ${BASE_TREE}`,
+          (s) => postgresDrain(rx, s.n, s.body, 1, dir(), BASE_TREE),
+        ],
       );
     }
     const chosen = engines.filter(([key]) => ONLY.length === 0 || key === "raw" || ONLY.includes(key));

@@ -253,9 +253,10 @@ export type ClaimSource = keyof typeof dueRows;
  * regardless; mark the first `limit` delivering under the lease and return their routing columns
  * (never bodies), each with `window_rows`, how many candidates there were, `window_hosts`, their
  * hosts, and `forced_due`, whether forced rows are due (one row of nulls but those if none was
- * claimed). One round trip instead of six: Postgres drain 1 worker, 0.5 KB: see bench/delivery.ts. It runs with a generic plan (no planning per claim, see
- * postgres.ts); the host test is written as NOT EXISTS because `<> ALL($3)` made that plan sort
- * every due row instead of reading the index in due order up to the LIMIT.
+ * claimed). One round trip instead of six: Postgres drain 1 worker, 0.5 KB: see bench/delivery.ts.
+ * It runs with a generic plan (no planning per claim, see postgres.ts); the host test is written
+ * as NOT EXISTS because `<> ALL($3)` made that plan sort every due row instead of reading the
+ * index in due order up to the LIMIT.
  */
 export const claimDeliveries = (
   lane: Lane,
