@@ -3,8 +3,7 @@
  * and describe the outcome. A receiver's 5xx is an outcome, not an exception; transport failures
  * are mapped to the closed set of failure classes. Redirects are not followed.
  */
-import { EventEmitter } from "node:events";
-import { request, type Dispatcher } from "undici";
+import { type Dispatcher } from "undici";
 import { createDeadlines } from "./deadlines.ts";
 import { classifyTransportError } from "../net/egress.ts";
 import type { FailureClass } from "../store/types.ts";
@@ -34,86 +33,137 @@ export const USER_AGENT = "callscribe-webhooks/0.1";
 const SNIPPET_BYTES = 2048;
 const DRAIN_LIMIT = 64 * 1024;
 
-/**
- * The first 2 KiB of the response, reading (and dropping) at most 64 KiB of it. Plain stream
- * events: an async iterator per response cost ~8 µs of main-thread time per attempt.
- */
-function readSnippet(body: Dispatcher.ResponseData["body"], expired: () => boolean): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let kept = 0;
-    let seen = 0;
-    const done = () => {
-      body.off("data", onData);
-      resolve(parts.length === 0 ? "" : Buffer.concat(parts).toString("utf8"));
-    };
-    const onData = (chunk: Buffer) => {
-      seen += chunk.length;
-      if (kept < SNIPPET_BYTES) {
-        const piece = chunk.subarray(0, SNIPPET_BYTES - kept);
-        parts.push(piece);
-        kept += piece.length;
-      }
-      if (seen > DRAIN_LIMIT || expired()) {
-        body.destroy();
-        done();
-      }
-    };
-    body.on("data", onData);
-    body.once("end", done);
-    body.once("error", reject);
-  });
+/** Origin and path of a callback URL; the same few URLs come back for every delivery. */
+function targetCache(max = 1024) {
+  const cache = new Map<string, { origin: string; path: string }>();
+  return (url: string) => {
+    let t = cache.get(url);
+    if (!t) {
+      const u = new URL(url);
+      t = { origin: u.origin, path: `${u.pathname}${u.search}` };
+      if (cache.size >= max) cache.clear();
+      cache.set(url, t);
+    }
+    return t;
+  };
 }
 
+const RETRY_AFTER = "retry-after";
+function headerValue(raw: Buffer[], name: string): string | null {
+  for (let i = 0; i < raw.length; i += 2) {
+    const k = raw[i]!;
+    if (k.length === name.length && k.toString("latin1").toLowerCase() === name)
+      return raw[i + 1]!.toString("latin1");
+  }
+  return null;
+}
+
+class AttemptTimeout extends Error {
+  override name = "TimeoutError";
+}
+
+/**
+ * Straight on undici's dispatcher: its `request()` wraps each response in a stream, an async
+ * resource and a promise. Here one handler's callbacks collect the status, `Retry-After` and the
+ * first 2 KiB: 30 instead of 41–44 µs of CPU per 0.5 KB attempt, 35k instead of 25k attempts/s
+ * with 64 in flight to one loopback receiver.
+ */
 export function createWebhookSender(dispatcher: Dispatcher): WebhookSender {
   const deadlines = createDeadlines();
-  return async (req) => {
-    const started = performance.now();
-    // undici takes an EventEmitter as the abort signal: ~0.3 µs, where an AbortSignal costs 5–15
-    const signal = new EventEmitter();
-    let timedOut = false;
-    const cancel = deadlines.add(started + req.timeoutMs, () => {
-      timedOut = true;
-      signal.emit("abort");
-    });
-    const expired = () => timedOut;
-    const elapsed = () => Math.round(performance.now() - started);
-    try {
-      const res = await request(req.url, {
-        method: "POST",
-        body: req.body,
-        headers: { "content-type": "application/json", "user-agent": USER_AGENT, ...req.headers },
-        dispatcher,
-        signal,
-        headersTimeout: req.timeoutMs,
-        bodyTimeout: req.timeoutMs,
+  const target = targetCache();
+  return (req) =>
+    new Promise<SendOutcome>((resolve) => {
+      const started = performance.now();
+      let settled = false;
+      let abort: ((err: Error) => void) | null = null;
+      let statusCode = 0;
+      let retryAfter: string | null = null;
+      const parts: Buffer[] = [];
+      let kept = 0;
+      let seen = 0;
+      const finish = (o: Omit<SendOutcome, "latencyMs">) => {
+        if (settled) return;
+        settled = true;
+        cancel();
+        resolve({ ...o, latencyMs: Math.round(performance.now() - started) });
+      };
+      const answered = () => {
+        const errorClass = classifyStatus(statusCode);
+        const snippet = parts.length === 0 ? "" : Buffer.concat(parts).toString("utf8");
+        finish({
+          statusCode,
+          errorClass,
+          errorDetail: errorClass ? `receiver answered HTTP ${statusCode}` : null,
+          responseSnippet: snippet || null,
+          retryAfter,
+        });
+      };
+      const failed = (err: unknown, timedOut: boolean) => {
+        const kind = timedOut ? "timeout" : classifyTransportError(err);
+        finish({
+          statusCode: null,
+          errorClass: kind,
+          errorDetail:
+            kind === "timeout" ? `no answer within ${req.timeoutMs} ms` : describe(err).slice(0, 500),
+          responseSnippet: null,
+          retryAfter: null,
+        });
+      };
+      const cancel = deadlines.add(started + req.timeoutMs, () => {
+        const err = new AttemptTimeout(`no answer within ${req.timeoutMs} ms`);
+        failed(err, true);
+        abort?.(err);
       });
-      const snippet = await readSnippet(res.body, expired);
-      const errorClass = classifyStatus(res.statusCode);
-      const retryAfter = res.headers["retry-after"];
-      return {
-        statusCode: res.statusCode,
-        errorClass,
-        errorDetail: errorClass ? `receiver answered HTTP ${res.statusCode}` : null,
-        latencyMs: elapsed(),
-        responseSnippet: snippet || null,
-        retryAfter: typeof retryAfter === "string" ? retryAfter : null,
-      };
-    } catch (err) {
-      const kind = timedOut ? "timeout" : classifyTransportError(err);
-      return {
-        statusCode: null,
-        errorClass: kind,
-        errorDetail:
-          kind === "timeout" ? `no answer within ${req.timeoutMs} ms` : describe(err).slice(0, 500),
-        latencyMs: elapsed(),
-        responseSnippet: null,
-        retryAfter: null,
-      };
-    } finally {
-      cancel();
-    }
-  };
+      let t;
+      try {
+        t = target(req.url);
+      } catch (err) {
+        failed(err, false);
+        return;
+      }
+      dispatcher.dispatch(
+        {
+          origin: t.origin,
+          path: t.path,
+          method: "POST",
+          body: req.body,
+          headers: { "content-type": "application/json", "user-agent": USER_AGENT, ...req.headers },
+          headersTimeout: req.timeoutMs,
+          bodyTimeout: req.timeoutMs,
+        },
+        {
+          onConnect(abortFn: (err?: Error) => void) {
+            if (settled) abortFn(new AttemptTimeout("attempt already over"));
+            else abort = abortFn;
+          },
+          onHeaders(status: number, raw: Buffer[]) {
+            if (status < 200) return true;
+            statusCode = status;
+            retryAfter = headerValue(raw, RETRY_AFTER);
+            return true;
+          },
+          onData(chunk: Buffer) {
+            seen += chunk.length;
+            if (kept < SNIPPET_BYTES) {
+              const piece = chunk.subarray(0, SNIPPET_BYTES - kept);
+              parts.push(piece);
+              kept += piece.length;
+            }
+            if (seen > DRAIN_LIMIT) {
+              answered();
+              abort?.(new Error("response body past the drain limit"));
+            }
+            return true;
+          },
+          onComplete() {
+            answered();
+          },
+          onError(err: Error) {
+            failed(err, false);
+          },
+        } as unknown as Dispatcher.DispatchHandler,
+      );
+    });
 }
 
 function describe(err: unknown): string {
