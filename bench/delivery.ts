@@ -263,7 +263,16 @@ async function sqliteDrain(
 /** Starts `workers` processes with --role worker, enqueues due in the future, then makes all due at once. */
 async function postgresDrain(rx: Rx, n: number, body: object, workers: number, dataDir: string, tree = root) {
   const schema = freshSchema();
-  const store = await openPostgresStore(PG_URL, { schema });
+  // the tree's own store creates the schema: its workers expect its migrations, not this tree's
+  const open =
+    tree === root
+      ? openPostgresStore
+      : (
+          (await import(path.join(tree, "src/store/postgres.ts"))) as {
+            openPostgresStore: typeof openPostgresStore;
+          }
+        ).openPostgresStore;
+  const store = await open(PG_URL, { schema });
   const children: ChildProcess[] = [];
   try {
     await enqueueMany(store, rx.url, n, body, Date.now() + 3_600_000);
