@@ -5,6 +5,8 @@
  *     1 and 2 worker processes (`--role worker`), and a BullMQ sender on the local Redis (the peer
  *     baseline: no persistence, no attempt records);
  *   - at 0.5 KB and 50 KB bodies (a 10-minute call's transcript is ~50 KB);
+ *   - each engine (and the raw loop) first sends a fifth of the drain, at most WARM (2000), untimed:
+ *     worker processes start with a cold JIT, the bench process is warm after one round;
  *   - steady 500/s on SQLite: enqueue→receive p50/p99;
  *   - claim time of the retry lane with no backlog, with BACKLOG (1M) pending retries not due, and
  *     with BUSY_BACKLOG (100k) due retries of a host the claim leaves out as well.
@@ -48,6 +50,12 @@ const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const BASE_TREE = process.env.BASE_TREE;
 /** e.g. ONLY=sqlite,bullmq: only those drains (and the raw loop), no steady/claim runs unless listed */
 const ONLY = (process.env.ONLY ?? "").split(",").filter(Boolean);
+/**
+ * Deliveries each engine sends, untimed, before its timed drain (at most a fifth of it): a worker
+ * process starts with a cold JIT, while the bench process that runs the others is warm after one round.
+ */
+const WARM = Number(process.env.WARM ?? 2000);
+const warmCount = (n: number) => Math.min(WARM, Math.ceil(n / 5));
 const RATE = 500;
 const STEADY_S = 10;
 const IN_FLIGHT = 64;
@@ -185,22 +193,26 @@ const bodyOf = (bytes: number) => {
 async function rawLoop(rx: Rx, body: string, total: number): Promise<number> {
   const { dispatcher } = createEgressGuard({ allow: ["127.0.0.0/8"] });
   const url = rx.url;
-  let next = 0;
+  const loop = (count: number) => {
+    let next = 0;
+    return Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        while (next++ < count) {
+          const res = await request(url, {
+            method: "POST",
+            body,
+            headers: { "content-type": "application/json" },
+            dispatcher,
+          });
+          await res.body.dump();
+        }
+      }),
+    );
+  };
+  await loop(warmCount(total));
   const cpu0 = cpuTimes(rx.child.pid!);
   const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: IN_FLIGHT }, async () => {
-      while (next++ < total) {
-        const res = await request(url, {
-          method: "POST",
-          body,
-          headers: { "content-type": "application/json" },
-          dispatcher,
-        });
-        await res.body.dump();
-      }
-    }),
-  );
+  await loop(total);
   const s = (performance.now() - t0) / 1000;
   if (process.env.BENCH_CPU)
     console.log(`  raw ${total}: CPU µs per delivery ${cpuSince(cpu0, rx.child.pid!, total)}`);
@@ -214,6 +226,14 @@ async function enqueueMany(store: Store, url: string, n: number, body: object, n
       Array.from({ length: Math.min(50, n - i) }, () => enqueueDelivery(store, url, { body, now })),
     );
   }
+}
+
+/** Sends `count` deliveries through an engine that is running and waits until all are received and recorded. */
+async function warmUp(rx: Rx, store: Store, count: number, body: object) {
+  await enqueueMany(store, rx.url, count, body);
+  await received(rx, count);
+  while ((await store.countDeliveries("delivered")) < count) await sleep(5);
+  rx.reset();
 }
 
 const engineEnv = (dataDir: string) => ({
@@ -241,6 +261,8 @@ async function sqliteDrain(
     logger: pino({ level: "silent" }),
   });
   try {
+    const warm = warmCount(n);
+    await warmUp(rx, server.store, warm, body);
     await server.delivery.stop(0);
     await enqueueMany(server.store, rx.url, n, body);
     rx.reset();
@@ -253,7 +275,7 @@ async function sqliteDrain(
     await profile?.stop(`sqlite-${n}`);
     if (process.env.BENCH_CPU)
       console.log(`  SQLite ${n}: CPU µs per delivery ${cpuSince(cpu0, rx.child.pid!, n)}`);
-    while ((await server.store.countDeliveries("delivered")) < n) await sleep(5); // and recorded
+    while ((await server.store.countDeliveries("delivered")) < warm + n) await sleep(5); // and recorded
     return rate;
   } finally {
     await server.stop();
@@ -296,12 +318,14 @@ async function postgresDrain(rx: Rx, n: number, body: object, workers: number, d
         });
       });
     }
+    const warm = warmCount(n);
+    rx.reset();
+    await warmUp(rx, store, warm, body);
     const db = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema}` });
     await db.connect();
-    rx.reset();
     // due in a moment, not now: the UPDATE and its clean-up are not part of the drain
     const dueAt = Date.now() + 1500;
-    await db.query("UPDATE deliveries SET next_attempt_at = $1", [dueAt]);
+    await db.query("UPDATE deliveries SET next_attempt_at = $1 WHERE state = 'pending'", [dueAt]);
     await db.query("VACUUM ANALYZE deliveries");
     await sleep(dueAt - Date.now());
     const cpu0 = processCpu(
@@ -319,7 +343,7 @@ async function postgresDrain(rx: Rx, n: number, body: object, workers: number, d
       );
       console.log(`  Postgres ×${workers} ${n}: CPU µs per delivery ${processCpuSince(cpu0, cpu1, n)}`);
     }
-    while ((await store.countDeliveries("delivered")) < n) await sleep(5); // and recorded
+    while ((await store.countDeliveries("delivered")) < warm + n) await sleep(5); // and recorded
     await db.end();
     return rate;
   } finally {
@@ -337,19 +361,19 @@ async function bullmqDrain(rx: Rx, n: number, body: object) {
   const name = `bench-${process.pid}-${Date.now()}`;
   const queue = new Queue(name, { connection });
   const { dispatcher } = createEgressGuard({ allow: ["127.0.0.0/8"] });
-  try {
-    for (let i = 0; i < n; i += 1000) {
+  const add = async (count: number) => {
+    for (let i = 0; i < count; i += 1000) {
       await queue.addBulk(
-        Array.from({ length: Math.min(1000, n - i) }, () => ({
+        Array.from({ length: Math.min(1000, count - i) }, () => ({
           name: "deliver",
           data: { url: rx.url, body: JSON.stringify(body) },
           opts: { attempts: 3, backoff: { type: "exponential", delay: 5000 }, removeOnComplete: true },
         })),
       );
     }
-    rx.reset();
-    const t0 = performance.now();
-    const worker = new Worker(
+  };
+  const work = () =>
+    new Worker(
       name,
       async (job) => {
         const res = await request(job.data.url as string, {
@@ -363,6 +387,17 @@ async function bullmqDrain(rx: Rx, n: number, body: object) {
       },
       { connection, concurrency: IN_FLIGHT },
     );
+  try {
+    const warm = warmCount(n);
+    rx.reset();
+    await add(warm);
+    const warming = work();
+    await received(rx, warm);
+    await warming.close();
+    await add(n);
+    rx.reset();
+    const t0 = performance.now();
+    const worker = work();
     await received(rx, n);
     const rate = n / ((performance.now() - t0) / 1000);
     await worker.close();
