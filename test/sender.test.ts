@@ -78,12 +78,17 @@ describe("webhook sender", () => {
     assert.equal(out.responseSnippet, null);
   });
 
-  it("keeps the first 2 KiB of a response and stops reading one that never ends", async () => {
+  it("keeps the first 2 KiB of a response, and stops one that never ends and closes its connection", async () => {
+    let closed!: () => void;
+    const connectionClosed = new Promise<void>((r) => (closed = r));
     const rx = await receiver((_req, res) => {
       res.writeHead(200);
       const chunk = "y".repeat(16 * 1024);
-      const more = () => res.write(chunk) && setImmediate(more);
+      const more = (): void => {
+        while (!res.destroyed && res.write(chunk));
+      };
       res.on("drain", more);
+      res.on("close", closed);
       more();
     });
     const out = await post(rx.url, 5000);
@@ -91,6 +96,11 @@ describe("webhook sender", () => {
     assert.equal(out.errorClass, null);
     assert.equal(out.responseSnippet, "y".repeat(2048));
     assert.ok(out.latencyMs < 5000, `gave up reading at ${out.latencyMs} ms, not at the timeout`);
+    const inTime = await Promise.race([
+      connectionClosed.then(() => true),
+      new Promise<false>((r) => setTimeout(() => r(false), 3000)),
+    ]);
+    assert.ok(inTime, "the sender still reads the endless response 3 s after giving up on it");
   });
 
   it("reports a timeout when the receiver never answers, or sends headers and then stalls", async () => {

@@ -112,10 +112,15 @@ export function createWebhookSender(dispatcher: Dispatcher): WebhookSender {
           retryAfter: null,
         });
       };
+      /** Ends the exchange with `outcome` and, if the request is still on its connection, aborts it. */
+      const stop = (outcome: () => void, reason: Error) => {
+        const abortRequest = abort;
+        outcome();
+        abortRequest?.(reason);
+      };
       const cancel = deadlines.add(started + req.timeoutMs, () => {
         const err = new AttemptTimeout(`no answer within ${req.timeoutMs} ms`);
-        failed(err, true);
-        abort?.(err);
+        stop(() => failed(err, true), err);
       });
       let t;
       try {
@@ -152,10 +157,7 @@ export function createWebhookSender(dispatcher: Dispatcher): WebhookSender {
               parts.push(piece);
               kept += piece.length;
             }
-            if (seen > DRAIN_LIMIT) {
-              answered();
-              abort?.(new Error("response body past the drain limit"));
-            }
+            if (seen > DRAIN_LIMIT) stop(answered, new Error("response body past the drain limit"));
             return true;
           },
           onComplete() {
