@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import Database from "better-sqlite3";
+import pg from "pg";
 import { openPostgresStore } from "../src/store/postgres.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
 import { openSqliteStoreThread } from "../src/store/sqlite-thread.ts";
@@ -676,6 +677,41 @@ describe("postgres: shared by several workers", () => {
     } finally {
       await s1.close();
       await s2.close();
+      await dropSchema(schema);
+    }
+  });
+
+  it("gives claimed deliveries back at once when their bodies cannot be read", async () => {
+    const schema = freshSchema();
+    const store = await openPostgresStore(PG_URL, { schema });
+    const db = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema}` });
+    await db.connect();
+    try {
+      await store.createJob({
+        id: "j1",
+        kind: "transcription",
+        callUuid: "c",
+        params: {},
+        audioName: null,
+        now: 1,
+      });
+      await store.finishJob("j1", { status: "succeeded", result: {} }, delivery("d1"), 10);
+      await db.query("ALTER TABLE deliveries RENAME COLUMN body TO body_unreadable");
+      await assert.rejects(store.claimSendable(20, 10, { lane: "first", lease: A(60_000) }), /body/);
+      await db.query("ALTER TABLE deliveries RENAME COLUMN body_unreadable TO body");
+      assert.deepEqual(
+        (await db.query("SELECT state, locked_by FROM deliveries WHERE id = 'd1'")).rows,
+        [{ state: "pending", locked_by: null }],
+        "given back, not held until the lease lapses",
+      );
+      const again = await store.claimSendable(30, 10, { lane: "first", lease: B(60_000) });
+      assert.deepEqual(
+        again.map((d) => [d.id, d.body]),
+        [["d1", '{"status":"S001"}']],
+      );
+    } finally {
+      await db.end();
+      await store.close();
       await dropSchema(schema);
     }
   });

@@ -210,7 +210,15 @@ export async function openPostgresStore(
     claimDueDeliveries: claimDue,
     async claimSendable(now, limit, o) {
       const claimed = await claimDue(now, limit, o);
-      return claimed.length === 0 ? [] : withContents(claimed, await contents(claimed.map((d) => d.id)));
+      if (claimed.length === 0) return [];
+      const ids = claimed.map((d) => d.id);
+      try {
+        return withContents(claimed, await contents(ids));
+      } catch (err) {
+        // the claim has committed: give the rows back now rather than when the lease lapses
+        if (o?.lease) await asyncPool.query(Q.releaseDeliveries(ids, now, o.lease.workerId)).catch(() => {});
+        throw err;
+      }
     },
     async saveCircuit(circuit) {
       await run(Q.saveCircuit(circuit));
