@@ -318,8 +318,8 @@ export interface Store {
   /**
    * `claimDueDeliveries`, then `deliveryContents` of what it claimed, read after the claim has
    * committed: the sender's one call per batch (one round trip to the SQLite store's thread). A
-   * claimed row whose content is gone is left out; if the contents cannot be read at all, rows
-   * claimed under a lease are given back before the error is thrown.
+   * claimed row whose content is gone is left out. On Postgres, where the read is a round trip
+   * of its own, rows claimed under a lease are given back if it fails, before the error is thrown.
    */
   claimSendable(now: number, limit: number, opts?: ClaimOptions): Promise<SendableDelivery[]>;
   /**
