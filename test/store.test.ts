@@ -18,6 +18,7 @@ import {
   type JobQuery,
   type Lease,
   type NewDelivery,
+  type NewJob,
   type Store,
 } from "../src/store/types.ts";
 import { dropSchema, freshSchema, PG_URL } from "./helpers/postgres.ts";
@@ -30,6 +31,16 @@ const delivery = (id: string): NewDelivery => ({
   authHeaderName: "X-Token",
   authHeaderValue: "secret",
   body: '{"status":"S001"}',
+});
+
+/** A finished-job candidate with nothing in it but its id and time. */
+const bareJob = (id: string, now: number): NewJob => ({
+  id,
+  kind: "transcription",
+  callUuid: "c",
+  params: {},
+  audioName: null,
+  now,
 });
 
 type Opened = { store: Store; dispose(): Promise<void> | void };
@@ -609,14 +620,7 @@ describe("sqlite on its own thread", () => {
     const store = await openSqliteStoreThread(path.join(dir, "db.sqlite"));
     try {
       // issued in one tick without awaiting: a read after a write sees it
-      const created = store.createJob({
-        id: "j1",
-        kind: "transcription",
-        callUuid: "c",
-        params: {},
-        audioName: null,
-        now: 1,
-      });
+      const created = store.createJob(bareJob("j1", 1));
       const read = store.getJob("j1");
       await created;
       assert.equal((await read)?.id, "j1");
@@ -687,14 +691,7 @@ describe("postgres: shared by several workers", () => {
     const db = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema}` });
     await db.connect();
     try {
-      await store.createJob({
-        id: "j1",
-        kind: "transcription",
-        callUuid: "c",
-        params: {},
-        audioName: null,
-        now: 1,
-      });
+      await store.createJob(bareJob("j1", 1));
       await store.finishJob("j1", { status: "succeeded", result: {} }, delivery("d1"), 10);
       await db.query("ALTER TABLE deliveries RENAME COLUMN body TO body_unreadable");
       await assert.rejects(store.claimSendable(20, 10, { lane: "first", lease: A(60_000) }), /body/);
