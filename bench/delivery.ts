@@ -230,6 +230,7 @@ async function enqueueMany(store: Store, url: string, n: number, body: object, n
 
 /** Sends `count` deliveries through an engine that is running and waits until all are received and recorded. */
 async function warmUp(rx: Rx, store: Store, count: number, body: object) {
+  rx.reset();
   await enqueueMany(store, rx.url, count, body);
   await received(rx, count);
   while ((await store.countDeliveries("delivered")) < count) await sleep(5);
@@ -319,7 +320,6 @@ async function postgresDrain(rx: Rx, n: number, body: object, workers: number, d
       });
     }
     const warm = warmCount(n);
-    rx.reset();
     await warmUp(rx, store, warm, body);
     const db = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema}` });
     await db.connect();

@@ -127,6 +127,8 @@ export async function openPostgresStore(
   };
   // the sender's reads go with its writes: generic plans, no planning per batch
   const contents = async (ids: string[]) => contentsFromRows(await run(Q.deliveryContents(ids), asyncPool));
+  const release = async (ids: string[], now: number, workerId: string) =>
+    (await asyncPool.query(Q.releaseDeliveries(ids, now, workerId))).rowCount ?? 0;
 
   return {
     async createJob(job) {
@@ -216,7 +218,7 @@ export async function openPostgresStore(
         return withContents(claimed, await contents(ids));
       } catch (err) {
         // the claim has committed: give the rows back now rather than when the lease lapses
-        if (o?.lease) await asyncPool.query(Q.releaseDeliveries(ids, now, o.lease.workerId)).catch(() => {});
+        if (o?.lease) await release(ids, now, o.lease.workerId).catch(() => 0);
         throw err;
       }
     },
@@ -234,9 +236,7 @@ export async function openPostgresStore(
       if (batch.length === 0) return 0;
       return (await asyncPool.query(Q.recordAttempts(batch, now, workerId ?? null))).rowCount ?? 0;
     },
-    async releaseDeliveries(ids, now, workerId) {
-      return (await asyncPool.query(Q.releaseDeliveries(ids, now, workerId))).rowCount ?? 0;
-    },
+    releaseDeliveries: release,
     async nextDueAt(o = {}) {
       const t = (await one(Q.nextDueAt(o.lane ?? "any", o.after ?? -1), asyncPool))!.t;
       return t == null ? null : Number(t);
