@@ -36,6 +36,7 @@ import { openPostgresStore } from "../src/store/postgres.ts";
 import { notify } from "../src/store/postgres-sql.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
 import type { Store } from "../src/store/types.ts";
+import { insertPostgresBacklog, insertSqliteBacklog } from "../test/helpers/backlog.ts";
 import { enqueueDelivery } from "../test/helpers/enqueue.ts";
 import { percentile } from "../test/helpers/latency.ts";
 import { dropSchema, freshSchema, PG_URL } from "../test/helpers/postgres.ts";
@@ -325,8 +326,12 @@ async function postgresDrain(rx: Rx, n: number, body: object, workers: number, d
     await db.connect();
     // due in a moment, not now: the UPDATE and its clean-up are not part of the drain
     const dueAt = Date.now() + 1500;
-    await db.query("UPDATE deliveries SET next_attempt_at = $1 WHERE state = 'pending'", [dueAt]);
-    await db.query("VACUUM ANALYZE deliveries");
+    // a BASE_TREE from before migration 008 has one deliveries table
+    const split = (await db.query("SELECT to_regclass('delivery_states') IS NOT NULL AS split")).rows[0]
+      .split;
+    const tables = split ? ["delivery_states", "delivery_items"] : ["deliveries"];
+    await db.query(`UPDATE ${tables[0]} SET next_attempt_at = $1 WHERE state = 'pending'`, [dueAt]);
+    await db.query(`VACUUM ANALYZE ${tables.join(", ")}`);
     await sleep(dueAt - Date.now());
     const cpu0 = processCpu(
       children.map((c) => c.pid!),
@@ -429,18 +434,12 @@ async function claimTimes(dataDir: string) {
 
   const file = path.join(dataDir, "claims.sqlite");
   let sqlite = openSqliteStore(file);
-  await enqueueDelivery(sqlite, "http://127.0.0.1:9/h"); // the job the backlog rows point at
+  const sqliteJob = (await enqueueDelivery(sqlite, "http://127.0.0.1:9/h")).jobId; // the backlog rows' job
   const sqliteEmpty = await median(sqlite);
   await sqlite.close();
   const sqliteRows = (prefix: string, n: number, at: number) => {
     const db = new Database(file);
-    db.prepare(
-      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-       INSERT INTO deliveries (id, job_id, event, url, host, policy, state, attempts_in_series,
-         next_attempt_at, created_at, updated_at)
-       SELECT ? || i, (SELECT id FROM jobs LIMIT 1), 'transcriptDelivered', 'http://127.0.0.1:9/h',
-         '127.0.0.1:9', 'makimoto', 'pending', 1, ?, 0, 0 FROM n`,
-    ).run(n, prefix, at);
+    insertSqliteBacklog(db, { prefix, n, at, jobId: sqliteJob, url: "http://127.0.0.1:9/h" });
     db.close();
   };
   sqliteRows("b", BACKLOG, later);
@@ -454,20 +453,12 @@ async function claimTimes(dataDir: string) {
 
   const schema = freshSchema();
   const pgStore = await openPostgresStore(PG_URL, { schema });
-  await enqueueDelivery(pgStore, "http://127.0.0.1:9/h");
+  const pgJob = (await enqueueDelivery(pgStore, "http://127.0.0.1:9/h")).jobId;
   const pgEmpty = await median(pgStore);
   const c = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema}` });
   await c.connect();
-  const pgRows = async (prefix: string, n: number, at: number) => {
-    await c.query(
-      `INSERT INTO deliveries (id, job_id, event, url, host, policy, body, state, attempts_in_series,
-         next_attempt_at, created_at, updated_at)
-       SELECT $3 || i, (SELECT id FROM jobs LIMIT 1), 'transcriptDelivered', 'http://127.0.0.1:9/h',
-         '127.0.0.1:9', 'makimoto', '{}', 'pending', 1, $2, 0, 0 FROM generate_series(1, $1) AS i`,
-      [n, at, prefix],
-    );
-    await c.query("ANALYZE deliveries");
-  };
+  const pgRows = (prefix: string, n: number, at: number) =>
+    insertPostgresBacklog(c, { prefix, n, at, jobId: pgJob, url: "http://127.0.0.1:9/h" });
   await pgRows("b", BACKLOG, later);
   const pgFull = await median(pgStore);
   await pgRows("u", BUSY_BACKLOG, 0);

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { sayPcm, tempDir, writeWav } from "./helpers/audio.ts";
+import { insertPostgresBacklog, insertSqliteBacklog } from "./helpers/backlog.ts";
 import { dropSchema, freshSchema, PG_URL } from "./helpers/postgres.ts";
 import { percentile } from "./helpers/latency.ts";
 import { truncatedUpload } from "./helpers/raw-request.ts";
@@ -166,29 +167,17 @@ async function addRetryBacklog(server: TestServer, store: "sqlite" | "postgres",
   const later = Date.now() + 86_400_000;
   const { enqueueDelivery } = await import("./helpers/enqueue.ts");
   const { jobId } = await enqueueDelivery(server.store, "http://127.0.0.1:9/backlog", { now: later });
-  const columns = `(id, job_id, event, url, host, policy, state, attempts_in_series, next_attempt_at, created_at, updated_at)`;
+  const backlog = { prefix: "b", n, at: later, jobId, url: "http://127.0.0.1:9/backlog" };
   if (store === "sqlite") {
     const { default: Database } = await import("better-sqlite3");
     const db = new Database(join(server.dataDir, "callscribe.sqlite"));
-    db.prepare(
-      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-       INSERT INTO deliveries ${columns}
-       SELECT 'b' || i, ?, 'transcriptDelivered', 'http://127.0.0.1:9/backlog', '127.0.0.1:9', 'makimoto',
-         'pending', 1, ?, 0, 0 FROM n`,
-    ).run(n, jobId, later);
+    insertSqliteBacklog(db, backlog);
     db.close();
     return;
   }
   const db = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema}` });
   await db.connect();
-  await db.query(
-    `INSERT INTO deliveries (id, job_id, event, url, host, policy, state, attempts_in_series, next_attempt_at,
-       created_at, updated_at, body)
-     SELECT 'b' || i, $2, 'transcriptDelivered', 'http://127.0.0.1:9/backlog', '127.0.0.1:9', 'makimoto',
-       'pending', 1, $3, 0, 0, '{}' FROM generate_series(1, $1) AS i`,
-    [n, jobId, later],
-  );
-  await db.query("ANALYZE deliveries");
+  await insertPostgresBacklog(db, backlog);
   await db.end();
 }
 

@@ -693,9 +693,9 @@ describe("postgres: shared by several workers", () => {
     try {
       await store.createJob(bareJob("j1", 1));
       await store.finishJob("j1", { status: "succeeded", result: {} }, delivery("d1"), 10);
-      await db.query("ALTER TABLE deliveries RENAME COLUMN body TO body_unreadable");
+      await db.query("ALTER TABLE delivery_items RENAME COLUMN body TO body_unreadable");
       await assert.rejects(store.claimSendable(20, 10, { lane: "first", lease: A(60_000) }), /body/);
-      await db.query("ALTER TABLE deliveries RENAME COLUMN body_unreadable TO body");
+      await db.query("ALTER TABLE delivery_items RENAME COLUMN body_unreadable TO body");
       assert.deepEqual(
         (await db.query("SELECT state, locked_by FROM deliveries WHERE id = 'd1'")).rows,
         [{ state: "pending", locked_by: null }],

@@ -27,6 +27,14 @@ export interface Sql {
 }
 
 const sql = (text: string, values: unknown[] = []): Sql => ({ text, values });
+
+/**
+ * A delivery is two rows (migration 008): what was enqueued (`delivery_items`, written once) and
+ * what changes as it is sent (`delivery_states`); the view `deliveries` joins them for reads.
+ * The routing columns each one holds: the claim's UPDATE returns the state's, joins the item's.
+ */
+const ITEM_ROUTING = ["job_id", "event", "url", "policy", "created_at"];
+const STATE_ROUTING = ROUTING_COLUMNS.split(", ").filter((c) => !ITEM_ROUTING.includes(c));
 const prepared = (name: string, text: string, values: unknown[]): Sql => ({ name, text, values });
 
 export const insertJob = (j: NewJob) =>
@@ -80,11 +88,12 @@ export const deleteJob = (id: string, now: number) =>
 
 export const emptyJobBodies = (id: string, now: number) =>
   sql(
-    `UPDATE deliveries SET body = '',
+    `WITH emptied AS (UPDATE delivery_items SET body = '' WHERE job_id = $1 RETURNING id)
+     UPDATE delivery_states SET
        state = CASE WHEN state = 'pending' THEN 'abandoned' ELSE state END,
        next_attempt_at = CASE WHEN state = 'pending' THEN NULL ELSE next_attempt_at END,
        updated_at = $2
-     WHERE job_id = $1`,
+     WHERE id IN (SELECT id FROM emptied)`,
     [id, now],
   );
 
@@ -167,9 +176,12 @@ export const lockEventSequence = () => sql(`SELECT pg_advisory_xact_lock(7411001
 
 export const insertDelivery = (d: NewDelivery, jobId: string, host: string, now: number) =>
   sql(
-    `INSERT INTO deliveries (id, job_id, event, url, host, policy, auth_header_name, auth_header_value, body,
-       state, next_attempt_at, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $10, $10)`,
+    `WITH item AS (
+       INSERT INTO delivery_items (id, job_id, event, url, policy, auth_header_name, auth_header_value, body, created_at)
+       VALUES ($1, $2, $3, $4, $6, $7, $8, $9, $10) RETURNING id, seq
+     )
+     INSERT INTO delivery_states (id, seq, host, state, next_attempt_at, updated_at)
+     SELECT id, seq, $5, 'pending', $10, $10 FROM item`,
     [d.id, jobId, d.event, d.url, host, d.policy, d.authHeaderName, d.authHeaderValue, d.body, now],
   );
 
@@ -182,7 +194,7 @@ export const expireJobs = (now: number, cutoff: number) =>
 
 export const expireDeliveries = (now: number, cutoff: number) =>
   sql(
-    `UPDATE deliveries SET state = 'pending', next_attempt_at = $1, updated_at = $1, locked_by = NULL,
+    `UPDATE delivery_states SET state = 'pending', next_attempt_at = $1, updated_at = $1, locked_by = NULL,
        locked_until = NULL
      WHERE state = 'delivering' AND coalesce(locked_until, 0) < $2`,
     [now, cutoff],
@@ -204,9 +216,9 @@ export const hostsWithPending = (lane: Lane) =>
   prepared(
     `hosts_with_pending_${lane}`,
     `WITH RECURSIVE hosts(host) AS (
-       (SELECT host FROM deliveries WHERE state = 'pending' AND ${laneCond[lane]} ORDER BY host LIMIT 1)
+       (SELECT host FROM delivery_states WHERE state = 'pending' AND ${laneCond[lane]} ORDER BY host LIMIT 1)
        UNION ALL
-       SELECT (SELECT d.host FROM deliveries d WHERE d.state = 'pending' AND ${laneCond[lane]} AND d.host > hosts.host
+       SELECT (SELECT d.host FROM delivery_states d WHERE d.state = 'pending' AND ${laneCond[lane]} AND d.host > hosts.host
                ORDER BY d.host LIMIT 1)
        FROM hosts WHERE hosts.host IS NOT NULL
      ) SELECT host FROM hosts WHERE host IS NOT NULL`,
@@ -226,19 +238,19 @@ const forcedDue = (lane: Lane) =>
  */
 const dueRows = {
   window: (lane: Lane) => `due AS (
-       SELECT id, host, force_send, next_attempt_at FROM deliveries
+       SELECT id, host, force_send, next_attempt_at FROM delivery_states
        WHERE state = 'pending' AND ${laneCond[lane]} AND next_attempt_at <= $1
        ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED
      )`,
   heads: (lane: Lane) => `heads AS (
        SELECT head.* FROM unnest($12::text[]) AS hosts(host) CROSS JOIN LATERAL (
-         SELECT id, host, force_send, next_attempt_at FROM deliveries
+         SELECT id, host, force_send, next_attempt_at FROM delivery_states
          WHERE state = 'pending' AND ${laneCond[lane]} AND host = hosts.host AND next_attempt_at <= $1
          ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED
        ) head
        WHERE ${notLeftOut("hosts.host")}
      ), forced AS (
-       SELECT id, host, force_send, next_attempt_at FROM deliveries WHERE ${forcedDue(lane)}
+       SELECT id, host, force_send, next_attempt_at FROM delivery_states WHERE ${forcedDue(lane)}
        ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED
      ), due AS (SELECT * FROM heads UNION SELECT * FROM forced)`,
 } as const;
@@ -272,7 +284,7 @@ export const claimDeliveries = (
   return prepared(
     `claim_deliveries_${source}_${lane}`,
     `WITH ${dueRows[source](lane)}, busy AS (
-       SELECT host, count(*)::int AS n FROM deliveries
+       SELECT host, count(*)::int AS n FROM delivery_states
        WHERE state = 'delivering' AND host IN (SELECT host FROM due)
          AND NOT coalesce(id = ANY ($11::text[]) AND locked_by = $9, false)
        GROUP BY host
@@ -288,15 +300,14 @@ export const claimDeliveries = (
        WHERE force_send OR (allowed AND rn <= free AND busy_n + rn <= $7)
        ORDER BY next_attempt_at, id LIMIT $8
      ), claimed AS (
-       UPDATE deliveries d SET state = 'delivering', updated_at = $1, locked_by = $9, locked_until = $10
+       UPDATE delivery_states d SET state = 'delivering', updated_at = $1, locked_by = $9, locked_until = $10
        WHERE d.id = ANY (ARRAY(SELECT id FROM picked)) -- an index probe per row, whatever the estimate of picked
-       RETURNING d.seq, ${ROUTING_COLUMNS.split(", ")
-         .map((c) => `d.${c}`)
-         .join(", ")}
+       RETURNING d.seq, ${STATE_ROUTING.map((c) => `d.${c}`).join(", ")}
      )
-     SELECT claimed.*, w.n AS window_rows, w.hosts AS window_hosts,
-       EXISTS (SELECT 1 FROM deliveries WHERE ${forcedDue(lane)}) AS forced_due
-     FROM (SELECT count(*)::int AS n, array_agg(DISTINCT host) AS hosts FROM due) w LEFT JOIN claimed ON true`,
+     SELECT claimed.*, ${ITEM_ROUTING.map((c) => `i.${c}`).join(", ")}, w.n AS window_rows, w.hosts AS window_hosts,
+       EXISTS (SELECT 1 FROM delivery_states WHERE ${forcedDue(lane)}) AS forced_due
+     FROM (SELECT count(*)::int AS n, array_agg(DISTINCT host) AS hosts FROM due) w LEFT JOIN claimed ON true
+       LEFT JOIN delivery_items i ON i.id = claimed.id`,
     [
       now,
       limit * 2,
@@ -317,14 +328,14 @@ export const claimDeliveries = (
 /** Deliveries in flight per host, across every worker (the shared per-host cap). */
 export const inFlightByHost = (hosts: string[]) =>
   sql(
-    `SELECT host, count(*)::int AS n FROM deliveries WHERE state = 'delivering' AND host = ANY($1::text[])
+    `SELECT host, count(*)::int AS n FROM delivery_states WHERE state = 'delivering' AND host = ANY($1::text[])
      GROUP BY host`,
     [hosts],
   );
 
 export const releaseDeliveries = (ids: string[], now: number, workerId: string) =>
   sql(
-    `UPDATE deliveries SET state = 'pending', updated_at = $2, locked_by = NULL, locked_until = NULL
+    `UPDATE delivery_states SET state = 'pending', updated_at = $2, locked_by = NULL, locked_until = NULL
      WHERE id = ANY($1::text[]) AND state = 'delivering' AND locked_by = $3`,
     [ids, now, workerId],
   );
@@ -332,7 +343,7 @@ export const releaseDeliveries = (ids: string[], now: number, workerId: string) 
 export const deliveryContents = (ids: string[]) =>
   prepared(
     "delivery_contents",
-    `SELECT id, body, auth_header_name, auth_header_value FROM deliveries WHERE id = ANY($1::text[])`,
+    `SELECT id, body, auth_header_name, auth_header_value FROM delivery_items WHERE id = ANY($1::text[])`,
     [ids],
   );
 
@@ -358,7 +369,7 @@ export const recordAttempts = (
        -- one UPDATE may change a row once: of several entries for a delivery the last one decides
        SELECT DISTINCT ON (delivery_id) * FROM input ORDER BY delivery_id, ord DESC
      ), applied AS (
-       UPDATE deliveries d SET state = i.state, next_attempt_at = i.next_attempt_at,
+       UPDATE delivery_states d SET state = i.state, next_attempt_at = i.next_attempt_at,
          attempts_in_series = i.attempt_no, last_status_code = coalesce(i.status_code, d.last_status_code),
          updated_at = $13, locked_by = NULL, locked_until = NULL, force_send = false
        FROM decision i
@@ -393,13 +404,13 @@ export const recordAttempts = (
 export const nextDueAt = (lane: Lane, after: number) =>
   prepared(
     `next_due_${lane}`,
-    `SELECT min(next_attempt_at) AS t FROM deliveries
+    `SELECT min(next_attempt_at) AS t FROM delivery_states
      WHERE state = 'pending' AND ${laneCond[lane]} AND next_attempt_at > $1`,
     [after],
   );
 
 export const countDeliveries = (state: DeliveryState) =>
-  sql(`SELECT count(*)::int AS n FROM deliveries WHERE state = $1`, [state]);
+  sql(`SELECT count(*)::int AS n FROM delivery_states WHERE state = $1`, [state]);
 
 export const listEvents = (after: number, limit: number, owner: string | null = null) =>
   sql(
@@ -409,8 +420,8 @@ export const listEvents = (after: number, limit: number, owner: string | null = 
 
 export const eventSeqBefore = (since: number) =>
   sql(
-    `SELECT coalesce((SELECT seq - 1 FROM deliveries WHERE created_at >= $1 ORDER BY created_at, seq LIMIT 1),
-       (SELECT coalesce(max(seq), 0) FROM deliveries)) AS seq`,
+    `SELECT coalesce((SELECT seq - 1 FROM delivery_items WHERE created_at >= $1 ORDER BY created_at, seq LIMIT 1),
+       (SELECT coalesce(max(seq), 0) FROM delivery_items)) AS seq`,
     [since],
   );
 
@@ -498,12 +509,19 @@ export const attemptsFor = (deliveryId: string) =>
 
 export const restartDelivery = (id: string, now: number, change: DeliveryChange, host: string | null) =>
   sql(
-    `UPDATE deliveries SET state = 'pending', series = series + 1, attempts_in_series = 0, next_attempt_at = $2,
-       updated_at = $2, url = coalesce($3, url), host = coalesce($4, host),
-       auth_header_name = CASE WHEN $5 THEN $6 ELSE auth_header_name END,
-       auth_header_value = CASE WHEN $5 THEN $7 ELSE auth_header_value END, force_send = $8
-     WHERE id = $1 AND state <> 'delivering'
-     RETURNING *`,
+    `WITH s AS (
+       UPDATE delivery_states SET state = 'pending', series = series + 1, attempts_in_series = 0, next_attempt_at = $2,
+         updated_at = $2, host = coalesce($4, host), force_send = $8
+       WHERE id = $1 AND state <> 'delivering'
+       RETURNING *
+     ), i AS (
+       UPDATE delivery_items SET url = coalesce($3, url),
+         auth_header_name = CASE WHEN $5 THEN $6 ELSE auth_header_name END,
+         auth_header_value = CASE WHEN $5 THEN $7 ELSE auth_header_value END
+       WHERE id IN (SELECT id FROM s)
+       RETURNING *
+     )
+     SELECT * FROM s JOIN i USING (id, seq)`,
     [
       id,
       now,
