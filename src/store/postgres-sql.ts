@@ -27,6 +27,7 @@ export interface Sql {
 }
 
 const sql = (text: string, values: unknown[] = []): Sql => ({ text, values });
+const prepared = (name: string, text: string, values: unknown[]): Sql => ({ name, text, values });
 
 /**
  * A delivery is two rows (migration 008): what was enqueued (`delivery_items`, written once) and
@@ -35,7 +36,6 @@ const sql = (text: string, values: unknown[] = []): Sql => ({ text, values });
  */
 const ITEM_ROUTING = ["job_id", "event", "url", "policy", "created_at"];
 const STATE_ROUTING = ROUTING_COLUMNS.split(", ").filter((c) => !ITEM_ROUTING.includes(c));
-const prepared = (name: string, text: string, values: unknown[]): Sql => ({ name, text, values });
 
 export const insertJob = (j: NewJob) =>
   sql(
@@ -495,8 +495,9 @@ export const receiverBuckets = (since: number, now: number, owner: string | null
 
 export const pendingByHost = (owner: string | null) =>
   sql(
-    `SELECT host, count(*) AS n FROM deliveries
-     WHERE state IN ('pending', 'delivering') AND ($1::text IS NULL OR job_id IN (SELECT id FROM jobs WHERE owner = $1))
+    `SELECT host, count(*) AS n FROM delivery_states
+     WHERE state IN ('pending', 'delivering')
+       AND ($1::text IS NULL OR id IN (SELECT id FROM delivery_items WHERE job_id IN (SELECT id FROM jobs WHERE owner = $1)))
      GROUP BY host`,
     [owner],
   );
