@@ -327,8 +327,7 @@ async function postgresDrain(rx: Rx, n: number, body: object, workers: number, d
     // due in a moment, not now: the UPDATE and its clean-up are not part of the drain
     const dueAt = Date.now() + 1500;
     // a BASE_TREE from before migration 008 has one deliveries table
-    const split = (await db.query("SELECT to_regclass('delivery_states') IS NOT NULL AS split")).rows[0]
-      .split;
+    const { split } = (await db.query("SELECT to_regclass('delivery_states') IS NOT NULL AS split")).rows[0];
     const tables = split ? ["delivery_states", "delivery_items"] : ["deliveries"];
     await db.query(`UPDATE ${tables[0]} SET next_attempt_at = $1 WHERE state = 'pending'`, [dueAt]);
     await db.query(`VACUUM ANALYZE ${tables.join(", ")}`);
