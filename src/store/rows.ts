@@ -18,9 +18,23 @@ import type {
 export type Row = Record<string, unknown>;
 
 /** Every column of a delivery but the body and the auth header (what a claim reads back). */
-export const ROUTING_COLUMNS =
-  "id, job_id, event, url, host, policy, state, series, attempts_in_series, next_attempt_at, " +
-  "last_status_code, created_at, updated_at, force_send";
+const ROUTING = [
+  "id",
+  "job_id",
+  "event",
+  "url",
+  "host",
+  "policy",
+  "state",
+  "series",
+  "attempts_in_series",
+  "next_attempt_at",
+  "last_status_code",
+  "created_at",
+  "updated_at",
+  "force_send",
+] as const;
+export const ROUTING_COLUMNS = ROUTING.join(", ");
 
 /** JSON columns: text in SQLite, already parsed (jsonb) in Postgres. */
 const json = (v: unknown): unknown => (v == null ? null : typeof v === "string" ? JSON.parse(v) : v);
@@ -59,23 +73,48 @@ export function deliveryFromRow(r: Row): DeliveryRow {
 }
 
 /** The routing columns of a delivery row (what a claim returns). */
-export function claimedFromRow(r: Row): ClaimedDelivery {
+export const claimedFromRow = (r: Row): ClaimedDelivery =>
+  claimedFromValues([...ROUTING.map((c) => r[c]), r.seq]);
+
+/**
+ * A claimed delivery from its routing columns' values in `ROUTING_COLUMNS` order, then `seq`.
+ * SQLite reads claims and bodies as arrays: better-sqlite3 builds an object per row one named
+ * property at a time (claim + record: 21.3 instead of 22.5 µs of store time per delivery).
+ */
+export function claimedFromValues(v: readonly unknown[]): ClaimedDelivery {
+  const [
+    id,
+    jobId,
+    event,
+    url,
+    host,
+    policy,
+    state,
+    series,
+    attempts,
+    nextAt,
+    lastStatus,
+    created,
+    updated,
+    force,
+    seq,
+  ] = v;
   return {
-    id: String(r.id),
-    seq: Number(r.seq),
-    jobId: String(r.job_id),
-    event: r.event as DeliveryRow["event"],
-    url: String(r.url),
-    host: String(r.host),
-    policy: String(r.policy),
-    state: r.state as DeliveryState,
-    series: Number(r.series),
-    attemptsInSeries: Number(r.attempts_in_series),
-    nextAttemptAt: r.next_attempt_at == null ? null : Number(r.next_attempt_at),
-    lastStatusCode: r.last_status_code == null ? null : Number(r.last_status_code),
-    createdAt: Number(r.created_at),
-    updatedAt: Number(r.updated_at),
-    forceSend: r.force_send === true || Number(r.force_send) === 1,
+    id: String(id),
+    seq: Number(seq),
+    jobId: String(jobId),
+    event: event as DeliveryRow["event"],
+    url: String(url),
+    host: String(host),
+    policy: String(policy),
+    state: state as DeliveryState,
+    series: Number(series),
+    attemptsInSeries: Number(attempts),
+    nextAttemptAt: nextAt == null ? null : Number(nextAt),
+    lastStatusCode: lastStatus == null ? null : Number(lastStatus),
+    createdAt: Number(created),
+    updatedAt: Number(updated),
+    forceSend: force === true || Number(force) === 1,
   };
 }
 
@@ -106,14 +145,18 @@ export function circuitFromRow(r: Row): StoredCircuit {
   };
 }
 
-export function contentsFromRows(rows: Row[]): Map<string, DeliveryContent> {
+export const contentsFromRows = (rows: Row[]) =>
+  contentsFromValues(rows.map((r) => [r.id, r.body, r.auth_header_name, r.auth_header_value]));
+
+/** Bodies and auth headers by delivery id, from rows of `id, body, auth_header_name, auth_header_value` values. */
+export function contentsFromValues(rows: ReadonlyArray<readonly unknown[]>): Map<string, DeliveryContent> {
   return new Map(
-    rows.map((r) => [
-      String(r.id),
+    rows.map(([id, body, authName, authValue]) => [
+      String(id),
       {
-        body: r.body instanceof Uint8Array ? r.body : String(r.body),
-        authHeaderName: (r.auth_header_name as string | null) ?? null,
-        authHeaderValue: (r.auth_header_value as string | null) ?? null,
+        body: body instanceof Uint8Array ? body : String(body),
+        authHeaderName: (authName as string | null) ?? null,
+        authHeaderValue: (authValue as string | null) ?? null,
       },
     ]),
   );

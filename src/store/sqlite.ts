@@ -9,8 +9,8 @@ import {
   JOB_LIST_COLUMNS,
   attemptFromRow,
   circuitFromRow,
-  claimedFromRow,
-  contentsFromRows,
+  claimedFromValues,
+  contentsFromValues,
   deliveryFromRow,
   expiredRow,
   jobFromRow,
@@ -153,11 +153,13 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
       `SELECT host, count(*) AS n FROM deliveries
        WHERE state = 'delivering' AND host IN (SELECT value FROM json_each(@hosts)) GROUP BY host`,
     ),
-    contents: db.prepare(
-      `SELECT d.id, CAST(b.body AS BLOB) AS body, d.auth_header_name, d.auth_header_value
-       FROM deliveries d JOIN delivery_bodies b ON b.delivery_id = d.id
-       WHERE d.id IN (SELECT value FROM json_each(@ids))`,
-    ),
+    contents: db
+      .prepare(
+        `SELECT d.id, CAST(b.body AS BLOB) AS body, d.auth_header_name, d.auth_header_value
+         FROM deliveries d JOIN delivery_bodies b ON b.delivery_id = d.id
+         WHERE d.id IN (SELECT value FROM json_each(@ids))`,
+      )
+      .raw(),
     insertDelivery: db.prepare(
       `INSERT INTO deliveries (id, job_id, event, url, host, policy, auth_header_name, auth_header_value,
          state, next_attempt_at, created_at, updated_at)
@@ -167,11 +169,13 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     insertBody: db.prepare(`INSERT INTO delivery_bodies (delivery_id, body) VALUES (@id, @body)`),
     // Due rows in due order from hosts that may take more (index deliveries_due); the per-host
     // split happens in claimTx. Scanning a bounded window keeps a claim O(window), not O(queue).
-    markDelivering: db.prepare(
-      `UPDATE deliveries SET state = 'delivering', updated_at = @now, locked_by = @workerId, locked_until = @until
-       WHERE rowid IN (SELECT value FROM json_each(@ids))
-       RETURNING ${ROUTING_COLUMNS}, rowid AS seq`,
-    ),
+    markDelivering: db
+      .prepare(
+        `UPDATE deliveries SET state = 'delivering', updated_at = @now, locked_by = @workerId, locked_until = @until
+         WHERE rowid IN (SELECT value FROM json_each(@ids))
+         RETURNING ${ROUTING_COLUMNS}, rowid AS seq`,
+      )
+      .raw(),
     insertAttempt: db.prepare(
       `INSERT INTO delivery_attempts (delivery_id, series, attempt_no, started_at, latency_ms, status_code,
          error_class, error_detail, url_host, response_snippet)
@@ -281,6 +285,9 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
   // One statement per lane so each is a range on a partial index WHERE state = 'pending': rows come
   // in due order and the scan stops at the LIMIT, whatever the number of pending rows not yet due.
   // Rows come back as arrays: building an object per row looked at cost more than the scan itself.
+  // The LIMIT is an expression, not a bare parameter: SQLite's planner reads a bare one's value, so
+  // each new value bound to it made SQLite prepare the statement again (every claim: 7.6 → 2.5 µs).
+  // The index gives the order whatever the limit, so the plan is the same.
   const lanes = { first: [0], retry: [1], any: [0, 1] } as const;
   const perLane = <T>(build: (lane: 0 | 1) => T) => [build(0), build(1)] as const;
   const due = (also: string) =>
@@ -289,7 +296,7 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
         .prepare(
           `SELECT rowid, host, force_send, next_attempt_at FROM deliveries
            WHERE state = 'pending' AND lane = ${lane} ${also} AND next_attempt_at <= @now
-           ORDER BY next_attempt_at LIMIT @limit`,
+           ORDER BY next_attempt_at LIMIT CAST(@limit AS INTEGER)`,
         )
         .raw(),
     );
@@ -378,8 +385,8 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
         ids: JSON.stringify(ids),
         workerId: opts.lease?.workerId ?? null,
         until: opts.lease?.until ?? null,
-      }) as Row[]
-    ).map(claimedFromRow);
+      }) as unknown[][]
+    ).map(claimedFromValues);
     return claimed.sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || a.seq - b.seq);
   });
 
@@ -407,7 +414,8 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     },
   );
 
-  const contents = (ids: string[]) => contentsFromRows(q.contents.all({ ids: JSON.stringify(ids) }) as Row[]);
+  const contents = (ids: string[]) =>
+    contentsFromValues(q.contents.all({ ids: JSON.stringify(ids) }) as unknown[][]);
 
   return {
     async createJob(job: NewJob) {
