@@ -11,7 +11,7 @@ import Database from "better-sqlite3";
 import pg from "pg";
 import { openPostgresStore } from "../src/store/postgres.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
-import { openSqliteStoreThread } from "../src/store/sqlite-thread.ts";
+import { movableBodies, openSqliteStoreThread } from "../src/store/sqlite-thread.ts";
 import {
   LeaseLostError,
   type ClaimOptions,
@@ -637,6 +637,43 @@ describe("sqlite on its own thread", () => {
       openSqliteStoreThread(path.join(dir, "missing", "db.sqlite")),
       /directory does not exist|unable to open/,
     );
+  });
+});
+
+describe("sqlite on its own thread: bodies", () => {
+  it("moves large bodies to the main thread whole, copies small ones, never moves a view on part of a buffer", async () => {
+    const own = (n: number) => new Uint8Array(new ArrayBuffer(n)).fill(120);
+    const view = Buffer.from("x".repeat(9000)).subarray(0, 8192); // part of a buffer, as pooled Buffers are
+    const large = own(50_000);
+    const moved = movableBodies([
+      {
+        status: "fulfilled",
+        value: [{ body: large }, { body: own(500) }, { body: view }, { body: "text" }, null],
+      },
+      { status: "fulfilled", value: [{ body: large }] },
+      { status: "fulfilled", value: { body: own(50_000) } },
+      { status: "rejected", reason: new Error("x") },
+    ]);
+    assert.deepEqual(moved, [large.buffer], "each owned large body once; nothing else");
+
+    const dir = mkdtempSync(path.join(os.tmpdir(), "callscribe-store-"));
+    const store = await openSqliteStoreThread(path.join(dir, "db.sqlite"));
+    try {
+      const bodies = { big: JSON.stringify({ pad: "y".repeat(50_000) }), small: '{"status":"S001"}' };
+      for (const [id, body] of Object.entries(bodies)) {
+        await store.createJob(bareJob(`j-${id}`, 1));
+        await store.finishJob(`j-${id}`, { status: "succeeded", result: {} }, { ...delivery(id), body }, 2);
+      }
+      const sent = await store.claimSendable(3, 10, { lease: A(1000) });
+      assert.deepEqual(
+        Object.fromEntries(sent.map((d) => [d.id, Buffer.from(d.body).toString("utf8")])),
+        bodies,
+      );
+      assert.equal((await store.getDelivery("big"))?.body, bodies.big, "the stored body is intact");
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true });
+    }
   });
 });
 
