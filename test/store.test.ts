@@ -722,6 +722,31 @@ describe("postgres: shared by several workers", () => {
     }
   });
 
+  it("has the delivery state table vacuumed and analyzed after 1 % of its rows change (a queue's statistics go stale fast)", async () => {
+    const schema = freshSchema();
+    const store = await openPostgresStore(PG_URL, { schema });
+    const db = new pg.Client({ connectionString: PG_URL });
+    await db.connect();
+    try {
+      const { rows } = await db.query(
+        `SELECT c.relname, c.reloptions FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = $1 AND c.relname IN ('delivery_states', 'delivery_items') ORDER BY c.relname`,
+        [schema],
+      );
+      assert.deepEqual(rows, [
+        { relname: "delivery_items", reloptions: null },
+        {
+          relname: "delivery_states",
+          reloptions: ["autovacuum_vacuum_scale_factor=0.01", "autovacuum_analyze_scale_factor=0.01"],
+        },
+      ]);
+    } finally {
+      await db.end();
+      await store.close();
+      await dropSchema(schema);
+    }
+  });
+
   it("gives claimed deliveries back at once when their bodies cannot be read", async () => {
     const schema = freshSchema();
     const store = await openPostgresStore(PG_URL, { schema });
