@@ -638,9 +638,7 @@ describe("sqlite on its own thread", () => {
       /directory does not exist|unable to open/,
     );
   });
-});
 
-describe("sqlite on its own thread: bodies", () => {
   it("moves large bodies to the main thread whole, copies small ones, never moves a view on part of a buffer", async () => {
     const own = (n: number) => new Uint8Array(new ArrayBuffer(n)).fill(120);
     const view = Buffer.from("x".repeat(9000)).subarray(0, 8192); // part of a buffer, as pooled Buffers are
@@ -682,6 +680,33 @@ storeContract("postgres", async () => {
   return { store: await openPostgresStore(PG_URL, { schema }), dispose: () => dropSchema(schema) };
 });
 
+describe("postgres: queue table maintenance", () => {
+  it("has the delivery state table vacuumed and analyzed after 1 % of its rows change (a queue's statistics go stale fast)", async () => {
+    const schema = freshSchema();
+    const store = await openPostgresStore(PG_URL, { schema });
+    const db = new pg.Client({ connectionString: PG_URL });
+    await db.connect();
+    try {
+      const { rows } = await db.query(
+        `SELECT c.relname, c.reloptions FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = $1 AND c.relname IN ('delivery_states', 'delivery_items') ORDER BY c.relname`,
+        [schema],
+      );
+      assert.deepEqual(rows, [
+        { relname: "delivery_items", reloptions: null },
+        {
+          relname: "delivery_states",
+          reloptions: ["autovacuum_vacuum_scale_factor=0.01", "autovacuum_analyze_scale_factor=0.01"],
+        },
+      ]);
+    } finally {
+      await db.end();
+      await store.close();
+      await dropSchema(schema);
+    }
+  });
+});
+
 describe("postgres: shared by several workers", () => {
   it("a host's cap holds across claimers; SKIP LOCKED never hands a row to two", async () => {
     const schema = freshSchema();
@@ -718,31 +743,6 @@ describe("postgres: shared by several workers", () => {
     } finally {
       await s1.close();
       await s2.close();
-      await dropSchema(schema);
-    }
-  });
-
-  it("has the delivery state table vacuumed and analyzed after 1 % of its rows change (a queue's statistics go stale fast)", async () => {
-    const schema = freshSchema();
-    const store = await openPostgresStore(PG_URL, { schema });
-    const db = new pg.Client({ connectionString: PG_URL });
-    await db.connect();
-    try {
-      const { rows } = await db.query(
-        `SELECT c.relname, c.reloptions FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE n.nspname = $1 AND c.relname IN ('delivery_states', 'delivery_items') ORDER BY c.relname`,
-        [schema],
-      );
-      assert.deepEqual(rows, [
-        { relname: "delivery_items", reloptions: null },
-        {
-          relname: "delivery_states",
-          reloptions: ["autovacuum_vacuum_scale_factor=0.01", "autovacuum_analyze_scale_factor=0.01"],
-        },
-      ]);
-    } finally {
-      await db.end();
-      await store.close();
       await dropSchema(schema);
     }
   });

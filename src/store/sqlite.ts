@@ -167,8 +167,7 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
          'pending', @now, @now, @now)`,
     ),
     insertBody: db.prepare(`INSERT INTO delivery_bodies (delivery_id, body) VALUES (@id, @body)`),
-    // Due rows in due order from hosts that may take more (index deliveries_due); the per-host
-    // split happens in claimTx. Scanning a bounded window keeps a claim O(window), not O(queue).
+    // the rows claimTx picked, marked delivering under the lease; routing columns as arrays (claimedFromValues)
     markDelivering: db
       .prepare(
         `UPDATE deliveries SET state = 'delivering', updated_at = @now, locked_by = @workerId, locked_until = @until
