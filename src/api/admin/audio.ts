@@ -46,8 +46,12 @@ export function createAudioTokens(keys: readonly ApiKey[], ttlMs = AUDIO_TOKEN_T
       const exp = Number(m[1]);
       if (exp <= now) return undefined;
       const owner = Buffer.from(m[2]!, "base64url").toString("utf8");
-      const given = Buffer.from(m[3]!, "base64url");
-      const want = mac(jobId, owner, exp);
+      // compared as signed, character for character: decoding ignores a last character's spare
+      // bits, so a token with its last character changed could decode to the same MAC
+      const given = Buffer.from(`${m[2]}.${m[3]}`);
+      const want = Buffer.from(
+        `${Buffer.from(owner).toString("base64url")}.${mac(jobId, owner, exp).toString("base64url")}`,
+      );
       return given.length === want.length && timingSafeEqual(given, want) ? owner : undefined;
     },
   };
