@@ -11,6 +11,7 @@ import Database from "better-sqlite3";
 import pg from "pg";
 import { openPostgresStore } from "../src/store/postgres.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
+import * as Q from "../src/store/postgres-sql.ts";
 import { movableBodies, openSqliteStoreThread } from "../src/store/sqlite-thread.ts";
 import {
   LeaseLostError,
@@ -21,6 +22,8 @@ import {
   type NewJob,
   type Store,
 } from "../src/store/types.ts";
+import { insertPostgresBacklog } from "./helpers/backlog.ts";
+import { enqueueDelivery } from "./helpers/enqueue.ts";
 import { dropSchema, freshSchema, PG_URL } from "./helpers/postgres.ts";
 
 const delivery = (id: string): NewDelivery => ({
@@ -699,6 +702,59 @@ describe("postgres: queue table maintenance", () => {
           reloptions: ["autovacuum_vacuum_scale_factor=0.01", "autovacuum_analyze_scale_factor=0.01"],
         },
       ]);
+    } finally {
+      await db.end();
+      await store.close();
+      await dropSchema(schema);
+    }
+  });
+  it("a claimed row gets entries in two indexes only (primary key, in flight); the lease sweep and listings by state still read an index", async () => {
+    const schema = freshSchema();
+    const store = await openPostgresStore(PG_URL, { schema });
+    const db = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema}` });
+    await db.connect();
+    try {
+      const { jobId } = await enqueueDelivery(store, "http://127.0.0.1:9/h", { now: 1 });
+      await insertPostgresBacklog(db, { prefix: "b", n: 20_000, at: 10, jobId, url: "http://127.0.0.1:9/h" });
+      await db.query(
+        `UPDATE delivery_states SET state = 'abandoned' WHERE id IN (SELECT id FROM delivery_states ORDER BY id LIMIT 200)`,
+      );
+      const [claimed] = await store.claimDueDeliveries(100, 10, { lease: A(1000) });
+      await db.query("ANALYZE delivery_states, delivery_items");
+      const { rows: indexes } = await db.query(
+        `SELECT c.relname AS name, pg_get_expr(i.indpred, i.indrelid) AS predicate FROM pg_index i
+         JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'delivery_states'::regclass ORDER BY 1`,
+      );
+      const holding: string[] = [];
+      for (const { name, predicate } of indexes as { name: string; predicate: string | null }[]) {
+        const { rows } = await db.query(
+          `SELECT count(*)::int AS n FROM delivery_states WHERE id = $1 AND (${predicate ?? "true"})`,
+          [claimed!.id],
+        );
+        if (rows[0].n === 1) holding.push(name);
+      }
+      assert.deepEqual(holding, ["deliveries_in_flight", "delivery_states_pkey"]);
+      const indexesRead = async (q: Q.Sql) => {
+        const { rows } = await db.query(`EXPLAIN (FORMAT JSON) ${q.text}`, q.values);
+        return [...JSON.stringify(rows[0]["QUERY PLAN"]).matchAll(/"Index Name":"(\w+)"/g)].map((m) => m[1]);
+      };
+      assert.deepEqual(await indexesRead(Q.expireDeliveries(100, 100)), ["deliveries_in_flight"]);
+      assert.ok(
+        (await indexesRead(Q.listDeliveries({ state: "delivering", limit: 50 }))).includes(
+          "deliveries_in_flight",
+        ),
+      );
+      assert.ok(
+        (await indexesRead(Q.listDeliveries({ state: "abandoned", limit: 50 }))).includes(
+          "deliveries_state_seq",
+        ),
+      );
+      assert.ok(
+        (await indexesRead(Q.findDeliveries({ state: "abandoned", limit: 50 }))).includes(
+          "deliveries_state_seq",
+        ),
+      );
+      assert.deepEqual(await indexesRead(Q.countDeliveries("abandoned")), ["deliveries_state_seq"]);
     } finally {
       await db.end();
       await store.close();
