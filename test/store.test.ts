@@ -10,8 +10,8 @@ import { afterEach, beforeEach, describe, it } from "node:test";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { openPostgresStore } from "../src/store/postgres.ts";
-import { openSqliteStore } from "../src/store/sqlite.ts";
 import * as Q from "../src/store/postgres-sql.ts";
+import { openSqliteStore } from "../src/store/sqlite.ts";
 import { movableBodies, openSqliteStoreThread } from "../src/store/sqlite-thread.ts";
 import {
   LeaseLostError,
@@ -708,6 +708,7 @@ describe("postgres: queue table maintenance", () => {
       await dropSchema(schema);
     }
   });
+
   it("a claimed row gets entries in two indexes only (primary key, in flight); the lease sweep and listings by state still read an index", async () => {
     const schema = freshSchema();
     const store = await openPostgresStore(PG_URL, { schema });
@@ -720,6 +721,7 @@ describe("postgres: queue table maintenance", () => {
         `UPDATE delivery_states SET state = 'abandoned' WHERE id IN (SELECT id FROM delivery_states ORDER BY id LIMIT 200)`,
       );
       const [claimed] = await store.claimDueDeliveries(100, 10, { lease: A(1000) });
+      assert.ok(claimed, "a due row was claimed");
       await db.query("ANALYZE delivery_states, delivery_items");
       const { rows: indexes } = await db.query(
         `SELECT c.relname AS name, pg_get_expr(i.indpred, i.indrelid) AS predicate FROM pg_index i
@@ -729,7 +731,7 @@ describe("postgres: queue table maintenance", () => {
       for (const { name, predicate } of indexes as { name: string; predicate: string | null }[]) {
         const { rows } = await db.query(
           `SELECT count(*)::int AS n FROM delivery_states WHERE id = $1 AND (${predicate ?? "true"})`,
-          [claimed!.id],
+          [claimed.id],
         );
         if (rows[0].n === 1) holding.push(name);
       }
