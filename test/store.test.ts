@@ -683,13 +683,24 @@ storeContract("postgres", async () => {
   return { store: await openPostgresStore(PG_URL, { schema }), dispose: () => dropSchema(schema) };
 });
 
+/** A Postgres store on a fresh schema and a client on that schema, both closed and the schema dropped after `fn`. */
+async function withPostgres(fn: (store: Store, db: pg.Client, schema: string) => Promise<void>) {
+  const schema = freshSchema();
+  const store = await openPostgresStore(PG_URL, { schema });
+  const db = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema}` });
+  await db.connect();
+  try {
+    await fn(store, db, schema);
+  } finally {
+    await db.end();
+    await store.close();
+    await dropSchema(schema);
+  }
+}
+
 describe("postgres: queue table maintenance", () => {
   it("has the delivery state table vacuumed and analyzed after 1 % of its rows change (a queue's statistics go stale fast)", async () => {
-    const schema = freshSchema();
-    const store = await openPostgresStore(PG_URL, { schema });
-    const db = new pg.Client({ connectionString: PG_URL });
-    await db.connect();
-    try {
+    await withPostgres(async (_store, db, schema) => {
       const { rows } = await db.query(
         `SELECT c.relname, c.reloptions FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE n.nspname = $1 AND c.relname IN ('delivery_states', 'delivery_items') ORDER BY c.relname`,
@@ -702,19 +713,11 @@ describe("postgres: queue table maintenance", () => {
           reloptions: ["autovacuum_vacuum_scale_factor=0.01", "autovacuum_analyze_scale_factor=0.01"],
         },
       ]);
-    } finally {
-      await db.end();
-      await store.close();
-      await dropSchema(schema);
-    }
+    });
   });
 
   it("a claimed row gets entries in two indexes only (primary key, in flight); the lease sweep and listings by state still read an index", async () => {
-    const schema = freshSchema();
-    const store = await openPostgresStore(PG_URL, { schema });
-    const db = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema}` });
-    await db.connect();
-    try {
+    await withPostgres(async (store, db) => {
       const { jobId } = await enqueueDelivery(store, "http://127.0.0.1:9/h", { now: 1 });
       await insertPostgresBacklog(db, { prefix: "b", n: 20_000, at: 10, jobId, url: "http://127.0.0.1:9/h" });
       await db.query(
@@ -741,27 +744,15 @@ describe("postgres: queue table maintenance", () => {
         return [...JSON.stringify(rows[0]["QUERY PLAN"]).matchAll(/"Index Name":"(\w+)"/g)].map((m) => m[1]);
       };
       assert.deepEqual(await indexesRead(Q.expireDeliveries(100, 100)), ["deliveries_in_flight"]);
-      assert.ok(
-        (await indexesRead(Q.listDeliveries({ state: "delivering", limit: 50 }))).includes(
-          "deliveries_in_flight",
-        ),
-      );
-      assert.ok(
-        (await indexesRead(Q.listDeliveries({ state: "abandoned", limit: 50 }))).includes(
-          "deliveries_state_seq",
-        ),
-      );
-      assert.ok(
-        (await indexesRead(Q.findDeliveries({ state: "abandoned", limit: 50 }))).includes(
-          "deliveries_state_seq",
-        ),
-      );
+      const readBy: [Q.Sql, string][] = [
+        [Q.listDeliveries({ state: "delivering", limit: 50 }), "deliveries_in_flight"],
+        [Q.listDeliveries({ state: "abandoned", limit: 50 }), "deliveries_state_seq"],
+        [Q.findDeliveries({ state: "abandoned", limit: 50 }), "deliveries_state_seq"],
+      ];
+      for (const [q, index] of readBy)
+        assert.ok((await indexesRead(q)).includes(index), `${index}: ${q.text}`);
       assert.deepEqual(await indexesRead(Q.countDeliveries("abandoned")), ["deliveries_state_seq"]);
-    } finally {
-      await db.end();
-      await store.close();
-      await dropSchema(schema);
-    }
+    });
   });
 });
 
@@ -806,11 +797,7 @@ describe("postgres: shared by several workers", () => {
   });
 
   it("gives claimed deliveries back at once when their bodies cannot be read", async () => {
-    const schema = freshSchema();
-    const store = await openPostgresStore(PG_URL, { schema });
-    const db = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema}` });
-    await db.connect();
-    try {
+    await withPostgres(async (store, db) => {
       await store.createJob(bareJob("j1", 1));
       await store.finishJob("j1", { status: "succeeded", result: {} }, delivery("d1"), 10);
       await db.query("ALTER TABLE delivery_items RENAME COLUMN body TO body_unreadable");
@@ -826,11 +813,7 @@ describe("postgres: shared by several workers", () => {
         again.map((d) => [d.id, d.body]),
         [["d1", '{"status":"S001"}']],
       );
-    } finally {
-      await db.end();
-      await store.close();
-      await dropSchema(schema);
-    }
+    });
   });
 
   it("announces finished jobs to other processes (LISTEN/NOTIFY)", async () => {

@@ -32,13 +32,13 @@ export function createAudioTokens(keys: readonly ApiKey[], ttlMs = AUDIO_TOKEN_T
     )
     .digest();
   const mac = (jobId: string, owner: string, exp: number) =>
-    createHmac("sha256", secret).update(`${jobId}\n${owner}\n${exp}`).digest();
+    createHmac("sha256", secret).update(`${jobId}\n${owner}\n${exp}`).digest("base64url");
+  const tokenFor = (jobId: string, owner: string, exp: number) =>
+    `${exp}.${Buffer.from(owner).toString("base64url")}.${mac(jobId, owner, exp)}`;
   return {
     sign(jobId, owner, now = Date.now()) {
       if (keys.length === 0 || owner === null) return null;
-      const exp = now + ttlMs;
-      const o = Buffer.from(owner).toString("base64url");
-      return `${exp}.${o}.${mac(jobId, owner, exp).toString("base64url")}`;
+      return tokenFor(jobId, owner, now + ttlMs);
     },
     verify(jobId, token, now = Date.now()) {
       const m = /^(\d{1,16})\.([\w-]*)\.([\w-]{43})$/.exec(token);
@@ -48,10 +48,8 @@ export function createAudioTokens(keys: readonly ApiKey[], ttlMs = AUDIO_TOKEN_T
       const owner = Buffer.from(m[2]!, "base64url").toString("utf8");
       // compared as signed, character for character: decoding ignores a last character's spare
       // bits, so a token with its last character changed could decode to the same MAC
-      const given = Buffer.from(`${m[2]}.${m[3]}`);
-      const want = Buffer.from(
-        `${Buffer.from(owner).toString("base64url")}.${mac(jobId, owner, exp).toString("base64url")}`,
-      );
+      const given = Buffer.from(token);
+      const want = Buffer.from(tokenFor(jobId, owner, exp));
       return given.length === want.length && timingSafeEqual(given, want) ? owner : undefined;
     },
   };
