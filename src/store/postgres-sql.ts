@@ -558,8 +558,8 @@ export const listCircuits = (since: number) =>
 export const channelOf = (schema: string) => `callscribe_${schema}`;
 
 /** Wakes workers and inline waiters in other processes (LISTEN on the schema's channel). */
-export const notify = (schema: string, payload: string) =>
-  sql(`SELECT pg_notify($1, $2)`, [channelOf(schema), payload]);
+export const notify = (schema: string, ...payloads: string[]) =>
+  sql(`SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p`, [channelOf(schema), payloads]);
 
 export const putBlobChunk = (name: string, seq: number, data: Buffer) =>
   sql(`INSERT INTO audio_blobs (name, seq, data) VALUES ($1, $2, $3)`, [name, seq, data]);

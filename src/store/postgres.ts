@@ -86,6 +86,16 @@ export async function openPostgresStore(
     }
   };
   let listener: pg.Client | undefined;
+  /**
+   * Wakes other processes once a write has committed, in a statement of its own. A NOTIFY inside
+   * the write's transaction holds Postgres's notify lock through the commit's flush to disk, so
+   * every notifying write committed one at a time (createJob, 10 at once: 1,483–1,568/s with it
+   * inside, 2,148–2,164/s after). Not awaited: notifications are only wake-ups, and one lost to a crash right
+   * after the commit is found by the pollers (POLL_MS) and by inline waiters' own polling.
+   */
+  const announce = (...payloads: string[]) => {
+    asyncPool.query(Q.notify(schema, ...payloads)).catch(() => {});
+  };
 
   // A full window that yields less than the batch: hosts that may take no more crowd it, so the
   // claim goes on with the first rows of every host that was not in it, and forced rows (see
@@ -132,10 +142,8 @@ export async function openPostgresStore(
 
   return {
     async createJob(job) {
-      await tx(async (c) => {
-        await run(Q.insertJob(job), c);
-        await run(Q.notify(schema, "jobs"), c);
-      });
+      await run(Q.insertJob(job));
+      announce("jobs");
     },
     async getJob(id) {
       const r = await one(Q.getJob(id));
@@ -193,14 +201,10 @@ export async function openPostgresStore(
         if (delivery) {
           await run(Q.lockEventSequence(), c);
           await run(Q.insertDelivery(delivery, id, hostOf(delivery.url), now), c);
-          await run(Q.notify(schema, "deliveries"), c);
         }
-        if (followUp) {
-          await run(Q.insertJob(followUp), c);
-          await run(Q.notify(schema, "jobs"), c);
-        }
-        await run(Q.notify(schema, `job:${id}`), c);
+        if (followUp) await run(Q.insertJob(followUp), c);
       });
+      announce(...(delivery ? ["deliveries"] : []), ...(followUp ? ["jobs"] : []), `job:${id}`);
     },
     async expireLeases(now, o = {}) {
       const cutoff = o.all ? Number.MAX_SAFE_INTEGER : now;
@@ -276,11 +280,9 @@ export async function openPostgresStore(
       return (await run(Q.attemptsFor(deliveryId))).map(attemptFromRow);
     },
     async restartDelivery(id, now, change = {}) {
-      return tx(async (c) => {
-        const r = await one(Q.restartDelivery(id, now, change, change.url ? hostOf(change.url) : null), c);
-        if (r) await run(Q.notify(schema, "deliveries"), c);
-        return r ? deliveryFromRow(r) : null;
-      });
+      const r = await one(Q.restartDelivery(id, now, change, change.url ? hostOf(change.url) : null));
+      if (r) announce("deliveries");
+      return r ? deliveryFromRow(r) : null;
     },
     blobs: {
       async put(name, file) {
