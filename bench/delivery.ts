@@ -109,15 +109,17 @@ function cpuTimes(receiverPid: number) {
  * CPU seconds of the worker processes, of every postgres server process (by pid: a backend that
  * ends between two readings must not subtract its time), and of the receiver
  */
+/** CPU seconds a process has used (0 if it is gone) */
+function cpuSecondsOf(pid: number | string) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
 function processCpu(workerPids: number[], receiverPid: number) {
-  const seconds = (pid: number | string) => {
-    try {
-      const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-      return (Number(f[11]) + Number(f[12])) / 100;
-    } catch {
-      return 0; // gone
-    }
-  };
+  const seconds = cpuSecondsOf;
   const isPostgres = (pid: string) => {
     try {
       return readFileSync(`/proc/${pid}/comm`, "utf8").startsWith("postgres");
@@ -400,10 +402,18 @@ async function bullmqDrain(rx: Rx, n: number, body: object) {
     await warming.close();
     await add(n);
     rx.reset();
+    const redisPid = Number(/process_id:(\d+)/.exec(await connection.info("server"))![1]);
+    const cpu0 = { bench: cpuTimes(rx.child.pid!), redis: cpuSecondsOf(redisPid) };
     const t0 = performance.now();
     const worker = work();
     await received(rx, n);
     const rate = n / ((performance.now() - t0) / 1000);
+    if (process.env.BENCH_CPU) {
+      const redis = cpuSecondsOf(redisPid) - cpu0.redis;
+      console.log(
+        `  BullMQ ${n}: CPU µs per delivery ${cpuSince(cpu0.bench, rx.child.pid!, n)}, redis ${perDelivery(redis, n)}`,
+      );
+    }
     await worker.close();
     return rate;
   } finally {
