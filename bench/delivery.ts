@@ -9,7 +9,9 @@
  *     worker processes start with a cold JIT, the bench process is warm after one round;
  *   - steady 500/s on SQLite: enqueue→receive p50/p99;
  *   - claim time of the retry lane with no backlog, with BACKLOG (1M) pending retries not due, and
- *     with BUSY_BACKLOG (100k) due retries of a host the claim leaves out as well.
+ *     with BUSY_BACKLOG (100k) due retries of a host the claim leaves out as well;
+ *   - jobs created per second through the Postgres store (JOBS, 1 and 10 at once), against the
+ *     same INSERT on a plain pool.
  *
  *   npm run bench:delivery        (N=10000, N_LARGE=3000, BACKLOG=1000000, BUSY_BACKLOG=100000, ROUNDS=3 by default;
  *                                  ONLY=sqlite,pg1,pg2,bullmq,steady picks parts)
@@ -31,9 +33,10 @@ import pino from "pino";
 import { request } from "undici";
 import { loadConfig } from "../src/config.ts";
 import { createEgressGuard } from "../src/net/egress.ts";
+import { timeOrderedId } from "../src/core/time-ordered-id.ts";
 import { startServer } from "../src/server.ts";
 import { openPostgresStore } from "../src/store/postgres.ts";
-import { notify } from "../src/store/postgres-sql.ts";
+import { insertJob, notify } from "../src/store/postgres-sql.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
 import type { Store } from "../src/store/types.ts";
 import { insertPostgresBacklog, insertSqliteBacklog } from "../test/helpers/backlog.ts";
@@ -57,6 +60,7 @@ const ONLY = (process.env.ONLY ?? "").split(",").filter(Boolean);
  */
 const WARM = Number(process.env.WARM ?? 2000);
 const warmCount = (n: number) => Math.min(WARM, Math.ceil(n / 5));
+const JOBS = Number(process.env.JOBS ?? 2000);
 const RATE = 500;
 const STEADY_S = 10;
 const IN_FLIGHT = 64;
@@ -478,6 +482,46 @@ async function claimTimes(dataDir: string) {
   return { sqliteEmpty, sqliteFull, sqliteBusy, pgEmpty, pgFull, pgBusy };
 }
 
+/**
+ * Jobs created per second through the Postgres store, 1 and 10 at once, against the same INSERT
+ * on a plain pool of 10 (no wake-up): what announcing a new job costs the api.
+ */
+async function pgJobCreation() {
+  const schema = freshSchema();
+  const store = await openPostgresStore(PG_URL, { schema });
+  const plain = new pg.Pool({ connectionString: PG_URL, options: `-c search_path=${schema}`, max: 10 });
+  const job = () => ({
+    id: timeOrderedId(),
+    kind: "transcription" as const,
+    callUuid: "bench",
+    params: {},
+    audioName: null,
+    now: Date.now(),
+  });
+  const rate = async (atOnce: number, create: () => Promise<unknown>) => {
+    let next = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: atOnce }, async () => {
+        while (next++ < JOBS) await create();
+      }),
+    );
+    return JOBS / ((performance.now() - t0) / 1000);
+  };
+  try {
+    await rate(10, () => store.createJob(job())); // warm
+    return {
+      one: await rate(1, () => store.createJob(job())),
+      ten: await rate(10, () => store.createJob(job())),
+      plain: await rate(10, () => plain.query(insertJob(job()))),
+    };
+  } finally {
+    await plain.end();
+    await store.close();
+    await dropSchema(schema);
+  }
+}
+
 async function steadySqlite(rx: Rx, dataDir: string) {
   const server = await startServer(loadConfig({ ...process.env, ...engineEnv(dataDir) }), {
     logger: pino({ level: "silent" }),
@@ -577,6 +621,11 @@ async function main() {
     console.log(
       `  and with ${BUSY_BACKLOG} due retries more, of a host the claim leaves out (circuit open): ` +
         `SQLite ${c.sqliteBusy.toFixed(2)} ms, Postgres ${c.pgBusy.toFixed(2)} ms`,
+    );
+    const jobs = await pgJobCreation();
+    console.log(
+      `Postgres jobs created/s (${JOBS}): ${jobs.one.toFixed(0)} one at a time, ${jobs.ten.toFixed(0)} 10 at once; ` +
+        `the bare INSERT, 10 at once: ${jobs.plain.toFixed(0)}`,
     );
     console.log(`peak RSS of the bench process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
   } finally {
