@@ -32,8 +32,8 @@ import pg from "pg";
 import pino from "pino";
 import { request } from "undici";
 import { loadConfig } from "../src/config.ts";
-import { createEgressGuard } from "../src/net/egress.ts";
 import { timeOrderedId } from "../src/core/time-ordered-id.ts";
+import { createEgressGuard } from "../src/net/egress.ts";
 import { startServer } from "../src/server.ts";
 import { openPostgresStore } from "../src/store/postgres.ts";
 import { insertJob, notify } from "../src/store/postgres-sql.ts";
@@ -109,10 +109,6 @@ function cpuTimes(receiverPid: number) {
   );
   return { threads, receiver: ticks(`/proc/${receiverPid}/stat`) };
 }
-/**
- * CPU seconds of the worker processes, of every postgres server process (by pid: a backend that
- * ends between two readings must not subtract its time), and of the receiver
- */
 /** CPU seconds a process has used (0 if it is gone) */
 function cpuSecondsOf(pid: number | string) {
   try {
@@ -122,8 +118,11 @@ function cpuSecondsOf(pid: number | string) {
     return 0;
   }
 }
+/**
+ * CPU seconds of the worker processes, of every postgres server process (by pid: a backend that
+ * ends between two readings must not subtract its time), and of the receiver
+ */
 function processCpu(workerPids: number[], receiverPid: number) {
-  const seconds = cpuSecondsOf;
   const isPostgres = (pid: string) => {
     try {
       return readFileSync(`/proc/${pid}/comm`, "utf8").startsWith("postgres");
@@ -133,9 +132,9 @@ function processCpu(workerPids: number[], receiverPid: number) {
   };
   const postgres = readdirSync("/proc").filter((p) => /^\d+$/.test(p) && isPostgres(p));
   return {
-    workers: workerPids.reduce((t, p) => t + seconds(p), 0),
-    postgres: new Map(postgres.map((p) => [p, seconds(p)])),
-    receiver: seconds(receiverPid),
+    workers: workerPids.reduce((t, p) => t + cpuSecondsOf(p), 0),
+    postgres: new Map(postgres.map((p) => [p, cpuSecondsOf(p)])),
+    receiver: cpuSecondsOf(receiverPid),
   };
 }
 /** CPU seconds spent on n deliveries, in µs per delivery */
