@@ -98,25 +98,21 @@ function startReceiver(): Promise<{
   });
 }
 
-/** CPU seconds used so far: this process's threads (main, each other) and the receiver's (Linux /proc) */
-function cpuTimes(receiverPid: number) {
-  const ticks = (file: string) => {
-    const f = readFileSync(file, "utf8").split(") ")[1]!.split(" ");
-    return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks of 10 ms
-  };
-  const threads = new Map(
-    readdirSync("/proc/self/task").map((tid) => [tid, ticks(`/proc/self/task/${tid}/stat`)]),
-  );
-  return { threads, receiver: ticks(`/proc/${receiverPid}/stat`) };
-}
-/** CPU seconds a process has used (0 if it is gone) */
-function cpuSecondsOf(pid: number | string) {
+/** CPU seconds used by the process or thread at /proc/<task> (`1234`, `self/task/5678`); 0 if it is gone */
+function cpuSecondsOf(task: number | string) {
   try {
-    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-    return (Number(f[11]) + Number(f[12])) / 100;
+    const f = readFileSync(`/proc/${task}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks of 10 ms
   } catch {
     return 0;
   }
+}
+/** CPU seconds used so far: this process's threads (main, each other) and the receiver's (Linux /proc) */
+function cpuTimes(receiverPid: number) {
+  const threads = new Map(
+    readdirSync("/proc/self/task").map((tid) => [tid, cpuSecondsOf(`self/task/${tid}`)]),
+  );
+  return { threads, receiver: cpuSecondsOf(receiverPid) };
 }
 /**
  * CPU seconds of the worker processes, of every postgres server process (by pid: a backend that
