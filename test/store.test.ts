@@ -444,6 +444,26 @@ function storeContract(name: string, open: () => Promise<Opened>) {
       assert.equal((await store.attemptsFor("d1")).length, 1);
     });
 
+    it("refuses an attempt for a delivery that does not exist", async () => {
+      const attempt = {
+        deliveryId: "nowhere",
+        series: 1,
+        attemptNo: 1,
+        startedAt: 5,
+        latencyMs: 1,
+        statusCode: 200,
+        errorClass: null,
+        errorDetail: null,
+        urlHost: "127.0.0.1",
+        responseSnippet: null,
+      };
+      await assert.rejects(
+        store.recordAttempts([{ attempt, update: { state: "delivered", nextAttemptAt: null } }], 6),
+        /foreign key/i,
+      );
+      assert.deepEqual(await store.attemptsFor("nowhere"), []);
+    });
+
     it("a host left out or at its cap hides no other host's due rows behind its backlog", async () => {
       for (let i = 0; i < 30; i++) {
         await newJob(`a${i}`, 10);
@@ -713,6 +733,37 @@ describe("postgres: queue table maintenance", () => {
           reloptions: ["autovacuum_vacuum_scale_factor=0.01", "autovacuum_analyze_scale_factor=0.01"],
         },
       ]);
+    });
+  });
+
+  it("sending and recording a delivery leaves its row in delivery_items (the one with the body) untouched", async () => {
+    await withPostgres(async (store, db) => {
+      const { deliveryId } = await enqueueDelivery(store, "http://127.0.0.1:9/h", { now: 1 });
+      const version = async () =>
+        (
+          await db.query(`SELECT ctid::text, xmin::text, xmax::text FROM delivery_items WHERE id = $1`, [
+            deliveryId,
+          ])
+        ).rows[0];
+      const enqueued = await version();
+      const [d] = await store.claimDueDeliveries(2, 10, { lease: A(1000) });
+      const attempt = {
+        deliveryId,
+        series: d!.series,
+        attemptNo: 1,
+        startedAt: 3,
+        latencyMs: 1,
+        statusCode: 200,
+        errorClass: null,
+        errorDetail: null,
+        urlHost: d!.host,
+        responseSnippet: null,
+      };
+      const done = { state: "delivered" as const, nextAttemptAt: null };
+      assert.equal(await store.recordAttempts([{ attempt, update: done }], 4, "A"), 1);
+      // an attempt's foreign key on delivery_items locked the row: xmax became the recorder's transaction
+      assert.deepEqual(await version(), enqueued);
+      assert.equal((await store.getDelivery(deliveryId))?.state, "delivered");
     });
   });
 
