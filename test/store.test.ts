@@ -11,6 +11,7 @@ import Database from "better-sqlite3";
 import pg from "pg";
 import { openPostgresStore } from "../src/store/postgres.ts";
 import * as Q from "../src/store/postgres-sql.ts";
+import { loadMigrations } from "../src/store/migrate.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
 import { movableBodies, openSqliteStoreThread } from "../src/store/sqlite-thread.ts";
 import {
@@ -933,8 +934,71 @@ describe("sqlite migrations", () => {
       { version: 7, name: "007_jobs_api.sql" },
       { version: 8, name: "008_attempts_started.sql" },
       { version: 9, name: "009_host_heads.sql" },
+      { version: 10, name: "010_checks_without_temporary_btrees.sql" },
     ]);
     db.close();
+    rmSync(dir, { recursive: true });
+  });
+
+  it("state checks build no temporary b-tree, still refuse unknown states, and reach connections already open (010)", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "callscribe-store-"));
+    const file = path.join(dir, "db.sqlite");
+    // a database as migration 009 left it, with a job and a delivery, and a connection open on it
+    const old = new Database(file);
+    old.pragma("journal_mode = WAL");
+    old.exec(
+      `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`,
+    );
+    for (const m of loadMigrations("sqlite").filter((m) => m.version <= 9)) {
+      old.exec(m.sql);
+      old.prepare(`INSERT INTO schema_migrations VALUES (?, ?, 0)`).run(m.version, m.name);
+    }
+    old.exec(`INSERT INTO jobs (id, kind, status, call_uuid, params, created_at, updated_at)
+      VALUES ('j', 'transcription', 'succeeded', 'c', '{}', 1, 1);
+      INSERT INTO deliveries (id, job_id, event, url, host, state, next_attempt_at, created_at, updated_at)
+      VALUES ('d', 'j', 'transcriptDelivered', 'http://127.0.0.1:9/h', '127.0.0.1:9', 'pending', 1, 1, 1);
+      INSERT INTO delivery_bodies (delivery_id, body) VALUES ('d', '{}');`);
+    const early = old;
+    const temporaryBtrees = (db: Database.Database, sql: string) =>
+      (db.prepare(`EXPLAIN ${sql}`).all() as { opcode: string }[]).filter((r) => r.opcode === "OpenEphemeral")
+        .length;
+    const stateChange = `UPDATE deliveries SET state = 'delivered' WHERE id = 'x'`;
+    assert.equal(
+      temporaryBtrees(early, stateChange),
+      1,
+      "009: the CHECK's IN list builds a temporary b-tree",
+    );
+    const version = early.pragma("schema_version", { simple: true }) as number;
+
+    const store = openSqliteStore(file); // applies 010
+    await enqueueDelivery(store, "http://127.0.0.1:9/h", { now: 2 });
+    await store.close();
+    assert.ok((early.pragma("schema_version", { simple: true }) as number) > version);
+    for (const db of [early, new Database(file)]) {
+      // the first statement run sees the new schema version and makes the connection read the schema again
+      assert.deepEqual(db.prepare(`SELECT state, count(*) AS n FROM deliveries GROUP BY state`).all(), [
+        { state: "pending", n: 2 },
+      ]);
+      assert.equal(temporaryBtrees(db, stateChange), 0);
+      assert.equal(temporaryBtrees(db, `UPDATE jobs SET status = 'failed' WHERE id = 'x'`), 0);
+      assert.equal(
+        temporaryBtrees(
+          db,
+          `INSERT INTO host_circuits (host, state, failures, updated_at) VALUES ('h', 'open', 1, 1)`,
+        ),
+        0,
+      );
+      assert.throws(
+        () => db.prepare(`UPDATE deliveries SET state = 'lost'`).run(),
+        /CHECK constraint failed/,
+      );
+      assert.throws(() => db.prepare(`UPDATE jobs SET status = 'lost'`).run(), /CHECK constraint failed/);
+      assert.deepEqual(db.prepare(`SELECT state, count(*) AS n FROM deliveries GROUP BY state`).all(), [
+        { state: "pending", n: 2 },
+      ]);
+      assert.equal(db.pragma("integrity_check", { simple: true }), "ok");
+      db.close();
+    }
     rmSync(dir, { recursive: true });
   });
 });

@@ -606,9 +606,20 @@ function migrate(db: Database.Database): void {
   );
   const record = db.prepare(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`);
   for (const m of pendingMigrations(loadMigrations("sqlite"), applied)) {
-    db.transaction(() => {
-      db.exec(m.sql);
-      record.run(m.version, m.name, Date.now());
-    }).immediate();
+    // a migration that edits table definitions in sqlite_schema (SQLite's documented way to change
+    // a constraint without rebuilding the table) needs the connection's unsafe mode, and then a new
+    // schema version so that other connections read the schema again
+    const editsSchema = /PRAGMA writable_schema = ON/i.test(m.sql);
+    db.unsafeMode(editsSchema);
+    try {
+      db.transaction(() => {
+        db.exec(m.sql);
+        if (editsSchema)
+          db.pragma(`schema_version = ${Number(db.pragma("schema_version", { simple: true })) + 1}`);
+        record.run(m.version, m.name, Date.now());
+      }).immediate();
+    } finally {
+      db.unsafeMode(false);
+    }
   }
 }
