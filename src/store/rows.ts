@@ -148,19 +148,24 @@ export function circuitFromRow(r: Row): StoredCircuit {
 export const contentsFromRows = (rows: Row[]) =>
   contentsFromValues(rows.map((r) => [r.id, r.body, r.auth_header_name, r.auth_header_value]));
 
+/** A delivery's body and auth header from the values of `body, auth_header_name, auth_header_value` at `v[at]` on. */
+function contentFromValues(v: readonly unknown[], at: number): DeliveryContent {
+  const body = v[at];
+  return {
+    body: body instanceof Uint8Array ? body : String(body),
+    authHeaderName: (v[at + 1] as string | null) ?? null,
+    authHeaderValue: (v[at + 2] as string | null) ?? null,
+  };
+}
+
 /** Bodies and auth headers by delivery id, from rows of `id, body, auth_header_name, auth_header_value` values. */
 export function contentsFromValues(rows: ReadonlyArray<readonly unknown[]>): Map<string, DeliveryContent> {
-  return new Map(
-    rows.map(([id, body, authName, authValue]) => [
-      String(id),
-      {
-        body: body instanceof Uint8Array ? body : String(body),
-        authHeaderName: (authName as string | null) ?? null,
-        authHeaderValue: (authValue as string | null) ?? null,
-      },
-    ]),
-  );
+  return new Map(rows.map((v) => [String(v[0]), contentFromValues(v, 1)]));
 }
+
+/** A claimed delivery with its contents, from `ROUTING_COLUMNS, seq, body, auth_header_name, auth_header_value` values. */
+export const sendableFromValues = (v: readonly unknown[]): SendableDelivery =>
+  Object.assign(claimedFromValues(v), contentFromValues(v, ROUTING.length + 1));
 
 /**
  * Claimed rows joined with their contents, in claim order; a row without content is left out.

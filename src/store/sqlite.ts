@@ -16,9 +16,10 @@ import {
   jobFromRow,
   receiverStatsFromRows,
   ROUTING_COLUMNS,
-  withContents,
+  sendableFromValues,
 } from "./rows.ts";
 import type {
+  ClaimedDelivery,
   ClaimOptions,
   DeliveryUpdate,
   JobOutcome,
@@ -167,26 +168,38 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
          'pending', @now, @now, @now)`,
     ),
     insertBody: db.prepare(`INSERT INTO delivery_bodies (delivery_id, body) VALUES (@id, @body)`),
-    // the rows claimTx picked, marked delivering under the lease; routing columns as arrays (claimedFromValues)
-    markDelivering: db
+    // the rows claimTx picked, marked delivering under the lease. Read back afterwards, not with
+    // RETURNING: SQLite runs RETURNING as a trigger that stores each row in a temporary table
+    // (claim 8.3 -> 5.6 µs per row with the read after, and the read for sending reads them anyway)
+    markDelivering: db.prepare(
+      `UPDATE deliveries SET state = 'delivering', updated_at = @now, locked_by = @workerId, locked_until = @until
+       WHERE rowid IN (SELECT value FROM json_each(@ids))`,
+    ),
+    // routing columns as arrays (claimedFromValues), then body and auth header (sendableFromValues)
+    claimed: db
       .prepare(
-        `UPDATE deliveries SET state = 'delivering', updated_at = @now, locked_by = @workerId, locked_until = @until
-         WHERE rowid IN (SELECT value FROM json_each(@ids))
-         RETURNING ${ROUTING_COLUMNS}, rowid AS seq`,
+        `SELECT ${ROUTING_COLUMNS}, rowid AS seq FROM deliveries WHERE rowid IN (SELECT value FROM json_each(@ids))`,
       )
       .raw(),
+    sendable: db
+      .prepare(
+        `SELECT ${ROUTING_COLUMNS}, d.rowid AS seq, CAST(b.body AS BLOB) AS body, d.auth_header_name, d.auth_header_value
+         FROM deliveries d JOIN delivery_bodies b ON b.delivery_id = d.id
+         WHERE d.rowid IN (SELECT value FROM json_each(@ids))`,
+      )
+      .raw(),
+    // the two statements of every recorded attempt take positional parameters: better-sqlite3 binds
+    // named ones by looking each up on an object (10 of them: 3.2 -> 1.9 µs per INSERT)
     insertAttempt: db.prepare(
       `INSERT INTO delivery_attempts (delivery_id, series, attempt_no, started_at, latency_ms, status_code,
          error_class, error_detail, url_host, response_snippet)
-       VALUES (@deliveryId, @series, @attemptNo, @startedAt, @latencyMs, @statusCode, @errorClass, @errorDetail,
-         @urlHost, @responseSnippet)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     updateDelivery: db.prepare(
-      `UPDATE deliveries SET state = @state, next_attempt_at = @nextAttemptAt,
-         attempts_in_series = @attemptNo, last_status_code = coalesce(@statusCode, last_status_code),
-         updated_at = @now, locked_by = NULL, locked_until = NULL, force_send = 0
-       WHERE id = @id AND series = @series
-         AND (@workerId IS NULL OR (state = 'delivering' AND locked_by = @workerId))`,
+      `UPDATE deliveries SET state = ?, next_attempt_at = ?, attempts_in_series = ?,
+         last_status_code = coalesce(?, last_status_code), updated_at = ?, locked_by = NULL,
+         locked_until = NULL, force_send = 0
+       WHERE id = ? AND series = ? AND (? IS NULL OR (state = 'delivering' AND locked_by = ?))`,
     ),
     releaseDeliveries: db.prepare(
       `UPDATE deliveries SET state = 'pending', updated_at = @now, locked_by = NULL, locked_until = NULL
@@ -350,10 +363,10 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
 
   /**
    * Claim = one immediate transaction: pick due rows within each host's free slots, mark them
-   * delivering. The rows come from a window of 2× the batch at the head of the queue; when that
-   * window is full yet yields less than the batch (hosts at their cap or with an open circuit crowd
-   * it), also from the first rows of every other host: one busy host delays no other, and no
-   * claim scans past its backlog. Measured: bench/delivery.ts.
+   * delivering, return their rowids. The rows come from a window of 2× the batch at the head of
+   * the queue; when that window is full yet yields less than the batch (hosts at their cap or with
+   * an open circuit crowd it), also from the first rows of every other host: one busy host delays
+   * no other, and no claim scans past its backlog. Measured: bench/delivery.ts.
    */
   const claimTx = db.transaction((now: number, limit: number, opts: ClaimOptions) => {
     // one process owns the file: its own in-flight counts are the global ones
@@ -377,17 +390,28 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
       ? fromLane(lanes[opts.lane][0]).picked
       : pick(lanes.any.flatMap((lane) => fromLane(lane).rows).sort(byDue));
     const ids = picked.map((r) => r.rid);
-    if (ids.length === 0) return [];
-    const claimed = (
-      q.markDelivering.all({
+    if (ids.length > 0)
+      q.markDelivering.run({
         now,
         ids: JSON.stringify(ids),
         workerId: opts.lease?.workerId ?? null,
         until: opts.lease?.until ?? null,
-      }) as unknown[][]
-    ).map(claimedFromValues);
-    return claimed.sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || a.seq - b.seq);
+      });
+    return ids;
   });
+  /** Claims, then reads what it claimed with `read` (one of the statements above), in due order. */
+  const claim = <T extends ClaimedDelivery>(
+    read: Database.Statement,
+    fromValues: (v: unknown[]) => T,
+    now: number,
+    limit: number,
+    opts: ClaimOptions,
+  ): T[] => {
+    const ids = claimTx.immediate(now, limit, opts);
+    if (ids.length === 0) return [];
+    const rows = (read.all({ ids: JSON.stringify(ids) }) as unknown[][]).map(fromValues);
+    return rows.sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || a.seq - b.seq);
+  };
 
   // The decision is applied first: a worker whose lease lapsed changes nothing, and its attempt
   // is not recorded (the worker that took the delivery over records its own).
@@ -395,18 +419,30 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     (batch: Array<{ attempt: NewAttempt; update: DeliveryUpdate }>, now: number, workerId: string | null) => {
       let recorded = 0;
       for (const { attempt: a, update: u } of batch) {
-        const applied = q.updateDelivery.run({
-          id: a.deliveryId,
-          series: a.series,
-          attemptNo: a.attemptNo,
-          statusCode: a.statusCode,
-          state: u.state,
-          nextAttemptAt: u.nextAttemptAt,
+        const applied = q.updateDelivery.run(
+          u.state,
+          u.nextAttemptAt,
+          a.attemptNo,
+          a.statusCode,
           now,
+          a.deliveryId,
+          a.series,
           workerId,
-        });
+          workerId,
+        );
         if (applied.changes === 0 && workerId !== null) continue;
-        q.insertAttempt.run(a);
+        q.insertAttempt.run(
+          a.deliveryId,
+          a.series,
+          a.attemptNo,
+          a.startedAt,
+          a.latencyMs,
+          a.statusCode,
+          a.errorClass,
+          a.errorDetail,
+          a.urlHost,
+          a.responseSnippet,
+        );
         recorded++;
       }
       return recorded;
@@ -493,7 +529,7 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
         .immediate();
     },
     async claimDueDeliveries(now, limit, opts = {}) {
-      return claimTx.immediate(now, limit, opts);
+      return claim(q.claimed, claimedFromValues, now, limit, opts);
     },
     async saveCircuit(c) {
       q.saveCircuit.run(c);
@@ -509,8 +545,7 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
       return contents(ids);
     },
     async claimSendable(now, limit, opts = {}) {
-      const claimed = claimTx.immediate(now, limit, opts);
-      return claimed.length === 0 ? [] : withContents(claimed, contents(claimed.map((d) => d.id)));
+      return claim(q.sendable, sendableFromValues, now, limit, opts);
     },
     async recordAttempts(batch, now, workerId) {
       return attemptTx.immediate(batch, now, workerId ?? null);
