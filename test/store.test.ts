@@ -19,6 +19,7 @@ import {
   type ClaimOptions,
   type JobQuery,
   type Lease,
+  type NewAttempt,
   type NewDelivery,
   type NewJob,
   type Store,
@@ -425,43 +426,17 @@ function storeContract(name: string, open: () => Promise<Opened>) {
       const [d] = await store.claimDueDeliveries(12, 10, { lease: A(100) });
       await store.expireLeases(200);
       await store.claimDueDeliveries(200, 10, { lease: B(1000) });
-      const attempt = (attemptNo: number) => ({
-        deliveryId: "d1",
-        series: d!.series,
-        attemptNo,
-        startedAt: 201,
-        latencyMs: 1,
-        statusCode: 200,
-        errorClass: null,
-        errorDetail: null,
-        urlHost: d!.host,
-        responseSnippet: null,
-      });
-      const done = { state: "delivered" as const, nextAttemptAt: null };
-      assert.equal(await store.recordAttempts([{ attempt: attempt(1), update: done }], 202, "A"), 0);
+      const attempt = answered(d!, 201);
+      assert.equal(await store.recordAttempts([{ attempt, update: delivered }], 202, "A"), 0);
       assert.equal((await store.getDelivery("d1"))?.state, "delivering");
-      assert.equal(await store.recordAttempts([{ attempt: attempt(1), update: done }], 203, "B"), 1);
+      assert.equal(await store.recordAttempts([{ attempt, update: delivered }], 203, "B"), 1);
       assert.equal((await store.getDelivery("d1"))?.state, "delivered");
       assert.equal((await store.attemptsFor("d1")).length, 1);
     });
 
     it("refuses an attempt for a delivery that does not exist", async () => {
-      const attempt = {
-        deliveryId: "nowhere",
-        series: 1,
-        attemptNo: 1,
-        startedAt: 5,
-        latencyMs: 1,
-        statusCode: 200,
-        errorClass: null,
-        errorDetail: null,
-        urlHost: "127.0.0.1",
-        responseSnippet: null,
-      };
-      await assert.rejects(
-        store.recordAttempts([{ attempt, update: { state: "delivered", nextAttemptAt: null } }], 6),
-        /foreign key/i,
-      );
+      const attempt = answered({ id: "nowhere", series: 1, host: "127.0.0.1:9" }, 5);
+      await assert.rejects(store.recordAttempts([{ attempt, update: delivered }], 6), /foreign key/i);
       assert.deepEqual(await store.attemptsFor("nowhere"), []);
     });
 
@@ -618,6 +593,21 @@ function storeContract(name: string, open: () => Promise<Opened>) {
   });
 }
 
+/** A 200 answer to a delivery's first attempt in its series. */
+const answered = (d: { id: string; series: number; host: string }, startedAt: number): NewAttempt => ({
+  deliveryId: d.id,
+  series: d.series,
+  attemptNo: 1,
+  startedAt,
+  latencyMs: 1,
+  statusCode: 200,
+  errorClass: null,
+  errorDetail: null,
+  urlHost: d.host,
+  responseSnippet: null,
+});
+const delivered = { state: "delivered" as const, nextAttemptAt: null };
+
 const A = (until: number): Lease => ({ workerId: "A", until });
 const B = (until: number): Lease => ({ workerId: "B", until });
 
@@ -748,20 +738,7 @@ describe("postgres: queue table maintenance", () => {
         ).rows[0];
       const enqueued = await version();
       const [d] = await store.claimDueDeliveries(2, 10, { lease: A(1000) });
-      const attempt = {
-        deliveryId,
-        series: d!.series,
-        attemptNo: 1,
-        startedAt: 3,
-        latencyMs: 1,
-        statusCode: 200,
-        errorClass: null,
-        errorDetail: null,
-        urlHost: d!.host,
-        responseSnippet: null,
-      };
-      const done = { state: "delivered" as const, nextAttemptAt: null };
-      assert.equal(await store.recordAttempts([{ attempt, update: done }], 4, "A"), 1);
+      assert.equal(await store.recordAttempts([{ attempt: answered(d!, 3), update: delivered }], 4, "A"), 1);
       // an attempt's foreign key on delivery_items locked the row: xmax became the recorder's transaction
       assert.deepEqual(await version(), enqueued);
       assert.equal((await store.getDelivery(deliveryId))?.state, "delivered");
