@@ -148,7 +148,7 @@ function processCpuSince(
   return `workers ${us(after.workers - before.workers)}, postgres ${us(postgres)}, receiver ${us(after.receiver - before.receiver)}`;
 }
 
-/** BENCH_CPU=1: where the CPU of a drain went, per delivery (and the WAL a Postgres drain wrote); the busiest other thread is the SQLite store's */
+/** BENCH_CPU=1: where the CPU of a drain went, per delivery; the busiest other thread is the SQLite store's */
 function cpuSince(before: ReturnType<typeof cpuTimes>, receiverPid: number, n: number) {
   const now = cpuTimes(receiverPid);
   const us = (s: number) => perDelivery(s, n);
@@ -333,20 +333,18 @@ async function postgresDrain(rx: Rx, n: number, body: object, workers: number, d
     await db.query(`UPDATE ${tables[0]} SET next_attempt_at = $1 WHERE state = 'pending'`, [dueAt]);
     await db.query(`VACUUM ANALYZE ${tables.join(", ")}`);
     await sleep(dueAt - Date.now());
-    const cpu0 = processCpu(
-      children.map((c) => c.pid!),
-      rx.child.pid!,
-    );
-    const walAt = async () => (await db.query("SELECT pg_current_wal_lsn() AS at")).rows[0].at as string;
-    const wal0 = await walAt();
+    const cpuNow = () =>
+      processCpu(
+        children.map((c) => c.pid!),
+        rx.child.pid!,
+      );
+    const cpu0 = cpuNow();
+    const wal0 = (await db.query("SELECT pg_current_wal_lsn() AS at")).rows[0].at as string;
     const t0 = performance.now();
     await db.query(notify(schema, "deliveries"));
     await received(rx, n);
     const rate = n / ((performance.now() - t0) / 1000);
-    const cpu1 = processCpu(
-      children.map((c) => c.pid!),
-      rx.child.pid!,
-    );
+    const cpu1 = cpuNow();
     while ((await store.countDeliveries("delivered")) < warm + n) await sleep(5); // and recorded
     if (process.env.BENCH_CPU) {
       const { rows } = await db.query("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1) AS bytes", [wal0]);

@@ -921,25 +921,26 @@ describe("sqlite migrations", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "callscribe-store-"));
     const file = path.join(dir, "db.sqlite");
     // a database as migration 009 left it, with a job and a delivery, and a connection open on it
-    const old = new Database(file);
-    old.pragma("journal_mode = WAL");
-    old.exec(
+    const early = new Database(file);
+    early.pragma("journal_mode = WAL");
+    early.exec(
       `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`,
     );
     for (const m of loadMigrations("sqlite").filter((m) => m.version <= 9)) {
-      old.exec(m.sql);
-      old.prepare(`INSERT INTO schema_migrations VALUES (?, ?, 0)`).run(m.version, m.name);
+      early.exec(m.sql);
+      early.prepare(`INSERT INTO schema_migrations VALUES (?, ?, 0)`).run(m.version, m.name);
     }
-    old.exec(`INSERT INTO jobs (id, kind, status, call_uuid, params, created_at, updated_at)
+    early.exec(`INSERT INTO jobs (id, kind, status, call_uuid, params, created_at, updated_at)
       VALUES ('j', 'transcription', 'succeeded', 'c', '{}', 1, 1);
       INSERT INTO deliveries (id, job_id, event, url, host, state, next_attempt_at, created_at, updated_at)
       VALUES ('d', 'j', 'transcriptDelivered', 'http://127.0.0.1:9/h', '127.0.0.1:9', 'pending', 1, 1, 1);
       INSERT INTO delivery_bodies (delivery_id, body) VALUES ('d', '{}');`);
-    const early = old;
     const temporaryBtrees = (db: Database.Database, sql: string) =>
       (db.prepare(`EXPLAIN ${sql}`).all() as { opcode: string }[]).filter((r) => r.opcode === "OpenEphemeral")
         .length;
     const stateChange = `UPDATE deliveries SET state = 'delivered' WHERE id = 'x'`;
+    const statesOf = (db: Database.Database) =>
+      db.prepare(`SELECT state, count(*) AS n FROM deliveries GROUP BY state`).all();
     assert.equal(
       temporaryBtrees(early, stateChange),
       1,
@@ -953,9 +954,7 @@ describe("sqlite migrations", () => {
     assert.ok((early.pragma("schema_version", { simple: true }) as number) > version);
     for (const db of [early, new Database(file)]) {
       // the first statement run sees the new schema version and makes the connection read the schema again
-      assert.deepEqual(db.prepare(`SELECT state, count(*) AS n FROM deliveries GROUP BY state`).all(), [
-        { state: "pending", n: 2 },
-      ]);
+      assert.deepEqual(statesOf(db), [{ state: "pending", n: 2 }]);
       assert.equal(temporaryBtrees(db, stateChange), 0);
       assert.equal(temporaryBtrees(db, `UPDATE jobs SET status = 'failed' WHERE id = 'x'`), 0);
       assert.equal(
@@ -970,9 +969,7 @@ describe("sqlite migrations", () => {
         /CHECK constraint failed/,
       );
       assert.throws(() => db.prepare(`UPDATE jobs SET status = 'lost'`).run(), /CHECK constraint failed/);
-      assert.deepEqual(db.prepare(`SELECT state, count(*) AS n FROM deliveries GROUP BY state`).all(), [
-        { state: "pending", n: 2 },
-      ]);
+      assert.deepEqual(statesOf(db), [{ state: "pending", n: 2 }]);
       assert.equal(db.pragma("integrity_check", { simple: true }), "ok");
       db.close();
     }
