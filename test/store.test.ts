@@ -14,6 +14,8 @@ import * as Q from "../src/store/postgres-sql.ts";
 import { loadMigrations } from "../src/store/migrate.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
 import { movableBodies, openSqliteStoreThread } from "../src/store/sqlite-thread.ts";
+import { sendableFromValues, sendableToValues } from "../src/store/rows.ts";
+import { recordFromValues, recordToValues } from "../src/store/thread-wire.ts";
 import {
   LeaseLostError,
   type ClaimOptions,
@@ -22,6 +24,7 @@ import {
   type NewAttempt,
   type NewDelivery,
   type NewJob,
+  type SendableDelivery,
   type Store,
 } from "../src/store/types.ts";
 import { insertPostgresBacklog } from "./helpers/backlog.ts";
@@ -653,25 +656,57 @@ describe("sqlite on its own thread", () => {
     );
   });
 
+  it("carries every field of an attempt record and of a claimed row across the thread", () => {
+    const record = {
+      attempt: { ...answered({ id: "d1", series: 2, host: "h:1" }, 7), errorClass: "http_5xx" as const },
+      update: { state: "pending" as const, nextAttemptAt: 99 },
+    };
+    assert.deepEqual(recordFromValues(recordToValues(record)), record);
+    const row: SendableDelivery = {
+      id: "d1",
+      seq: 5,
+      jobId: "j",
+      event: "transcriptDelivered",
+      url: "http://h:1/",
+      host: "h:1",
+      policy: "makimoto",
+      state: "delivering",
+      series: 2,
+      attemptsInSeries: 1,
+      nextAttemptAt: 3,
+      lastStatusCode: 500,
+      createdAt: 1,
+      updatedAt: 2,
+      forceSend: true,
+      body: new Uint8Array([123, 125]),
+      authHeaderName: "x-k",
+      authHeaderValue: "v",
+    };
+    assert.deepEqual(sendableFromValues(sendableToValues(row)), row);
+  });
+
   it("moves large bodies to the main thread whole, copies small ones, never moves a view on part of a buffer", async () => {
     const own = (n: number) => new Uint8Array(new ArrayBuffer(n)).fill(120);
     const view = Buffer.from("x".repeat(9000)).subarray(0, 8192); // part of a buffer, as pooled Buffers are
     const large = own(50_000);
     const moved = movableBodies([
-      {
-        status: "fulfilled",
-        value: [{ body: large }, { body: own(500) }, { body: view }, { body: "text" }, null],
-      },
-      { status: "fulfilled", value: [{ body: large }] },
-      { status: "fulfilled", value: { body: own(50_000) } },
-      { status: "rejected", reason: new Error("x") },
+      [["a", 1, large, null], ["b", 2, own(500)], ["c", 3, view], ["d", 4, "text"], null],
+      [["a", 1, large]],
+      { body: own(50_000) },
+      [{ body: own(50_000) }],
+      undefined,
     ]);
     assert.deepEqual(moved, [large.buffer], "each owned large body once; nothing else");
 
     const dir = mkdtempSync(path.join(os.tmpdir(), "callscribe-store-"));
     const store = await openSqliteStoreThread(path.join(dir, "db.sqlite"));
     try {
-      const bodies = { big: JSON.stringify({ pad: "y".repeat(50_000) }), small: '{"status":"S001"}' };
+      const bodies = {
+        big: JSON.stringify({ pad: "y".repeat(50_000) }),
+        small: '{"status":"S001"}',
+        // fewer characters than the bytes threshold, more bytes: it is the bytes that count
+        wide: JSON.stringify({ pad: "é".repeat(4100) }),
+      };
       for (const [id, body] of Object.entries(bodies)) {
         await store.createJob(bareJob(`j-${id}`, 1));
         await store.finishJob(`j-${id}`, { status: "succeeded", result: {} }, { ...delivery(id), body }, 2);
@@ -681,6 +716,10 @@ describe("sqlite on its own thread", () => {
         Object.fromEntries(sent.map((d) => [d.id, Buffer.from(d.body).toString("utf8")])),
         bodies,
       );
+      const kinds = Object.fromEntries(
+        sent.map((d) => [d.id, typeof d.body === "string" ? "text" : "bytes"]),
+      );
+      assert.deepEqual(kinds, { big: "bytes", small: "text", wide: "bytes" }, "small bodies cross as text");
       assert.equal((await store.getDelivery("big"))?.body, bodies.big, "the stored body is intact");
     } finally {
       await store.close();

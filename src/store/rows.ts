@@ -167,6 +167,28 @@ export function contentsFromValues(rows: ReadonlyArray<readonly unknown[]>): Map
 export const sendableFromValues = (v: readonly unknown[]): SendableDelivery =>
   Object.assign(claimedFromValues(v), contentFromValues(v, ROUTING.length + 1));
 
+/** The values `sendableFromValues` reads, in its order. */
+export const sendableToValues = (d: SendableDelivery): unknown[] => [
+  d.id,
+  d.jobId,
+  d.event,
+  d.url,
+  d.host,
+  d.policy,
+  d.state,
+  d.series,
+  d.attemptsInSeries,
+  d.nextAttemptAt,
+  d.lastStatusCode,
+  d.createdAt,
+  d.updatedAt,
+  d.forceSend,
+  d.seq,
+  d.body,
+  d.authHeaderName,
+  d.authHeaderValue,
+];
+
 /**
  * Claimed rows joined with their contents, in claim order; a row without content is left out.
  * The claimed objects are completed in place: spreading both into a new object cost ~7 µs per

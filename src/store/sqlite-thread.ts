@@ -9,6 +9,7 @@
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { LeaseLostError, type Store } from "./types.ts";
 import { openSqliteStore, type SqliteStoreOptions } from "./sqlite.ts";
+import { BYTES_BODY_MIN, wire } from "./thread-wire.ts";
 import { createPendingCalls } from "../worker/pending-calls.ts";
 import { errorData, threadBootstrap, type ErrorData } from "../worker/thread-rpc.ts";
 
@@ -67,9 +68,10 @@ export async function openSqliteStoreThread(file: string, opts: SqliteStoreOptio
   const call = (method: Method, args: unknown[]) => {
     if (dead) return Promise.reject(dead);
     const id = nextId++;
+    const w = wire[method];
     const reply = pending.wait(id);
-    if (outbox.push([id, method, args]) === 1) queueMicrotask(flush);
-    return reply;
+    if (outbox.push([id, method, w?.args ? w.args(args) : args]) === 1) queueMicrotask(flush);
+    return w?.unResult ? reply.then(w.unResult) : reply;
   };
 
   // each method is made on first use and kept on the target, where a test may also replace it
@@ -118,41 +120,42 @@ function serve(port: NonNullable<typeof parentPort>, setup: Setup): void {
     }
     // every SQLite store method does its work before returning its promise: calling them in
     // order here is executing them in order
-    const results = batch.map(([, method, args]) =>
-      (store[method] as (...a: unknown[]) => Promise<unknown>)(...args),
-    );
+    const results = batch.map(([, method, args]) => {
+      const unArgs = wire[method]?.unArgs;
+      return (store[method] as (...a: unknown[]) => Promise<unknown>)(...(unArgs ? unArgs(args) : args));
+    });
     void Promise.allSettled(results).then((settled) => {
       const replies = settled.map((s, i): Reply => {
-        const id = batch[i]![0];
-        return s.status === "fulfilled" ? [id, s.value] : [id, undefined, errorData(s.reason)];
+        const [id, method] = batch[i]!;
+        if (s.status === "rejected") return [id, undefined, errorData(s.reason)];
+        const result = wire[method]?.result;
+        return [id, result ? result(s.value) : s.value];
       });
-      port.postMessage(replies, movableBodies(settled));
+      port.postMessage(replies, movableBodies(replies.map((r) => r[1])));
     });
   });
 }
 
 /**
- * Bodies in a batch's results (rows `{ body: Uint8Array }` of a result array) worth moving to the
- * main thread instead of copying: each owns its memory (a Buffer from Node's shared pool must
- * never be moved) and is not used here again. Moving a 50 KB body instead of copying it saved
- * ~3 µs of CPU; below ~8 KB a copy costs less.
+ * Bodies in a batch's results (bytes among the values of rows, as `wire` sends claimed rows) worth
+ * moving to the main thread instead of copying: each owns its memory (a Buffer from Node's shared
+ * pool must never be moved) and is not used here again. Moving a 50 KB body instead of copying it
+ * saved ~3 µs of CPU; below ~8 KB a copy costs less (and the store reads those as text).
  */
-export function movableBodies(
-  results: ReadonlyArray<PromiseSettledResult<unknown>>,
-  minBytes = 8192,
-): ArrayBuffer[] {
+export function movableBodies(results: readonly unknown[], minBytes = BYTES_BODY_MIN): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
-  for (const r of results) {
-    if (r.status !== "fulfilled" || !Array.isArray(r.value)) continue;
-    for (const row of r.value as Array<{ body?: unknown } | null>) {
-      const b = row?.body;
-      if (
-        b instanceof Uint8Array &&
-        b.byteLength >= minBytes &&
-        b.byteOffset === 0 &&
-        b.buffer.byteLength === b.byteLength
-      )
-        out.add(b.buffer as ArrayBuffer);
+  for (const rows of results) {
+    if (!Array.isArray(rows)) continue;
+    for (const row of rows as unknown[]) {
+      if (!Array.isArray(row)) continue;
+      for (const b of row as unknown[])
+        if (
+          b instanceof Uint8Array &&
+          b.byteLength >= minBytes &&
+          b.byteOffset === 0 &&
+          b.buffer.byteLength === b.byteLength
+        )
+          out.add(b.buffer as ArrayBuffer);
     }
   }
   return [...out];

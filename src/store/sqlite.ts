@@ -29,6 +29,7 @@ import type {
   Store,
 } from "./types.ts";
 import { hostRoom, pickClaims } from "./pick-claims.ts";
+import { BYTES_BODY_MIN } from "./thread-wire.ts";
 import { hostOf, LeaseLostError } from "./types.ts";
 
 type Row = Record<string, unknown>;
@@ -42,6 +43,9 @@ const jobInsertRow = (j: NewJob) => ({
   resultExpiresAt: j.resultExpiresAt ?? null,
   params: JSON.stringify(j.params),
 });
+
+/** A body to send: large ones as their stored UTF-8 bytes, small ones as text (see BYTES_BODY_MIN) */
+const BODY = `CASE WHEN octet_length(b.body) < ${BYTES_BODY_MIN} THEN b.body ELSE CAST(b.body AS BLOB) END`;
 
 const FULL =
   "SELECT d.*, d.rowid AS seq, b.body FROM deliveries d JOIN delivery_bodies b ON b.delivery_id = d.id";
@@ -156,7 +160,7 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     ),
     contents: db
       .prepare(
-        `SELECT d.id, CAST(b.body AS BLOB) AS body, d.auth_header_name, d.auth_header_value
+        `SELECT d.id, ${BODY} AS body, d.auth_header_name, d.auth_header_value
          FROM deliveries d JOIN delivery_bodies b ON b.delivery_id = d.id
          WHERE d.id IN (SELECT value FROM json_each(@ids))`,
       )
@@ -183,7 +187,7 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
       .raw(),
     sendable: db
       .prepare(
-        `SELECT ${ROUTING_COLUMNS}, d.rowid AS seq, CAST(b.body AS BLOB) AS body, d.auth_header_name, d.auth_header_value
+        `SELECT ${ROUTING_COLUMNS}, d.rowid AS seq, ${BODY} AS body, d.auth_header_name, d.auth_header_value
          FROM deliveries d JOIN delivery_bodies b ON b.delivery_id = d.id
          WHERE d.rowid IN (SELECT value FROM json_each(@ids))`,
       )

@@ -131,7 +131,7 @@ export type ClaimedDelivery = Omit<DeliveryRow, "body" | "authHeaderName" | "aut
 
 /** What the sender needs besides the routing columns. */
 export type DeliveryContent = Pick<DeliveryRow, "authHeaderName" | "authHeaderValue"> & {
-  /** the JSON body; SQLite hands over its stored UTF-8 bytes (no decoding and re-encoding per send) */
+  /** the JSON body; SQLite hands over a large one as its stored UTF-8 bytes (no decoding and re-encoding per send) */
   body: string | Uint8Array;
 };
 
