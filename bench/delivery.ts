@@ -581,12 +581,14 @@ async function main() {
     }
     const chosen = engines.filter(([key]) => ONLY.length === 0 || key === "raw" || ONLY.includes(key));
     // rounds interleave the engines, so a slow minute on a shared machine hits all of them alike;
-    // every other round runs them in reverse: a run's garbage is partly collected during the next
-    // (in two 4-round A/Bs of the same pair, order swapped, whichever ran second had 5–16 µs more
-    // GC-thread time per delivery in every round), which favoured the first engine of an A/B
+    // every other round runs the engines after the raw loop in reverse: a run's garbage is partly
+    // collected during the next (in two 4-round A/Bs of the same pair, order swapped, whichever ran
+    // second had 5–16 µs more GC-thread time per delivery in every round), which favoured the
+    // engine run first of an A/B
     const runs = new Map(chosen.map(([key]) => [key, sizes.map(() => [] as number[])]));
     for (let r = 0; r < ROUNDS; r++) {
-      for (const [key, , fn] of r % 2 === 0 ? chosen : [...chosen].reverse()) {
+      const [raw, ...others] = chosen;
+      for (const [key, , fn] of [raw!, ...(r % 2 === 0 ? others : others.reverse())]) {
         for (const [i, s] of sizes.entries()) runs.get(key)![i]!.push(await fn(s));
       }
     }
