@@ -44,6 +44,17 @@ const jobInsertRow = (j: NewJob) => ({
   params: JSON.stringify(j.params),
 });
 
+/**
+ * The ids of a JSON array @ids as rows, the first table of a join: SQLite evaluates
+ * `x IN (SELECT value FROM json_each(@ids))` by building a temporary b-tree of the values each
+ * time, and freeing one scans the page cache's hash table (~9 % of the store thread in a drain).
+ */
+const EACH_ID = "json_each(@ids) AS ids";
+/** the routing columns of `deliveries d` (json_each has an `id` column too) */
+const D_ROUTING = ROUTING_COLUMNS.split(", ")
+  .map((c) => `d.${c}`)
+  .join(", ");
+
 /** A body to send: large ones as their stored UTF-8 bytes, small ones as text (see BYTES_BODY_MIN) */
 const BODY = `CASE WHEN octet_length(b.body) < ${BYTES_BODY_MIN} THEN b.body ELSE CAST(b.body AS BLOB) END`;
 
@@ -161,8 +172,8 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     contents: db
       .prepare(
         `SELECT d.id, ${BODY} AS body, d.auth_header_name, d.auth_header_value
-         FROM deliveries d JOIN delivery_bodies b ON b.delivery_id = d.id
-         WHERE d.id IN (SELECT value FROM json_each(@ids))`,
+         FROM ${EACH_ID} CROSS JOIN deliveries d CROSS JOIN delivery_bodies b
+         WHERE d.id = ids.value AND b.delivery_id = d.id`,
       )
       .raw(),
     insertDelivery: db.prepare(
@@ -172,24 +183,24 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
          'pending', @now, @now, @now)`,
     ),
     insertBody: db.prepare(`INSERT INTO delivery_bodies (delivery_id, body) VALUES (@id, @body)`),
-    // the rows claimTx picked, marked delivering under the lease. Read back afterwards, not with
+    // a row claimTx picked, marked delivering under the lease, one statement per row: with
+    // `rowid IN (…)` SQLite built two temporary b-trees per claim. Read back afterwards, not with
     // RETURNING: SQLite runs RETURNING as a trigger that stores each row in a temporary table
     // (8.3-11.2 µs per row with it, 5.6-9.3 with the read after; claimSendable reads the bodies anyway)
     markDelivering: db.prepare(
-      `UPDATE deliveries SET state = 'delivering', updated_at = @now, locked_by = @workerId, locked_until = @until
-       WHERE rowid IN (SELECT value FROM json_each(@ids))`,
+      `UPDATE deliveries SET state = 'delivering', updated_at = ?, locked_by = ?, locked_until = ? WHERE rowid = ?`,
     ),
     // routing columns as arrays (claimedFromValues), then body and auth header (sendableFromValues)
     claimed: db
       .prepare(
-        `SELECT ${ROUTING_COLUMNS}, rowid AS seq FROM deliveries WHERE rowid IN (SELECT value FROM json_each(@ids))`,
+        `SELECT ${D_ROUTING}, d.rowid AS seq FROM ${EACH_ID} CROSS JOIN deliveries d WHERE d.rowid = ids.value`,
       )
       .raw(),
     sendable: db
       .prepare(
-        `SELECT ${ROUTING_COLUMNS}, d.rowid AS seq, ${BODY} AS body, d.auth_header_name, d.auth_header_value
-         FROM deliveries d JOIN delivery_bodies b ON b.delivery_id = d.id
-         WHERE d.rowid IN (SELECT value FROM json_each(@ids))`,
+        `SELECT ${D_ROUTING}, d.rowid AS seq, ${BODY} AS body, d.auth_header_name, d.auth_header_value
+         FROM ${EACH_ID} CROSS JOIN deliveries d CROSS JOIN delivery_bodies b
+         WHERE d.rowid = ids.value AND b.delivery_id = d.id`,
       )
       .raw(),
     // the two statements of every recorded attempt take positional parameters: better-sqlite3 binds
@@ -394,13 +405,8 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
       ? fromLane(lanes[opts.lane][0]).picked
       : pick(lanes.any.flatMap((lane) => fromLane(lane).rows).sort(byDue));
     const ids = picked.map((r) => r.rid);
-    if (ids.length > 0)
-      q.markDelivering.run({
-        now,
-        ids: JSON.stringify(ids),
-        workerId: opts.lease?.workerId ?? null,
-        until: opts.lease?.until ?? null,
-      });
+    const { workerId = null, until = null } = opts.lease ?? {};
+    for (const id of ids) q.markDelivering.run(now, workerId, until, id);
     return ids;
   });
   /** Claims, then reads what it claimed with `read` (one of the statements above), in due order. */
