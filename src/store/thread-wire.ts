@@ -45,8 +45,7 @@ export const recordToValues = ({ attempt: a, update: u }: AttemptRecord): unknow
 ];
 
 export function recordFromValues(v: readonly unknown[]): AttemptRecord {
-  const [deliveryId, series, attemptNo, startedAt, latencyMs, statusCode, errorClass, errorDetail, urlHost] =
-    v;
+  const [deliveryId, series, attemptNo, startedAt, latencyMs, statusCode, errorClass, errorDetail] = v;
   return {
     attempt: {
       deliveryId,
@@ -57,20 +56,18 @@ export function recordFromValues(v: readonly unknown[]): AttemptRecord {
       statusCode,
       errorClass,
       errorDetail,
-      urlHost,
+      urlHost: v[8],
       responseSnippet: v[9],
     } as NewAttempt,
     update: { state: v[10], nextAttemptAt: v[11] } as DeliveryUpdate,
   };
 }
 
-const sendable: Wire = {
-  result: (rows) => (rows as SendableDelivery[]).map(sendableToValues),
-  unResult: (rows) => (rows as unknown[][]).map(sendableFromValues),
-};
-
 export const wire: Partial<Record<Method, Wire>> = {
-  claimSendable: sendable,
+  claimSendable: {
+    result: (rows) => (rows as SendableDelivery[]).map(sendableToValues),
+    unResult: (rows) => (rows as unknown[][]).map(sendableFromValues),
+  },
   recordAttempts: {
     args: ([batch, ...rest]) => [(batch as AttemptRecord[]).map(recordToValues), ...rest],
     unArgs: ([batch, ...rest]) => [(batch as unknown[][]).map(recordFromValues), ...rest],
