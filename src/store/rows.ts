@@ -11,6 +11,7 @@ import type {
   DeliveryState,
   JobRow,
   JobStatus,
+  NewAttempt,
   ReceiverStats,
   SendableDelivery,
 } from "./types.ts";
@@ -117,6 +118,20 @@ export function claimedFromValues(v: readonly unknown[]): ClaimedDelivery {
     forceSend: force === true || Number(force) === 1,
   };
 }
+
+/** A new attempt's values in `delivery_attempts` column order, as SQLite's INSERT binds them. */
+export const attemptToValues = (a: NewAttempt): unknown[] => [
+  a.deliveryId,
+  a.series,
+  a.attemptNo,
+  a.startedAt,
+  a.latencyMs,
+  a.statusCode,
+  a.errorClass,
+  a.errorDetail,
+  a.urlHost,
+  a.responseSnippet,
+];
 
 export function attemptFromRow(r: Row): AttemptRow {
   return {

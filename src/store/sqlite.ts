@@ -8,6 +8,7 @@ import { loadMigrations, pendingMigrations } from "./migrate.ts";
 import {
   JOB_LIST_COLUMNS,
   attemptFromRow,
+  attemptToValues,
   circuitFromRow,
   claimedFromValues,
   contentsFromValues,
@@ -440,18 +441,7 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
           workerId,
         );
         if (applied.changes === 0 && workerId !== null) continue;
-        q.insertAttempt.run(
-          a.deliveryId,
-          a.series,
-          a.attemptNo,
-          a.startedAt,
-          a.latencyMs,
-          a.statusCode,
-          a.errorClass,
-          a.errorDetail,
-          a.urlHost,
-          a.responseSnippet,
-        );
+        q.insertAttempt.run(attemptToValues(a));
         recorded++;
       }
       return recorded;

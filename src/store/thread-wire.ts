@@ -5,7 +5,7 @@
  * rows with 0.5 KB bodies 228–246 → 84–92 µs with the bodies as text; 64 attempt records
  * 343–372 → 156–162 µs). Calls without an entry here cross as they are.
  */
-import { sendableFromValues, sendableToValues } from "./rows.ts";
+import { attemptToValues, sendableFromValues, sendableToValues } from "./rows.ts";
 import type { DeliveryUpdate, NewAttempt, SendableDelivery, Store } from "./types.ts";
 
 type Method = Exclude<keyof Store, "close">;
@@ -29,19 +29,10 @@ export interface Wire {
 
 type AttemptRecord = { attempt: NewAttempt; update: DeliveryUpdate };
 
-export const recordToValues = ({ attempt: a, update: u }: AttemptRecord): unknown[] => [
-  a.deliveryId,
-  a.series,
-  a.attemptNo,
-  a.startedAt,
-  a.latencyMs,
-  a.statusCode,
-  a.errorClass,
-  a.errorDetail,
-  a.urlHost,
-  a.responseSnippet,
-  u.state,
-  u.nextAttemptAt,
+export const recordToValues = ({ attempt, update }: AttemptRecord): unknown[] => [
+  ...attemptToValues(attempt),
+  update.state,
+  update.nextAttemptAt,
 ];
 
 export function recordFromValues(v: readonly unknown[]): AttemptRecord {
