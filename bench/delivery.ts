@@ -583,7 +583,7 @@ async function main() {
     // rounds interleave the engines, so a slow minute on a shared machine hits all of them alike;
     // every other round runs the engines after the raw loop in reverse: a run's garbage is partly
     // collected during the next (in two 4-round A/Bs of the same pair, order swapped, whichever ran
-    // second had 5–16 µs more GC-thread time per delivery in every round), which favoured the
+    // second had 5–19 µs more GC-thread time per delivery in every round), which favoured the
     // engine run first of an A/B
     const runs = new Map(chosen.map(([key]) => [key, sizes.map(() => [] as number[])]));
     for (let r = 0; r < ROUNDS; r++) {
