@@ -14,8 +14,6 @@ import * as Q from "../src/store/postgres-sql.ts";
 import { loadMigrations } from "../src/store/migrate.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
 import { movableBodies, openSqliteStoreThread } from "../src/store/sqlite-thread.ts";
-import { sendableFromValues, sendableToValues } from "../src/store/rows.ts";
-import { recordFromValues, recordToValues } from "../src/store/thread-wire.ts";
 import {
   LeaseLostError,
   type ClaimOptions,
@@ -24,7 +22,6 @@ import {
   type NewAttempt,
   type NewDelivery,
   type NewJob,
-  type SendableDelivery,
   type Store,
 } from "../src/store/types.ts";
 import { insertPostgresBacklog } from "./helpers/backlog.ts";
@@ -656,33 +653,52 @@ describe("sqlite on its own thread", () => {
     );
   });
 
-  it("carries every field of an attempt record and of a claimed row across the thread", () => {
-    const record = {
-      attempt: { ...answered({ id: "d1", series: 2, host: "h:1" }, 7), errorClass: "http_5xx" as const },
-      update: { state: "pending" as const, nextAttemptAt: 99 },
-    };
-    assert.deepEqual(recordFromValues(recordToValues(record)), record);
-    const row: SendableDelivery = {
-      id: "d1",
-      seq: 5,
-      jobId: "j",
-      event: "transcriptDelivered",
-      url: "http://h:1/",
-      host: "h:1",
-      policy: "makimoto",
-      state: "delivering",
-      series: 2,
-      attemptsInSeries: 1,
-      nextAttemptAt: 3,
-      lastStatusCode: 500,
-      createdAt: 1,
-      updatedAt: 2,
-      forceSend: true,
-      body: new Uint8Array([123, 125]),
-      authHeaderName: "x-k",
-      authHeaderValue: "v",
-    };
-    assert.deepEqual(sendableFromValues(sendableToValues(row)), row);
+  it("carries every field of an attempt record and of a claimed row across the thread", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "callscribe-store-"));
+    const file = path.join(dir, "db.sqlite");
+    const thread = await openSqliteStoreThread(file);
+    try {
+      await thread.createJob(bareJob("j1", 1));
+      await thread.finishJob("j1", { status: "succeeded", result: {} }, delivery("d1"), 2);
+      const [claimed] = await thread.claimSendable(3, 10, { lease: A(1000), settling: ["other"] });
+      assert.ok(claimed);
+      const { body, authHeaderName, authHeaderValue, ...routing } = claimed;
+      const stored = await thread.getDelivery("d1");
+      assert.deepEqual(
+        { ...routing, body, authHeaderName, authHeaderValue },
+        { ...stored, seq: routing.seq, body: '{"status":"S001"}' },
+        "the claimed row as the store reads it",
+      );
+      assert.deepEqual(
+        [routing.state, routing.series, routing.attemptsInSeries, authHeaderName, authHeaderValue],
+        ["delivering", 1, 0, "X-Token", "secret"],
+      );
+
+      const attempt: NewAttempt = {
+        ...answered({ id: "d1", series: 1, host: claimed.host }, 7),
+        statusCode: 503,
+        errorClass: "http_5xx",
+        errorDetail: "receiver answered HTTP 503",
+        latencyMs: 12,
+        responseSnippet: "busy",
+      };
+      const recorded = await thread.recordAttempts(
+        [{ attempt, update: { state: "pending", nextAttemptAt: 99 } }],
+        8,
+        "A",
+      );
+      assert.equal(recorded, 1);
+      const [row] = await thread.attemptsFor("d1");
+      assert.deepEqual({ ...row, id: undefined }, { ...attempt, id: undefined });
+      const after = await thread.getDelivery("d1");
+      assert.deepEqual(
+        [after?.state, after?.nextAttemptAt, after?.attemptsInSeries, after?.lastStatusCode],
+        ["pending", 99, 1, 503],
+      );
+    } finally {
+      await thread.close();
+      rmSync(dir, { recursive: true });
+    }
   });
 
   it("moves large bodies to the main thread whole, copies small ones, never moves a view on part of a buffer", async () => {

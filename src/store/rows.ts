@@ -9,6 +9,7 @@ import type {
   ClaimedDelivery,
   DeliveryRow,
   DeliveryState,
+  DeliveryUpdate,
   JobRow,
   JobStatus,
   NewAttempt,
@@ -119,19 +120,46 @@ export function claimedFromValues(v: readonly unknown[]): ClaimedDelivery {
   };
 }
 
-/** A new attempt's values in `delivery_attempts` column order, as SQLite's INSERT binds them. */
-export const attemptToValues = (a: NewAttempt): unknown[] => [
-  a.deliveryId,
-  a.series,
-  a.attemptNo,
-  a.startedAt,
-  a.latencyMs,
-  a.statusCode,
-  a.errorClass,
-  a.errorDetail,
-  a.urlHost,
-  a.responseSnippet,
+/** A new attempt's fields in `delivery_attempts` column order (`id` aside), as SQLite's INSERT binds them. */
+const ATTEMPT_FIELDS = [
+  "deliveryId",
+  "series",
+  "attemptNo",
+  "startedAt",
+  "latencyMs",
+  "statusCode",
+  "errorClass",
+  "errorDetail",
+  "urlHost",
+  "responseSnippet",
+] as const satisfies ReadonlyArray<keyof NewAttempt>;
+export const ATTEMPT_VALUES = ATTEMPT_FIELDS.length;
+
+/** A new attempt's values in `delivery_attempts` column order. */
+export const attemptToValues = (a: NewAttempt): unknown[] => ATTEMPT_FIELDS.map((f) => a[f]);
+
+/** The attempt's values (`attemptToValues`), then the decision's state and next attempt time. */
+export const recordToValues = ({ attempt, update }: { attempt: NewAttempt; update: DeliveryUpdate }) => [
+  ...attemptToValues(attempt),
+  update.state,
+  update.nextAttemptAt,
 ];
+/** Where `recordToValues` puts the values that apply the decision. */
+export const RECORD_AT = {
+  deliveryId: ATTEMPT_FIELDS.indexOf("deliveryId"),
+  series: ATTEMPT_FIELDS.indexOf("series"),
+  attemptNo: ATTEMPT_FIELDS.indexOf("attemptNo"),
+  statusCode: ATTEMPT_FIELDS.indexOf("statusCode"),
+  state: ATTEMPT_VALUES,
+  nextAttemptAt: ATTEMPT_VALUES + 1,
+};
+
+const CLAIMED_NEXT_AT = ROUTING.indexOf("next_attempt_at");
+const CLAIMED_SEQ = ROUTING.length;
+/** Due order (next attempt time, then enqueue order) of claimed rows as values (`claimedFromValues`). */
+export const byDueValues = (a: readonly unknown[], b: readonly unknown[]) =>
+  Number(a[CLAIMED_NEXT_AT] ?? 0) - Number(b[CLAIMED_NEXT_AT] ?? 0) ||
+  Number(a[CLAIMED_SEQ]) - Number(b[CLAIMED_SEQ]);
 
 export function attemptFromRow(r: Row): AttemptRow {
   return {
@@ -181,28 +209,6 @@ export function contentsFromValues(rows: ReadonlyArray<readonly unknown[]>): Map
 /** A claimed delivery with its contents, from `ROUTING_COLUMNS, seq, body, auth_header_name, auth_header_value` values. */
 export const sendableFromValues = (v: readonly unknown[]): SendableDelivery =>
   Object.assign(claimedFromValues(v), contentFromValues(v, ROUTING.length + 1));
-
-/** The values `sendableFromValues` reads, in its order. */
-export const sendableToValues = (d: SendableDelivery): unknown[] => [
-  d.id,
-  d.jobId,
-  d.event,
-  d.url,
-  d.host,
-  d.policy,
-  d.state,
-  d.series,
-  d.attemptsInSeries,
-  d.nextAttemptAt,
-  d.lastStatusCode,
-  d.createdAt,
-  d.updatedAt,
-  d.forceSend,
-  d.seq,
-  d.body,
-  d.authHeaderName,
-  d.authHeaderValue,
-];
 
 /**
  * Claimed rows joined with their contents, in claim order; a row without content is left out.
