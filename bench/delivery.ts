@@ -7,6 +7,7 @@
  *   - at 0.5 KB and 50 KB bodies (a 10-minute call's transcript is ~50 KB);
  *   - each engine (and the raw loop) first sends a fifth of the drain, at most WARM (2000), untimed:
  *     worker processes start with a cold JIT, the bench process is warm after one round;
+ *   - the SQLite engine alone, without HTTP (a sender that answers at once): its own CPU per delivery;
  *   - steady 500/s on SQLite: enqueue→receive p50/p99;
  *   - claim time of the retry lane with no backlog, with BACKLOG (1M) pending retries not due, and
  *     with BUSY_BACKLOG (100k) due retries of a host the claim leaves out as well;
@@ -14,7 +15,7 @@
  *     same INSERT on a plain pool.
  *
  *   npm run bench:delivery        (N=10000, N_LARGE=3000, BACKLOG=1000000, BUSY_BACKLOG=100000, ROUNDS=3 by default;
- *                                  ONLY=sqlite,pg1,pg2,bullmq,steady picks parts)
+ *                                  ONLY=sqlite,pg1,pg2,bullmq,alone,steady picks parts)
  *   BASE_TREE=/tmp/old ONLY=pg1,pg1base ROUNDS=5 npm run bench:delivery
  *                                 (the SQLite engine and Postgres worker of another checkout, e.g. `git worktree add /tmp/old <rev>`
  *                                  with node_modules linked, in the same rounds: an A/B of two versions)
@@ -32,12 +33,15 @@ import pg from "pg";
 import pino from "pino";
 import { request } from "undici";
 import { loadConfig } from "../src/config.ts";
+import { createDeliveryWorker } from "../src/delivery/worker.ts";
+import { createMetrics } from "../src/metrics.ts";
 import { timeOrderedId } from "../src/core/time-ordered-id.ts";
 import { createEgressGuard } from "../src/net/egress.ts";
-import { startServer } from "../src/server.ts";
+import { policiesFromConfig, startServer } from "../src/server.ts";
 import { openPostgresStore } from "../src/store/postgres.ts";
 import { insertJob, notify } from "../src/store/postgres-sql.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
+import { openSqliteStoreThread } from "../src/store/sqlite-thread.ts";
 import type { Store } from "../src/store/types.ts";
 import { insertPostgresBacklog, insertSqliteBacklog } from "../test/helpers/backlog.ts";
 import { enqueueDelivery } from "../test/helpers/enqueue.ts";
@@ -148,16 +152,26 @@ function processCpuSince(
   return `workers ${us(after.workers - before.workers)}, postgres ${us(postgres)}, receiver ${us(after.receiver - before.receiver)}`;
 }
 
-/** BENCH_CPU=1: where the CPU of a drain went, per delivery; the busiest other thread is the SQLite store's */
-function cpuSince(before: ReturnType<typeof cpuTimes>, receiverPid: number, n: number) {
-  const now = cpuTimes(receiverPid);
-  const us = (s: number) => perDelivery(s, n);
-  const used = [...now.threads].map(([tid, t]) => [tid, t - (before.threads.get(tid) ?? 0)] as const);
+/** CPU µs per delivery of this process's threads since `before`: the main thread, the busiest other (the SQLite store's), the rest */
+function threadsSince(
+  before: ReturnType<typeof cpuTimes>["threads"],
+  now: ReturnType<typeof cpuTimes>["threads"],
+  n: number,
+) {
+  const used = [...now].map(([tid, t]) => [tid, t - (before.get(tid) ?? 0)] as const);
   const main = used.find(([tid]) => tid === String(process.pid))![1];
   const others = used.filter(([tid]) => tid !== String(process.pid)).map(([, t]) => t);
   const busiest = Math.max(0, ...others);
   const rest = others.reduce((a, b) => a + b, 0) - busiest;
-  return `main ${us(main)}, busiest other thread ${us(busiest)}, the rest ${us(rest)} (GC, libuv), receiver ${us(now.receiver - before.receiver)}`;
+  return { main: (main * 1e6) / n, busiest: (busiest * 1e6) / n, rest: (rest * 1e6) / n };
+}
+
+/** BENCH_CPU=1: where the CPU of a drain went, per delivery; the busiest other thread is the SQLite store's */
+function cpuSince(before: ReturnType<typeof cpuTimes>, receiverPid: number, n: number) {
+  const now = cpuTimes(receiverPid);
+  const t = threadsSince(before.threads, now.threads, n);
+  const us = (x: number) => x.toFixed(0);
+  return `main ${us(t.main)}, busiest other thread ${us(t.busiest)}, the rest ${us(t.rest)} (GC, libuv), receiver ${perDelivery(now.receiver - before.receiver, n)}`;
 }
 
 /** PROFILE_DIR=…: a CPU profile of the main thread during each SQLite drain (nothing else) */
@@ -282,6 +296,78 @@ async function sqliteDrain(
     return rate;
   } finally {
     await server.stop();
+  }
+}
+
+type EngineModules = {
+  openSqliteStoreThread: typeof openSqliteStoreThread;
+  createDeliveryWorker: typeof createDeliveryWorker;
+  createMetrics: typeof createMetrics;
+  policiesFromConfig: typeof policiesFromConfig;
+  loadConfig: typeof loadConfig;
+};
+const engineModules = async (tree: string): Promise<EngineModules> => ({
+  ...((await import(path.join(tree, "src/store/sqlite-thread.ts"))) as EngineModules),
+  ...((await import(path.join(tree, "src/delivery/worker.ts"))) as EngineModules),
+  ...((await import(path.join(tree, "src/metrics.ts"))) as EngineModules),
+  ...((await import(path.join(tree, "src/server.ts"))) as EngineModules),
+  ...((await import(path.join(tree, "src/config.ts"))) as EngineModules),
+});
+
+/**
+ * The SQLite engine without HTTP: the server's delivery worker and store thread, configured as
+ * the server configures them, with a sender that answers 200 on the next turn of the event loop.
+ * It measures the engine's own cost per delivery (claim, attempt record, the thread's messages,
+ * their garbage) apart from the HTTP client's and the receiver's, with which a drain shares the
+ * cores; its figures vary less between rounds than a drain's (±15 % against up to 2×).
+ */
+async function engineAlone(n: number, body: object, dataDir: string, m: EngineModules) {
+  const config = m.loadConfig({ ...process.env, ...engineEnv(dataDir) });
+  const store = await m.openSqliteStoreThread(path.join(dataDir, "alone.sqlite"));
+  let answered = 0;
+  const worker = m.createDeliveryWorker({
+    store,
+    send: () =>
+      new Promise((resolve) =>
+        setImmediate(() => {
+          answered++;
+          resolve({
+            statusCode: 200,
+            errorClass: null,
+            errorDetail: null,
+            latencyMs: 0,
+            responseSnippet: null,
+            retryAfter: null,
+          });
+        }),
+      ),
+    policyFor: m.policiesFromConfig(config),
+    concurrency: IN_FLIGHT,
+    perHost: config.DELIVERY_PER_HOST_CONCURRENCY,
+    circuit: {
+      failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD,
+      cooldownMs: config.CIRCUIT_COOLDOWN_MS,
+      maxCooldownMs: 10 * config.CIRCUIT_COOLDOWN_MS,
+    },
+    signingKeys: [],
+    workerId: "bench",
+    leaseMs: 120_000,
+    logger: pino({ level: "silent" }),
+    metrics: m.createMetrics(store),
+  });
+  try {
+    // never contacted: the sender above answers for the receiver
+    await enqueueMany(store, "http://127.0.0.1:9/alone", n, body);
+    const cpu0 = cpuTimes(process.pid).threads;
+    const t0 = performance.now();
+    worker.start();
+    while (answered < n) await sleep(5);
+    const rate = n / ((performance.now() - t0) / 1000);
+    const cpu = threadsSince(cpu0, cpuTimes(process.pid).threads, n);
+    await worker.stop(10_000);
+    return { rate, ...cpu };
+  } finally {
+    await store.close();
   }
 }
 
@@ -542,6 +628,35 @@ async function steadySqlite(rx: Rx, dataDir: string) {
   }
 }
 
+/** `engineAlone` of this tree (and of BASE_TREE), interleaved over ROUNDS rounds, at 0.5 KB: medians */
+async function reportEngineAlone(dir: () => string) {
+  const trees = [root, ...(BASE_TREE ? [BASE_TREE] : [])];
+  const mods = await Promise.all(trees.map(engineModules));
+  const runs = trees.map(() => [] as Array<Awaited<ReturnType<typeof engineAlone>>>);
+  for (let r = 0; r < ROUNDS; r++) {
+    const order = trees.map((_, i) => i);
+    for (const i of r % 2 === 0 ? order : order.reverse()) {
+      const x = await engineAlone(N, bodyOf(512), dir(), mods[i]!);
+      runs[i]!.push(x);
+      console.log(
+        `  alone ${N}, ${trees[i] === root ? "this tree" : trees[i]}: ${x.rate.toFixed(0)}/s, CPU µs per delivery ` +
+          `main ${x.main.toFixed(1)}, store thread ${x.busiest.toFixed(1)}, the rest ${x.rest.toFixed(1)}`,
+      );
+    }
+  }
+  const med = (xs: number[]) => percentile(xs, 50).toFixed(0);
+  console.log(
+    `\nSQLite engine alone (no HTTP: a sender that answers at once), ${N} deliveries of 0.5 KB, median of ${ROUNDS} rounds:`,
+  );
+  for (const [i, tree] of trees.entries()) {
+    const v = runs[i]!;
+    console.log(
+      `  ${tree === root ? "this tree" : tree}: ${med(v.map((x) => x.rate))}/s; CPU µs per delivery main ${med(v.map((x) => x.main))}, ` +
+        `store thread ${med(v.map((x) => x.busiest))}, the rest ${med(v.map((x) => x.rest))} (GC, libuv)`,
+    );
+  }
+}
+
 async function main() {
   const rx = await startReceiver();
   const base = mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), "callscribe-bench-delivery-"));
@@ -610,6 +725,7 @@ async function main() {
       );
       console.log(`${label.padEnd(42)} ${cells.join("  ")}`);
     }
+    if (ONLY.length === 0 || ONLY.includes("alone")) await reportEngineAlone(dir);
     if (ONLY.length > 0 && !ONLY.includes("steady")) return;
 
     const latencies = await steadySqlite(rx, dir());

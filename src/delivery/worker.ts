@@ -201,21 +201,19 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
     await awaitRecordIfBehind(d.id, recorded);
     deps.metrics?.attempt(outcome.errorClass ?? "2xx", outcome.latencyMs);
     if (decision.state !== "pending") deps.metrics?.finished(decision.state);
-    // its fields are gathered only when they will be written: at every attempt, that is work
-    if (log.isLevelEnabled("debug"))
-      log.debug(
-        {
-          deliveryId: d.id,
-          jobId: d.jobId,
-          host: d.host,
-          attempt: attemptNo,
-          statusCode: outcome.statusCode,
-          errorClass: outcome.errorClass,
-          latencyMs: outcome.latencyMs,
-          state: decision.state,
-        },
-        "webhook attempt",
-      );
+    log.debug(
+      {
+        deliveryId: d.id,
+        jobId: d.jobId,
+        host: d.host,
+        attempt: attemptNo,
+        statusCode: outcome.statusCode,
+        errorClass: outcome.errorClass,
+        latencyMs: outcome.latencyMs,
+        state: decision.state,
+      },
+      "webhook attempt",
+    );
     if (decision.state === "abandoned")
       log.warn({ deliveryId: d.id, host: d.host }, "webhook delivery abandoned");
   };

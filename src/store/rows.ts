@@ -120,39 +120,42 @@ export function claimedFromValues(v: readonly unknown[]): ClaimedDelivery {
   };
 }
 
-/** A new attempt's fields in `delivery_attempts` column order (`id` aside), as SQLite's INSERT binds them. */
-const ATTEMPT_FIELDS = [
-  "deliveryId",
-  "series",
-  "attemptNo",
-  "startedAt",
-  "latencyMs",
-  "statusCode",
-  "errorClass",
-  "errorDetail",
-  "urlHost",
-  "responseSnippet",
-] as const satisfies ReadonlyArray<keyof NewAttempt>;
-export const ATTEMPT_VALUES = ATTEMPT_FIELDS.length;
-
-/** A new attempt's values in `delivery_attempts` column order. */
-export const attemptToValues = (a: NewAttempt): unknown[] => ATTEMPT_FIELDS.map((f) => a[f]);
-
-/** The attempt's values (`attemptToValues`), then the decision's state and next attempt time. */
-export const recordToValues = ({ attempt, update }: { attempt: NewAttempt; update: DeliveryUpdate }) => [
-  ...attemptToValues(attempt),
-  update.state,
-  update.nextAttemptAt,
+/**
+ * An attempt record as SQLite's store takes it: the new attempt's values in `delivery_attempts`
+ * column order (`id` aside; its INSERT binds the first `ATTEMPT_VALUES` of them), then the
+ * decision's state and next attempt time. Written out, not mapped from a list of field names:
+ * it runs on the main thread for every attempt.
+ */
+export const recordToValues = ({
+  attempt: a,
+  update: u,
+}: {
+  attempt: NewAttempt;
+  update: DeliveryUpdate;
+}) => [
+  a.deliveryId,
+  a.series,
+  a.attemptNo,
+  a.startedAt,
+  a.latencyMs,
+  a.statusCode,
+  a.errorClass,
+  a.errorDetail,
+  a.urlHost,
+  a.responseSnippet,
+  u.state,
+  u.nextAttemptAt,
 ];
+export const ATTEMPT_VALUES = 10;
 /** Where `recordToValues` puts the values that apply the decision. */
 export const RECORD_AT = {
-  deliveryId: ATTEMPT_FIELDS.indexOf("deliveryId"),
-  series: ATTEMPT_FIELDS.indexOf("series"),
-  attemptNo: ATTEMPT_FIELDS.indexOf("attemptNo"),
-  statusCode: ATTEMPT_FIELDS.indexOf("statusCode"),
-  state: ATTEMPT_VALUES,
-  nextAttemptAt: ATTEMPT_VALUES + 1,
-};
+  deliveryId: 0,
+  series: 1,
+  attemptNo: 2,
+  statusCode: 5,
+  state: 10,
+  nextAttemptAt: 11,
+} as const;
 
 const CLAIMED_NEXT_AT = ROUTING.indexOf("next_attempt_at");
 const CLAIMED_SEQ = ROUTING.length;
