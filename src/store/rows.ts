@@ -9,7 +9,6 @@ import type {
   ClaimedDelivery,
   DeliveryRow,
   DeliveryState,
-  DeliveryUpdate,
   JobRow,
   JobStatus,
   NewAttempt,
@@ -120,19 +119,8 @@ export function claimedFromValues(v: readonly unknown[]): ClaimedDelivery {
   };
 }
 
-/**
- * An attempt record as SQLite's store takes it: the new attempt's values in `delivery_attempts`
- * column order (`id` aside; its INSERT binds the first `ATTEMPT_VALUES` of them), then the
- * decision's state and next attempt time. Written out, not mapped from a list of field names:
- * it runs on the main thread for every attempt.
- */
-export const recordToValues = ({
-  attempt: a,
-  update: u,
-}: {
-  attempt: NewAttempt;
-  update: DeliveryUpdate;
-}) => [
+/** A new attempt's values in `delivery_attempts` column order, as SQLite's INSERT binds them. */
+export const attemptToValues = (a: NewAttempt): unknown[] => [
   a.deliveryId,
   a.series,
   a.attemptNo,
@@ -143,26 +131,7 @@ export const recordToValues = ({
   a.errorDetail,
   a.urlHost,
   a.responseSnippet,
-  u.state,
-  u.nextAttemptAt,
 ];
-export const ATTEMPT_VALUES = 10;
-/** Where `recordToValues` puts the values that apply the decision. */
-export const RECORD_AT = {
-  deliveryId: 0,
-  series: 1,
-  attemptNo: 2,
-  statusCode: 5,
-  state: 10,
-  nextAttemptAt: 11,
-} as const;
-
-const CLAIMED_NEXT_AT = ROUTING.indexOf("next_attempt_at");
-const CLAIMED_SEQ = ROUTING.length;
-/** Due order (next attempt time, then enqueue order) of claimed rows as values (`claimedFromValues`). */
-export const byDueValues = (a: readonly unknown[], b: readonly unknown[]) =>
-  Number(a[CLAIMED_NEXT_AT] ?? 0) - Number(b[CLAIMED_NEXT_AT] ?? 0) ||
-  Number(a[CLAIMED_SEQ]) - Number(b[CLAIMED_SEQ]);
 
 export function attemptFromRow(r: Row): AttemptRow {
   return {
@@ -212,6 +181,28 @@ export function contentsFromValues(rows: ReadonlyArray<readonly unknown[]>): Map
 /** A claimed delivery with its contents, from `ROUTING_COLUMNS, seq, body, auth_header_name, auth_header_value` values. */
 export const sendableFromValues = (v: readonly unknown[]): SendableDelivery =>
   Object.assign(claimedFromValues(v), contentFromValues(v, ROUTING.length + 1));
+
+/** The values `sendableFromValues` reads, in its order. */
+export const sendableToValues = (d: SendableDelivery): unknown[] => [
+  d.id,
+  d.jobId,
+  d.event,
+  d.url,
+  d.host,
+  d.policy,
+  d.state,
+  d.series,
+  d.attemptsInSeries,
+  d.nextAttemptAt,
+  d.lastStatusCode,
+  d.createdAt,
+  d.updatedAt,
+  d.forceSend,
+  d.seq,
+  d.body,
+  d.authHeaderName,
+  d.authHeaderValue,
+];
 
 /**
  * Claimed rows joined with their contents, in claim order; a row without content is left out.

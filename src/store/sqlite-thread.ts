@@ -8,7 +8,7 @@
  */
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { LeaseLostError, type Store } from "./types.ts";
-import { openSqliteStore, type SqliteStore, type SqliteStoreOptions } from "./sqlite.ts";
+import { openSqliteStore, type SqliteStoreOptions } from "./sqlite.ts";
 import { BYTES_BODY_MIN, wire } from "./thread-wire.ts";
 import { createPendingCalls } from "../worker/pending-calls.ts";
 import { errorData, threadBootstrap, type ErrorData } from "../worker/thread-rpc.ts";
@@ -105,7 +105,7 @@ export async function openSqliteStoreThread(file: string, opts: SqliteStoreOptio
 
 /** The thread's half: runs each batch's calls in order, synchronously, and answers in one message. */
 function serve(port: NonNullable<typeof parentPort>, setup: Setup): void {
-  let store: SqliteStore;
+  let store: Store;
   try {
     store = openSqliteStore(setup.file, setup.opts);
   } catch (err) {
@@ -120,13 +120,16 @@ function serve(port: NonNullable<typeof parentPort>, setup: Setup): void {
     }
     // every SQLite store method does its work before returning its promise: calling them in
     // order here is executing them in order
-    const results = batch.map(([, method, args]) =>
-      (store[wire[method]?.via ?? method] as (...a: unknown[]) => Promise<unknown>)(...args),
-    );
+    const results = batch.map(([, method, args]) => {
+      const unArgs = wire[method]?.unArgs;
+      return (store[method] as (...a: unknown[]) => Promise<unknown>)(...(unArgs ? unArgs(args) : args));
+    });
     void Promise.allSettled(results).then((settled) => {
       const replies = settled.map((s, i): Reply => {
-        const id = batch[i]![0];
-        return s.status === "rejected" ? [id, undefined, errorData(s.reason)] : [id, s.value];
+        const [id, method] = batch[i]!;
+        if (s.status === "rejected") return [id, undefined, errorData(s.reason)];
+        const result = wire[method]?.result;
+        return [id, result ? result(s.value) : s.value];
       });
       port.postMessage(replies, movableBodies(replies.map((r) => r[1])));
     });

@@ -7,22 +7,28 @@ import Database from "better-sqlite3";
 import { loadMigrations, pendingMigrations } from "./migrate.ts";
 import {
   JOB_LIST_COLUMNS,
-  ATTEMPT_VALUES,
   attemptFromRow,
-  byDueValues,
+  attemptToValues,
   circuitFromRow,
   claimedFromValues,
   contentsFromValues,
   deliveryFromRow,
   expiredRow,
   jobFromRow,
-  RECORD_AT,
   receiverStatsFromRows,
-  recordToValues,
   ROUTING_COLUMNS,
   sendableFromValues,
 } from "./rows.ts";
-import type { ClaimOptions, JobOutcome, NewDelivery, NewJob, Store } from "./types.ts";
+import type {
+  ClaimedDelivery,
+  ClaimOptions,
+  DeliveryUpdate,
+  JobOutcome,
+  NewAttempt,
+  NewDelivery,
+  NewJob,
+  Store,
+} from "./types.ts";
 import { hostRoom, pickClaims } from "./pick-claims.ts";
 import { BYTES_BODY_MIN } from "./thread-wire.ts";
 import { hostOf, LeaseLostError } from "./types.ts";
@@ -67,18 +73,7 @@ export interface SqliteStoreOptions {
   synchronous?: "NORMAL" | "FULL";
 }
 
-/**
- * The SQLite store, and the two calls made for every delivery in the forms they cross to and from
- * the store's thread (`thread-wire.ts`): claimed rows as arrays of values (`sendableFromValues`
- * reads them) and attempt records as arrays of values (`recordToValues`), so nothing is turned
- * into objects only to be turned back into values for the crossing.
- */
-export interface SqliteStore extends Store {
-  claimSendableValues(now: number, limit: number, opts?: ClaimOptions): Promise<unknown[][]>;
-  recordAttemptValues(batch: unknown[][], now: number, workerId?: string): Promise<number>;
-}
-
-export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): SqliteStore {
+export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): Store {
   const db = new Database(file);
   db.pragma("journal_mode = WAL");
   db.pragma(`synchronous = ${opts.synchronous === "FULL" ? "FULL" : "NORMAL"}`);
@@ -414,36 +409,44 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): Sq
     for (const id of ids) q.markDelivering.run(now, workerId, until, id);
     return ids;
   });
-  /** Claims, then reads what it claimed with `read` (one of the statements above): rows of values, in due order. */
-  const claim = (read: Database.Statement, now: number, limit: number, opts: ClaimOptions): unknown[][] => {
+  /** Claims, then reads what it claimed with `read` (one of the statements above), in due order. */
+  const claim = <T extends ClaimedDelivery>(
+    read: Database.Statement,
+    fromValues: (v: unknown[]) => T,
+    now: number,
+    limit: number,
+    opts: ClaimOptions,
+  ): T[] => {
     const ids = claimTx.immediate(now, limit, opts);
     if (ids.length === 0) return [];
-    return (read.all({ ids: JSON.stringify(ids) }) as unknown[][]).sort(byDueValues);
+    const rows = (read.all({ ids: JSON.stringify(ids) }) as unknown[][]).map(fromValues);
+    return rows.sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || a.seq - b.seq);
   };
 
   // The decision is applied first: a worker whose lease lapsed changes nothing, and its attempt
   // is not recorded (the worker that took the delivery over records its own).
-  const attemptTx = db.transaction((batch: unknown[][], now: number, workerId: string | null) => {
-    const at = RECORD_AT;
-    let recorded = 0;
-    for (const v of batch) {
-      const applied = q.updateDelivery.run(
-        v[at.state],
-        v[at.nextAttemptAt],
-        v[at.attemptNo],
-        v[at.statusCode],
-        now,
-        v[at.deliveryId],
-        v[at.series],
-        workerId,
-        workerId,
-      );
-      if (applied.changes === 0 && workerId !== null) continue;
-      q.insertAttempt.run(v.slice(0, ATTEMPT_VALUES));
-      recorded++;
-    }
-    return recorded;
-  });
+  const attemptTx = db.transaction(
+    (batch: Array<{ attempt: NewAttempt; update: DeliveryUpdate }>, now: number, workerId: string | null) => {
+      let recorded = 0;
+      for (const { attempt: a, update: u } of batch) {
+        const applied = q.updateDelivery.run(
+          u.state,
+          u.nextAttemptAt,
+          a.attemptNo,
+          a.statusCode,
+          now,
+          a.deliveryId,
+          a.series,
+          workerId,
+          workerId,
+        );
+        if (applied.changes === 0 && workerId !== null) continue;
+        q.insertAttempt.run(attemptToValues(a));
+        recorded++;
+      }
+      return recorded;
+    },
+  );
 
   const contents = (ids: string[]) =>
     contentsFromValues(q.contents.all({ ids: JSON.stringify(ids) }) as unknown[][]);
@@ -525,7 +528,7 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): Sq
         .immediate();
     },
     async claimDueDeliveries(now, limit, opts = {}) {
-      return claim(q.claimed, now, limit, opts).map(claimedFromValues);
+      return claim(q.claimed, claimedFromValues, now, limit, opts);
     },
     async saveCircuit(c) {
       q.saveCircuit.run(c);
@@ -541,15 +544,9 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): Sq
       return contents(ids);
     },
     async claimSendable(now, limit, opts = {}) {
-      return claim(q.sendable, now, limit, opts).map(sendableFromValues);
-    },
-    async claimSendableValues(now, limit, opts = {}) {
-      return claim(q.sendable, now, limit, opts);
+      return claim(q.sendable, sendableFromValues, now, limit, opts);
     },
     async recordAttempts(batch, now, workerId) {
-      return attemptTx.immediate(batch.map(recordToValues), now, workerId ?? null);
-    },
-    async recordAttemptValues(batch, now, workerId) {
       return attemptTx.immediate(batch, now, workerId ?? null);
     },
     async releaseDeliveries(ids, now, workerId) {
