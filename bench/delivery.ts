@@ -112,11 +112,11 @@ function cpuSecondsOf(task: number | string) {
   }
 }
 /** CPU seconds used so far: this process's threads (main, each other) and the receiver's (Linux /proc) */
+/** CPU seconds of each thread of this process, by thread id */
+const threadTimes = () =>
+  new Map(readdirSync("/proc/self/task").map((tid) => [tid, cpuSecondsOf(`self/task/${tid}`)]));
 function cpuTimes(receiverPid: number) {
-  const threads = new Map(
-    readdirSync("/proc/self/task").map((tid) => [tid, cpuSecondsOf(`self/task/${tid}`)]),
-  );
-  return { threads, receiver: cpuSecondsOf(receiverPid) };
+  return { threads: threadTimes(), receiver: cpuSecondsOf(receiverPid) };
 }
 /**
  * CPU seconds of the worker processes, of every postgres server process (by pid: a backend that
@@ -154,8 +154,8 @@ function processCpuSince(
 
 /** CPU µs per delivery of this process's threads since `before`: the main thread, the busiest other (the SQLite store's), the rest */
 function threadsSince(
-  before: ReturnType<typeof cpuTimes>["threads"],
-  now: ReturnType<typeof cpuTimes>["threads"],
+  before: ReturnType<typeof threadTimes>,
+  now: ReturnType<typeof threadTimes>,
   n: number,
 ) {
   const used = [...now].map(([tid, t]) => [tid, t - (before.get(tid) ?? 0)] as const);
@@ -299,12 +299,12 @@ async function sqliteDrain(
   }
 }
 
-type EngineModules = {
+/** A checkout's own modules for its SQLite engine (this one's, or BASE_TREE's loaded next to it) */
+type EngineModules = ServerModules & {
   openSqliteStoreThread: typeof openSqliteStoreThread;
   createDeliveryWorker: typeof createDeliveryWorker;
   createMetrics: typeof createMetrics;
   policiesFromConfig: typeof policiesFromConfig;
-  loadConfig: typeof loadConfig;
 };
 const engineModules = async (tree: string): Promise<EngineModules> => ({
   ...((await import(path.join(tree, "src/store/sqlite-thread.ts"))) as EngineModules),
@@ -358,12 +358,12 @@ async function engineAlone(n: number, body: object, dataDir: string, m: EngineMo
   try {
     // never contacted: the sender above answers for the receiver
     await enqueueMany(store, "http://127.0.0.1:9/alone", n, body);
-    const cpu0 = cpuTimes(process.pid).threads;
+    const cpu0 = threadTimes();
     const t0 = performance.now();
     worker.start();
     while (answered < n) await sleep(5);
     const rate = n / ((performance.now() - t0) / 1000);
-    const cpu = threadsSince(cpu0, cpuTimes(process.pid).threads, n);
+    const cpu = threadsSince(cpu0, threadTimes(), n);
     await worker.stop(10_000);
     return { rate, ...cpu };
   } finally {
@@ -681,10 +681,7 @@ async function main() {
     ];
     if (BASE_TREE) {
       // the other checkout's own modules, loaded next to this one's (SQLite runs in process)
-      const code: ServerModules = {
-        startServer: ((await import(path.join(BASE_TREE, "src/server.ts"))) as ServerModules).startServer,
-        loadConfig: ((await import(path.join(BASE_TREE, "src/config.ts"))) as ServerModules).loadConfig,
-      };
+      const code = await engineModules(BASE_TREE);
       engines.push(
         ["sqlitebase", `SQLite engine, ${BASE_TREE}`, (s) => sqliteDrain(rx, s.n, s.body, dir(), code)],
         [

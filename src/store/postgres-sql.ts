@@ -17,7 +17,7 @@ import type {
   NewJob,
   JobQuery,
 } from "./types.ts";
-import { JOB_LIST_COLUMNS, ROUTING_COLUMNS } from "./rows.ts";
+import { JOB_LIST_COLUMNS, ROUTING } from "./rows.ts";
 
 export interface Sql {
   text: string;
@@ -35,7 +35,7 @@ const prepared = (name: string, text: string, values: unknown[]): Sql => ({ name
  * The routing columns each one holds: the claim's UPDATE returns the state's, joins the item's.
  */
 const ITEM_ROUTING = ["job_id", "event", "url", "policy", "created_at"];
-const STATE_ROUTING = ROUTING_COLUMNS.split(", ").filter((c) => !ITEM_ROUTING.includes(c));
+const STATE_ROUTING = ROUTING.filter((c) => !ITEM_ROUTING.includes(c));
 
 export const insertJob = (j: NewJob) =>
   sql(

@@ -16,7 +16,7 @@ import {
   expiredRow,
   jobFromRow,
   receiverStatsFromRows,
-  ROUTING_COLUMNS,
+  ROUTING,
   sendableFromValues,
 } from "./rows.ts";
 import type {
@@ -51,9 +51,7 @@ const jobInsertRow = (j: NewJob) => ({
  */
 const EACH_ID = "json_each(@ids) AS ids";
 /** the routing columns of `deliveries d` (json_each has an `id` column too) */
-const D_ROUTING = ROUTING_COLUMNS.split(", ")
-  .map((c) => `d.${c}`)
-  .join(", ");
+const D_ROUTING = ROUTING.map((c) => `d.${c}`).join(", ");
 
 /** A body to send: large ones as their stored UTF-8 bytes, small ones as text (see BYTES_BODY_MIN) */
 const BODY = `CASE WHEN octet_length(b.body) < ${BYTES_BODY_MIN} THEN b.body ELSE CAST(b.body AS BLOB) END`;
