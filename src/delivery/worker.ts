@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import type { Metrics } from "../metrics.ts";
 import type { DeliveryRow, DeliveryUpdate, NewAttempt, SendableDelivery, Store } from "../store/types.ts";
 import { createPump, type Pump } from "../worker/pump.ts";
+import { SlotTable } from "../worker/slot-table.ts";
 import { fromStored, toStored, type CircuitConfig } from "./circuit.ts";
 import { createGroupCommit } from "./group-commit.ts";
 import { createHostGate, type HostGate } from "./host-gate.ts";
@@ -132,10 +133,11 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
    * capped at one per slot (beyond that the slot waits), and `stop` waits for them. Their
    * deliveries go with each claim as `settling`: they no longer load their host.
    */
-  const unrecorded = new Map<string, Promise<void>>();
+  const unrecorded = new SlotTable<{ deliveryId: string; recorded: Promise<void> }>();
   const awaitRecordIfBehind = async (deliveryId: string, recorded: Promise<void>) => {
-    const tracked = recorded.finally(() => unrecorded.delete(deliveryId));
-    unrecorded.set(deliveryId, tracked);
+    let slot = -1;
+    const tracked = recorded.finally(() => unrecorded.take(slot));
+    slot = unrecorded.add({ deliveryId, recorded: tracked });
     if (unrecorded.size > deps.concurrency) return tracked;
     tracked.catch((err: unknown) => log.error({ err }, "could not record a delivery attempt"));
   };
@@ -233,7 +235,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
           lane: name,
           lease,
           ...gate.claimOptions(t),
-          settling: [...unrecorded.keys()],
+          settling: unrecorded.values().map((u) => u.deliveryId),
         });
         for (const d of items) gate.claimed(d.host);
         return items;
@@ -266,7 +268,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
     stop: async (graceMs) => {
       clearTimeout(retryWake);
       await Promise.all(lanes.map((l) => l.stop(graceMs)));
-      await Promise.allSettled([...unrecorded.values()]);
+      await Promise.allSettled(unrecorded.values().map((u) => u.recorded));
     },
     get inFlight() {
       return lanes.reduce((n, l) => n + l.inFlight, 0);

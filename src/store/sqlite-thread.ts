@@ -43,7 +43,6 @@ export async function openSqliteStoreThread(file: string, opts: SqliteStoreOptio
   });
 
   let outbox: Call[] = [];
-  let nextId = 0;
   let dead: Error | null = null;
   // a late reply must not drop close's ref
   const pending = createPendingCalls<unknown>(worker, () => closing || worker.unref());
@@ -67,9 +66,8 @@ export async function openSqliteStoreThread(file: string, opts: SqliteStoreOptio
 
   const call = (method: Method, args: unknown[]) => {
     if (dead) return Promise.reject(dead);
-    const id = nextId++;
     const w = wire[method];
-    const reply = pending.wait(id);
+    const { id, reply } = pending.wait();
     if (outbox.push([id, method, w?.args ? w.args(args) : args]) === 1) queueMicrotask(flush);
     return w?.unResult ? reply.then(w.unResult) : reply;
   };

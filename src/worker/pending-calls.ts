@@ -4,10 +4,11 @@
  * keeps the process alive and a busy one is never left behind.
  */
 import type { Worker } from "node:worker_threads";
+import { SlotTable } from "./slot-table.ts";
 
 export interface PendingCalls<T> {
-  /** a call sent with this id: its promise settles with the reply */
-  wait(id: number): Promise<T>;
+  /** a call about to be sent: the id to send it with, and the promise its reply settles */
+  wait(): { id: number; reply: Promise<T> };
   settle(id: number, reply: { result?: T; error?: Error }): void;
   failAll(e: Error): void;
   readonly size: number;
@@ -17,23 +18,26 @@ export function createPendingCalls<T>(
   worker: Pick<Worker, "ref" | "unref">,
   onIdle: () => void = () => worker.unref(),
 ): PendingCalls<T> {
-  const calls = new Map<number, { resolve(v: T): void; reject(e: Error): void }>();
+  // ids are slots, reused once answered: a thread answers each call once
+  const calls = new SlotTable<{ resolve(v: T): void; reject(e: Error): void }>();
   return {
-    wait(id) {
+    wait() {
       if (calls.size === 0) worker.ref();
-      return new Promise<T>((resolve, reject) => calls.set(id, { resolve, reject }));
+      let id = -1;
+      const reply = new Promise<T>((resolve, reject) => (id = calls.add({ resolve, reject })));
+      return { id, reply };
     },
     settle(id, { result, error }) {
-      const call = calls.get(id);
+      const call = calls.take(id);
       if (!call) return;
-      calls.delete(id);
       if (calls.size === 0) onIdle();
       if (error) call.reject(error);
       else call.resolve(result as T);
     },
     failAll(e) {
-      for (const call of calls.values()) call.reject(e);
+      const waiting = calls.values();
       calls.clear();
+      for (const call of waiting) call.reject(e);
     },
     get size() {
       return calls.size;

@@ -4,6 +4,7 @@
  * sleeps until `nextWakeAt()` (or `idleMs`) when there is nothing due.
  */
 import type { Logger } from "pino";
+import { SlotTable } from "./slot-table.ts";
 
 export interface PumpOptions<T> {
   name: string;
@@ -42,7 +43,7 @@ export function createPump<T>(opts: PumpOptions<T>): Pump {
   const idleMs = opts.idleMs ?? 60_000;
   const minBatch = Math.min(opts.minBatch ?? 1, opts.concurrency);
   const capacity = opts.concurrency + (opts.prefetch ?? 0);
-  const running = new Set<Promise<void>>();
+  const running = new SlotTable<Promise<void>>();
   const ready: T[] = [];
   const held = () => running.size + ready.length;
   /** items finished since the last claim that came back short (none since: no limit) */
@@ -51,15 +52,16 @@ export function createPump<T>(opts: PumpOptions<T>): Pump {
   // claimed items are theirs to finish: they start even after stop() (which waits for them)
   const startReady = () => {
     while (running.size < opts.concurrency && ready.length > 0) {
+      let slot = -1;
       const p = opts
         .handle(ready.shift()!)
         .catch((err: unknown) => opts.logger.error({ err }, `${opts.name}: handler failed`))
         .finally(() => {
-          running.delete(p);
+          running.take(slot);
           startReady();
           if (++finishedSinceShort >= minBatch) void pump();
         });
-      running.add(p);
+      slot = running.add(p);
     }
   };
   let stopped = true;
@@ -128,7 +130,7 @@ export function createPump<T>(opts: PumpOptions<T>): Pump {
       let t: NodeJS.Timeout | undefined;
       const grace = new Promise<void>((r) => (t = setTimeout(r, graceMs)));
       const drained = (async () => {
-        while (running.size > 0) await Promise.allSettled([...running]);
+        while (running.size > 0) await Promise.allSettled(running.values());
       })();
       await Promise.race([drained, grace]);
       clearTimeout(t);

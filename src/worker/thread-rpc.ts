@@ -64,7 +64,6 @@ export function createThreadRpc<Req, Res>(
   opts: ThreadRpcOptions = {},
 ): ThreadRpc<Req, Res> {
   const toError = opts.toError ?? ((e) => new Error(e.message));
-  let next = 0;
   let thread: Thread<Res> | undefined;
   const retire = (t: Thread<Res>) => {
     if (thread === t) thread = undefined;
@@ -103,8 +102,7 @@ export function createThreadRpc<Req, Res>(
     call(body) {
       const t = (thread ??= start());
       clearTimeout(t.idle);
-      const id = next++;
-      const reply = t.pending.wait(id);
+      const { id, reply } = t.pending.wait();
       t.worker.postMessage({ id, body } satisfies Envelope<Req>);
       return reply;
     },
