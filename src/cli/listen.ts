@@ -13,7 +13,7 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { USER_AGENT } from "../delivery/sender.ts";
+import { BASE_HEADERS } from "../delivery/sender.ts";
 import { parseSigningSecrets } from "../delivery/signer.ts";
 import { deliveryHeaders } from "../delivery/worker.ts";
 import { CliError, EXIT, type Client } from "./client.ts";
@@ -132,7 +132,7 @@ export async function listen(client: Client, o: ListenOptions): Promise<number> 
         const res = await fetch(target, {
           method: "POST",
           body,
-          headers: { "content-type": "application/json", "user-agent": USER_AGENT, ...headers, ...extra },
+          headers: { ...BASE_HEADERS, ...headers, ...extra },
           redirect: "manual",
         });
         await res.arrayBuffer();

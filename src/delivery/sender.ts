@@ -30,6 +30,11 @@ export interface SendOutcome {
 export type WebhookSender = (req: WebhookRequest) => Promise<SendOutcome>;
 
 export const USER_AGENT = "callscribe-webhooks/0.1";
+/** Sent with every webhook, before the delivery's own headers. */
+export const BASE_HEADERS: Readonly<Record<string, string>> = {
+  "content-type": "application/json",
+  "user-agent": USER_AGENT,
+};
 const SNIPPET_BYTES = 2048;
 const DRAIN_LIMIT = 64 * 1024;
 
@@ -135,7 +140,7 @@ export function createWebhookSender(dispatcher: Dispatcher): WebhookSender {
           path: t.path,
           method: "POST",
           body: req.body,
-          headers: { "content-type": "application/json", "user-agent": USER_AGENT, ...req.headers },
+          headers: { ...BASE_HEADERS, ...req.headers },
           headersTimeout: req.timeoutMs,
           bodyTimeout: req.timeoutMs,
         },
