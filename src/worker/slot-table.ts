@@ -7,11 +7,12 @@
  * had reached the old generation still points at what it held when it was replaced. Until a
  * major GC frees that table, those values (with all they reach: a request, its body, a claimed
  * batch) survive every young-generation GC and are promoted. Measured in `bench:delivery` at
- * 0.5 KB: 55.8 MB promoted per 20,000 deliveries through a Map of deadlines, 7.8 MB through
- * this; a standalone loop adding and removing 64 values at a time: 1,204 MB promoted against 63.
+ * 0.5 KB: 55.8 MB promoted per 20,000 deliveries with Maps and a Set on the hot path, 5.4 MB with
+ * slot tables; a standalone loop adding and removing 64 values at a time: 1,204 MB promoted with a
+ * Map, 63 MB with an array, 0.2 MB with a Map only ever overwritten (no deletions, no rehash).
  * An array slot that is cleared points at nothing.
  */
-export class SlotTable<T> {
+export class SlotTable<T extends object> {
   readonly #values: (T | undefined)[] = [];
   readonly #free: number[] = [];
   #size = 0;
