@@ -39,7 +39,7 @@ import { createDeliveryWorker, deliveryHeaders } from "../src/delivery/worker.ts
 import { createMetrics } from "../src/metrics.ts";
 import { timeOrderedId } from "../src/core/time-ordered-id.ts";
 import { createEgressGuard } from "../src/net/egress.ts";
-import { policiesFromConfig, startServer } from "../src/server.ts";
+import { deliveryWorkerSettings, startServer } from "../src/server.ts";
 import { openPostgresStore } from "../src/store/postgres.ts";
 import { insertJob, notify } from "../src/store/postgres-sql.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
@@ -113,10 +113,10 @@ function cpuSecondsOf(task: number | string) {
     return 0;
   }
 }
-/** CPU seconds used so far: this process's threads (main, each other) and the receiver's (Linux /proc) */
 /** CPU seconds of each thread of this process, by thread id */
 const threadTimes = () =>
   new Map(readdirSync("/proc/self/task").map((tid) => [tid, cpuSecondsOf(`self/task/${tid}`)]));
+/** CPU seconds used so far: this process's threads (main, each other) and the receiver's (Linux /proc) */
 function cpuTimes(receiverPid: number) {
   return { threads: threadTimes(), receiver: cpuSecondsOf(receiverPid) };
 }
@@ -324,7 +324,7 @@ type EngineModules = ServerModules & {
   openSqliteStoreThread: typeof openSqliteStoreThread;
   createDeliveryWorker: typeof createDeliveryWorker;
   createMetrics: typeof createMetrics;
-  policiesFromConfig: typeof policiesFromConfig;
+  deliveryWorkerSettings?: typeof deliveryWorkerSettings;
 };
 const engineModules = async (tree: string): Promise<EngineModules> => ({
   ...((await import(path.join(tree, "src/store/sqlite-thread.ts"))) as EngineModules),
@@ -345,7 +345,10 @@ async function engineAlone(n: number, body: object, dataDir: string, m: EngineMo
   const config = m.loadConfig({ ...process.env, ...engineEnv(dataDir) });
   const store = await m.openSqliteStoreThread(path.join(dataDir, "alone.sqlite"));
   let answered = 0;
+  // a checkout from before deliveryWorkerSettings is configured with this one's
+  const settings = (m.deliveryWorkerSettings ?? deliveryWorkerSettings)(config);
   const worker = m.createDeliveryWorker({
+    ...settings,
     store,
     send: () =>
       new Promise((resolve) =>
@@ -361,17 +364,7 @@ async function engineAlone(n: number, body: object, dataDir: string, m: EngineMo
           });
         }),
       ),
-    policyFor: m.policiesFromConfig(config),
-    concurrency: IN_FLIGHT,
-    perHost: config.DELIVERY_PER_HOST_CONCURRENCY,
-    circuit: {
-      failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD,
-      cooldownMs: config.CIRCUIT_COOLDOWN_MS,
-      maxCooldownMs: 10 * config.CIRCUIT_COOLDOWN_MS,
-    },
-    signingKeys: [],
     workerId: "bench",
-    leaseMs: 120_000,
     logger: pino({ level: "silent" }),
     metrics: m.createMetrics(store),
   });

@@ -53,6 +53,24 @@ export function createLogger(config: Config): Logger {
 }
 
 /** The presets, with the makimoto one shaped by the DELIVERY_* overrides, all time-scaled. */
+/** What the delivery worker takes from the configuration (the rest is the process's: store, sender, logger). */
+export function deliveryWorkerSettings(config: Config) {
+  const policyFor = policiesFromConfig(config);
+  return {
+    policyFor,
+    concurrency: config.DELIVERY_CONCURRENCY,
+    perHost: config.DELIVERY_PER_HOST_CONCURRENCY,
+    circuit: {
+      failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD,
+      cooldownMs: config.CIRCUIT_COOLDOWN_MS * config.DELIVERY_TIME_SCALE,
+      maxCooldownMs: 10 * config.CIRCUIT_COOLDOWN_MS * config.DELIVERY_TIME_SCALE,
+    },
+    signingKeys: parseSigningSecrets(config.WEBHOOK_SIGNING_SECRET),
+    // an attempt may take the longest policy timeout; the record is written just after
+    leaseMs: 2 * Math.max(...Object.keys(presets).map((n) => policyFor(n).timeoutMs)) + 5000,
+  };
+}
+
 export function policiesFromConfig(config: Config): (name: string) => RetryPolicy {
   const makimoto: RetryPolicy = {
     ...presets.makimoto,
@@ -121,24 +139,13 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
   const audio = createAudioThread();
   const redactor = createRedactionThread();
   const maxUploadBytes = Math.floor(config.MAX_UPLOAD_MB * 1048576);
-  const policyFor = policiesFromConfig(config);
 
   const metrics = createMetrics(store);
   const delivery = createDeliveryWorker({
+    ...deliveryWorkerSettings(config),
     store,
     send: createWebhookSender(guard.dispatcher),
-    policyFor,
-    concurrency: config.DELIVERY_CONCURRENCY,
-    perHost: config.DELIVERY_PER_HOST_CONCURRENCY,
-    circuit: {
-      failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD,
-      cooldownMs: config.CIRCUIT_COOLDOWN_MS * config.DELIVERY_TIME_SCALE,
-      maxCooldownMs: 10 * config.CIRCUIT_COOLDOWN_MS * config.DELIVERY_TIME_SCALE,
-    },
-    signingKeys: parseSigningSecrets(config.WEBHOOK_SIGNING_SECRET),
     workerId,
-    // an attempt may take the longest policy timeout; the record is written just after
-    leaseMs: 2 * Math.max(...Object.keys(presets).map((n) => policyFor(n).timeoutMs)) + 5000,
     logger,
     metrics,
   });

@@ -54,7 +54,7 @@ export class SlotTable<T extends object> {
   /** The values held now, lowest slot first. */
   values(): T[] {
     const out: T[] = [];
-    for (const v of this.#values) if (v !== undefined) out.push(v);
+    this.forEach((v) => out.push(v));
     return out;
   }
 
