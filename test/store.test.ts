@@ -24,8 +24,6 @@ import {
   type NewJob,
   type Store,
 } from "../src/store/types.ts";
-import { sendableFromValues, sendableToValues } from "../src/store/rows.ts";
-import { recordFromValues, recordToValues } from "../src/store/thread-wire.ts";
 import { insertPostgresBacklog } from "./helpers/backlog.ts";
 import { enqueueDelivery } from "./helpers/enqueue.ts";
 import { dropSchema, freshSchema, PG_URL } from "./helpers/postgres.ts";
@@ -692,14 +690,17 @@ describe("sqlite on its own thread", () => {
       assert.equal(recorded, 1);
       const [row] = await thread.attemptsFor("d1");
       assert.deepEqual({ ...row, id: undefined }, { ...attempt, id: undefined });
-      const record = { attempt, update: { state: "pending" as const, nextAttemptAt: 99 } };
-      assert.deepEqual(recordFromValues(recordToValues(record)), record, "the wire's own round trip");
-      const sendable = { ...claimed, forceSend: true, body: new Uint8Array([123, 125]) };
-      assert.deepEqual(sendableFromValues(sendableToValues(sendable)), sendable);
       const after = await thread.getDelivery("d1");
       assert.deepEqual(
         [after?.state, after?.nextAttemptAt, after?.attemptsInSeries, after?.lastStatusCode],
         ["pending", 99, 1, 503],
+      );
+      await thread.restartDelivery("d1", 9, { force: true });
+      const [forced] = await thread.claimSendable(10, 10, { lease: A(1000) });
+      assert.deepEqual(
+        { ...forced, body: undefined },
+        { ...(await thread.getDelivery("d1")), seq: routing.seq, body: undefined, forceSend: true },
+        "a row an operator forced, claimed again in a new series",
       );
     } finally {
       await thread.close();

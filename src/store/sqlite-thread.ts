@@ -8,7 +8,7 @@
  */
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { LeaseLostError, type Store } from "./types.ts";
-import { openSqliteStore, type SqliteStoreOptions } from "./sqlite.ts";
+import { openSqliteStore, type SqliteStore, type SqliteStoreOptions } from "./sqlite.ts";
 import { BYTES_BODY_MIN, wire } from "./thread-wire.ts";
 import { createPendingCalls } from "../worker/pending-calls.ts";
 import { errorData, threadBootstrap, type ErrorData } from "../worker/thread-rpc.ts";
@@ -103,7 +103,7 @@ export async function openSqliteStoreThread(file: string, opts: SqliteStoreOptio
 
 /** The thread's half: runs each batch's calls in order, synchronously, and answers in one message. */
 function serve(port: NonNullable<typeof parentPort>, setup: Setup): void {
-  let store: Store;
+  let store: SqliteStore;
   try {
     store = openSqliteStore(setup.file, setup.opts);
   } catch (err) {
@@ -119,15 +119,13 @@ function serve(port: NonNullable<typeof parentPort>, setup: Setup): void {
     // every SQLite store method does its work before returning its promise: calling them in
     // order here is executing them in order
     const results = batch.map(([, method, args]) => {
-      const unArgs = wire[method]?.unArgs;
-      return (store[method] as (...a: unknown[]) => Promise<unknown>)(...(unArgs ? unArgs(args) : args));
+      const serve = wire[method]?.serve;
+      return serve ? serve(store, args) : (store[method] as (...a: unknown[]) => Promise<unknown>)(...args);
     });
     void Promise.allSettled(results).then((settled) => {
       const replies = settled.map((s, i): Reply => {
-        const [id, method] = batch[i]!;
-        if (s.status === "rejected") return [id, undefined, errorData(s.reason)];
-        const result = wire[method]?.result;
-        return [id, result ? result(s.value) : s.value];
+        const id = batch[i]![0];
+        return s.status === "rejected" ? [id, undefined, errorData(s.reason)] : [id, s.value];
       });
       port.postMessage(replies, movableBodies(replies.map((r) => r[1])));
     });
@@ -135,7 +133,8 @@ function serve(port: NonNullable<typeof parentPort>, setup: Setup): void {
 }
 
 /**
- * Bodies in a batch's results (bytes among the values of rows, as `wire` sends claimed rows) worth
+ * Bodies in a batch's results (bytes among the values of an array in a result, as claims send
+ * their bodies: `SendableWire`) worth
  * moving to the main thread instead of copying: each owns its memory (a Buffer from Node's shared
  * pool must never be moved) and is not used here again. Moving a 50 KB body instead of copying it
  * saved ~3 µs of CPU; below ~8 KB a copy costs less (and the store reads those as text).

@@ -8,7 +8,6 @@ import { loadMigrations, pendingMigrations } from "./migrate.ts";
 import {
   JOB_LIST_COLUMNS,
   attemptFromRow,
-  attemptToValues,
   circuitFromRow,
   claimedFromValues,
   contentsFromValues,
@@ -16,19 +15,15 @@ import {
   expiredRow,
   jobFromRow,
   receiverStatsFromRows,
+  recordToValues,
   ROUTING,
-  sendableFromValues,
+  type AttemptRecordValues,
+  SENDABLE_JSON,
+  sendableFromWire,
+  sendableWire,
+  type SendableWire,
 } from "./rows.ts";
-import type {
-  ClaimedDelivery,
-  ClaimOptions,
-  DeliveryUpdate,
-  JobOutcome,
-  NewAttempt,
-  NewDelivery,
-  NewJob,
-  Store,
-} from "./types.ts";
+import type { ClaimOptions, JobOutcome, NewDelivery, NewJob, Store } from "./types.ts";
 import { hostRoom, pickClaims } from "./pick-claims.ts";
 import { BYTES_BODY_MIN } from "./thread-wire.ts";
 import { hostOf, LeaseLostError } from "./types.ts";
@@ -71,7 +66,14 @@ export interface SqliteStoreOptions {
   synchronous?: "NORMAL" | "FULL";
 }
 
-export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): Store {
+/** The SQLite store, with the forms its thread sends across (`thread-wire.ts`). */
+export interface SqliteStore extends Store {
+  claimSendableWire(now: number, limit: number, opts?: ClaimOptions): Promise<SendableWire>;
+  /** `recordAttempts` with each record as `recordToValues` gives it */
+  recordAttemptValues(batch: AttemptRecordValues[], now: number, workerId?: string | null): Promise<number>;
+}
+
+export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): SqliteStore {
   const db = new Database(file);
   db.pragma("journal_mode = WAL");
   db.pragma(`synchronous = ${opts.synchronous === "FULL" ? "FULL" : "NORMAL"}`);
@@ -188,17 +190,19 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     markDelivering: db.prepare(
       `UPDATE deliveries SET state = 'delivering', updated_at = ?, locked_by = ?, locked_until = ? WHERE rowid = ?`,
     ),
-    // routing columns as arrays (claimedFromValues), then body and auth header (sendableFromValues)
+    // what a claim took, in due order: routing columns as arrays (claimedFromValues), or as
+    // JSON beside the body (SendableWire)
     claimed: db
       .prepare(
-        `SELECT ${D_ROUTING}, d.rowid AS seq FROM ${EACH_ID} CROSS JOIN deliveries d WHERE d.rowid = ids.value`,
+        `SELECT ${D_ROUTING}, d.rowid AS seq FROM ${EACH_ID} CROSS JOIN deliveries d WHERE d.rowid = ids.value
+         ORDER BY d.next_attempt_at, d.rowid`,
       )
       .raw(),
     sendable: db
       .prepare(
-        `SELECT ${D_ROUTING}, d.rowid AS seq, ${BODY} AS body, d.auth_header_name, d.auth_header_value
+        `SELECT ${SENDABLE_JSON}, ${BODY} AS body
          FROM ${EACH_ID} CROSS JOIN deliveries d CROSS JOIN delivery_bodies b
-         WHERE d.rowid = ids.value AND b.delivery_id = d.id`,
+         WHERE d.rowid = ids.value AND b.delivery_id = d.id ORDER BY d.next_attempt_at, d.rowid`,
       )
       .raw(),
     // the two statements of every recorded attempt take positional parameters: better-sqlite3 binds
@@ -407,44 +411,38 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     for (const id of ids) q.markDelivering.run(now, workerId, until, id);
     return ids;
   });
-  /** Claims, then reads what it claimed with `read` (one of the statements above), in due order. */
-  const claim = <T extends ClaimedDelivery>(
-    read: Database.Statement,
-    fromValues: (v: unknown[]) => T,
-    now: number,
-    limit: number,
-    opts: ClaimOptions,
-  ): T[] => {
+  /** Claims, then reads what it claimed with `read` (one of the statements above). */
+  const claim = (read: Database.Statement, now: number, limit: number, opts: ClaimOptions) => {
     const ids = claimTx.immediate(now, limit, opts);
-    if (ids.length === 0) return [];
-    const rows = (read.all({ ids: JSON.stringify(ids) }) as unknown[][]).map(fromValues);
-    return rows.sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || a.seq - b.seq);
+    return ids.length === 0 ? [] : (read.all({ ids: JSON.stringify(ids) }) as unknown[][]);
   };
+  const claimSendableWire = (now: number, limit: number, opts: ClaimOptions) =>
+    sendableWire(claim(q.sendable, now, limit, opts));
 
   // The decision is applied first: a worker whose lease lapsed changes nothing, and its attempt
   // is not recorded (the worker that took the delivery over records its own).
-  const attemptTx = db.transaction(
-    (batch: Array<{ attempt: NewAttempt; update: DeliveryUpdate }>, now: number, workerId: string | null) => {
-      let recorded = 0;
-      for (const { attempt: a, update: u } of batch) {
-        const applied = q.updateDelivery.run(
-          u.state,
-          u.nextAttemptAt,
-          a.attemptNo,
-          a.statusCode,
-          now,
-          a.deliveryId,
-          a.series,
-          workerId,
-          workerId,
-        );
-        if (applied.changes === 0 && workerId !== null) continue;
-        q.insertAttempt.run(attemptToValues(a));
-        recorded++;
-      }
-      return recorded;
-    },
-  );
+  // Records come as values (`recordToValues`): the store thread binds them as they crossed.
+  const attemptTx = db.transaction((batch: AttemptRecordValues[], now: number, workerId: string | null) => {
+    let recorded = 0;
+    for (const [a, state, nextAttemptAt] of batch) {
+      // attempt no, status code; delivery id, series
+      const applied = q.updateDelivery.run(
+        state,
+        nextAttemptAt,
+        a[2],
+        a[5],
+        now,
+        a[0],
+        a[1],
+        workerId,
+        workerId,
+      );
+      if (applied.changes === 0 && workerId !== null) continue;
+      q.insertAttempt.run(a);
+      recorded++;
+    }
+    return recorded;
+  });
 
   const contents = (ids: string[]) =>
     contentsFromValues(q.contents.all({ ids: JSON.stringify(ids) }) as unknown[][]);
@@ -526,7 +524,7 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
         .immediate();
     },
     async claimDueDeliveries(now, limit, opts = {}) {
-      return claim(q.claimed, claimedFromValues, now, limit, opts);
+      return claim(q.claimed, now, limit, opts).map(claimedFromValues);
     },
     async saveCircuit(c) {
       q.saveCircuit.run(c);
@@ -542,9 +540,15 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
       return contents(ids);
     },
     async claimSendable(now, limit, opts = {}) {
-      return claim(q.sendable, sendableFromValues, now, limit, opts);
+      return sendableFromWire(claimSendableWire(now, limit, opts));
+    },
+    async claimSendableWire(now, limit, opts = {}) {
+      return claimSendableWire(now, limit, opts);
     },
     async recordAttempts(batch, now, workerId) {
+      return attemptTx.immediate(batch.map(recordToValues), now, workerId ?? null);
+    },
+    async recordAttemptValues(batch, now, workerId) {
       return attemptTx.immediate(batch, now, workerId ?? null);
     },
     async releaseDeliveries(ids, now, workerId) {
