@@ -3,8 +3,9 @@
  *   - raw limit: a plain loop of the same HTTP client (undici, egress-guarded dispatcher) sending
  *     the same requests (the engine's headers; so does the BullMQ sender);
  *   - drain of N committed deliveries by: the SQLite engine (in process), the Postgres engine with
- *     1 and 2 worker processes (`--role worker`), and a BullMQ sender on the local Redis (the peer
- *     baseline: no persistence, no attempt records);
+ *     1 and 2 worker processes (`--role worker`), a BullMQ sender on the local Redis (the peer
+ *     baseline: no persistence, no attempt records), and the floor of a durable queue
+ *     (durable-floor.ts: claim, send, record on SQLite, nothing else);
  *   - at 0.5 KB and 50 KB bodies (a 10-minute call's transcript is ~50 KB);
  *   - each engine (and the raw loop) first sends a fifth of the drain, at most WARM (2000), untimed:
  *     worker processes start with a cold JIT, the bench process is warm after one round;
@@ -16,7 +17,7 @@
  *     same INSERT on a plain pool.
  *
  *   npm run bench:delivery        (N=10000, N_LARGE=3000, BACKLOG=1000000, BUSY_BACKLOG=100000, ROUNDS=3 by default;
- *                                  ONLY=sqlite,pg1,pg2,bullmq,alone,steady picks parts)
+ *                                  ONLY=sqlite,floor,pg1,pg2,bullmq,alone,steady picks parts)
  *   BASE_TREE=/tmp/old ONLY=pg1,pg1base ROUNDS=5 npm run bench:delivery
  *                                 (the SQLite engine and Postgres worker of another checkout, e.g. `git worktree add /tmp/old <rev>`
  *                                  with node_modules linked, in the same rounds: an A/B of two versions)
@@ -34,7 +35,7 @@ import pg from "pg";
 import pino from "pino";
 import { request } from "undici";
 import { loadConfig } from "../src/config.ts";
-import { BASE_HEADERS } from "../src/delivery/sender.ts";
+import { BASE_HEADERS, createWebhookSender } from "../src/delivery/sender.ts";
 import { createDeliveryWorker, deliveryHeaders } from "../src/delivery/worker.ts";
 import { createMetrics } from "../src/metrics.ts";
 import { timeOrderedId } from "../src/core/time-ordered-id.ts";
@@ -48,6 +49,7 @@ import type { Store } from "../src/store/types.ts";
 import { insertPostgresBacklog, insertSqliteBacklog } from "../test/helpers/backlog.ts";
 import { enqueueDelivery } from "../test/helpers/enqueue.ts";
 import { percentile } from "../test/helpers/latency.ts";
+import { openFloorQueue } from "./durable-floor.ts";
 import { dropSchema, freshSchema, PG_URL } from "../test/helpers/postgres.ts";
 
 const N = Number(process.env.N ?? 10_000);
@@ -316,6 +318,34 @@ async function sqliteDrain(
     return rate;
   } finally {
     await server.stop();
+  }
+}
+
+/** The floor of a durable queue (durable-floor.ts), timed like the engines: until the receiver has all n. */
+async function floorDrain(rx: Rx, n: number, body: object, dataDir: string) {
+  const queue = openFloorQueue(path.join(dataDir, "floor.db"));
+  const { dispatcher } = createEgressGuard({ allow: ["127.0.0.0/8"] });
+  const send = createWebhookSender(dispatcher);
+  const text = JSON.stringify(body);
+  try {
+    const warm = warmCount(n);
+    queue.enqueue(warm, rx.url, text);
+    await queue.drain(send, IN_FLIGHT);
+    await received(rx, warm);
+    queue.enqueue(n, rx.url, text);
+    rx.reset();
+    const cpu0 = cpuTimes(rx.child.pid!);
+    const t0 = performance.now();
+    const drained = queue.drain(send, IN_FLIGHT);
+    await received(rx, n);
+    const rate = n / ((performance.now() - t0) / 1000);
+    if (process.env.BENCH_CPU)
+      console.log(`  floor ${n}: CPU µs per delivery ${cpuSince(cpu0, rx.child.pid!, n)}`);
+    await drained;
+    return rate;
+  } finally {
+    queue.close();
+    await dispatcher.close();
   }
 }
 
@@ -689,6 +719,7 @@ async function main() {
     const engines: Array<[string, string, (s: Size) => Promise<number>]> = [
       ["raw", "raw undici loop", (s) => rawLoop(rx, JSON.stringify(s.body), s.n)],
       ["sqlite", "SQLite engine (in process)", (s) => sqliteDrain(rx, s.n, s.body, dir())],
+      ["floor", "floor: minimal durable queue (SQLite)", (s) => floorDrain(rx, s.n, s.body, dir())],
       ["pg1", "Postgres engine, 1 worker process", (s) => postgresDrain(rx, s.n, s.body, 1, dir())],
       ["pg2", "Postgres engine, 2 worker processes", (s) => postgresDrain(rx, s.n, s.body, 2, dir())],
       ["bullmq", "BullMQ sender (Redis, no persistence)", (s) => bullmqDrain(rx, s.n, s.body)],
