@@ -17,7 +17,8 @@
  *     same INSERT on a plain pool.
  *
  *   npm run bench:delivery        (N=10000, N_LARGE=3000, BACKLOG=1000000, BUSY_BACKLOG=100000, ROUNDS=3 by default;
- *                                  ONLY=sqlite,floor,pg1,pg2,bullmq,alone,steady picks parts)
+ *                                  ONLY=sqlite,floor,pg1,pg2,bullmq,alone,steady picks parts;
+ *                                  sqlitemain, only when named: the SQLite engine with SQLITE_THREAD=off)
  *   BASE_TREE=/tmp/old ONLY=pg1,pg1base ROUNDS=5 npm run bench:delivery
  *                                 (the SQLite engine and Postgres worker of another checkout, e.g. `git worktree add /tmp/old <rev>`
  *                                  with node_modules linked, in the same rounds: an A/B of two versions)
@@ -295,8 +296,9 @@ async function sqliteDrain(
   body: object,
   dataDir: string,
   code: ServerModules = { startServer, loadConfig },
+  env: Record<string, string> = {},
 ) {
-  const server = await code.startServer(code.loadConfig({ ...process.env, ...engineEnv(dataDir) }), {
+  const server = await code.startServer(code.loadConfig({ ...process.env, ...engineEnv(dataDir), ...env }), {
     logger: pino({ level: "silent" }),
   });
   try {
@@ -719,6 +721,11 @@ async function main() {
     const engines: Array<[string, string, (s: Size) => Promise<number>]> = [
       ["raw", "raw undici loop", (s) => rawLoop(rx, JSON.stringify(s.body), s.n)],
       ["sqlite", "SQLite engine (in process)", (s) => sqliteDrain(rx, s.n, s.body, dir())],
+      [
+        "sqlitemain",
+        "SQLite engine, SQLITE_THREAD=off",
+        (s) => sqliteDrain(rx, s.n, s.body, dir(), undefined, { SQLITE_THREAD: "off" }),
+      ],
       ["floor", "floor: minimal durable queue (SQLite)", (s) => floorDrain(rx, s.n, s.body, dir())],
       ["pg1", "Postgres engine, 1 worker process", (s) => postgresDrain(rx, s.n, s.body, 1, dir())],
       ["pg2", "Postgres engine, 2 worker processes", (s) => postgresDrain(rx, s.n, s.body, 2, dir())],
@@ -736,7 +743,9 @@ async function main() {
         ],
       );
     }
-    const chosen = engines.filter(([key]) => ONLY.length === 0 || key === "raw" || ONLY.includes(key));
+    const chosen = engines.filter(([key]) =>
+      ONLY.length === 0 ? key !== "sqlitemain" : key === "raw" || ONLY.includes(key),
+    );
     // rounds interleave the engines, so a slow minute on a shared machine hits all of them alike;
     // every other round runs the engines after the raw loop in reverse: a run's garbage is partly
     // collected during the next (in two 4-round A/Bs of the same pair, order swapped, whichever ran
