@@ -37,7 +37,7 @@ import pino from "pino";
 import { request } from "undici";
 import { loadConfig } from "../src/config.ts";
 import { BASE_HEADERS, createWebhookSender } from "../src/delivery/sender.ts";
-import { createDeliveryWorker, deliveryHeaders } from "../src/delivery/worker.ts";
+import { createDeliveryWorker } from "../src/delivery/worker.ts";
 import { createMetrics } from "../src/metrics.ts";
 import { timeOrderedId } from "../src/core/time-ordered-id.ts";
 import { createEgressGuard } from "../src/net/egress.ts";
@@ -50,7 +50,7 @@ import type { Store } from "../src/store/types.ts";
 import { insertPostgresBacklog, insertSqliteBacklog } from "../test/helpers/backlog.ts";
 import { enqueueDelivery } from "../test/helpers/enqueue.ts";
 import { percentile } from "../test/helpers/latency.ts";
-import { openFloorQueue } from "./durable-floor.ts";
+import { firstAttemptHeaders, openFloorQueue } from "./durable-floor.ts";
 import { dropSchema, freshSchema, PG_URL } from "../test/helpers/postgres.ts";
 
 const N = Number(process.env.N ?? 10_000);
@@ -63,6 +63,8 @@ const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const BASE_TREE = process.env.BASE_TREE;
 /** e.g. ONLY=sqlite,bullmq: only those drains (and the raw loop), no steady/claim runs unless listed */
 const ONLY = (process.env.ONLY ?? "").split(",").filter(Boolean);
+/** drains that run only when ONLY names them */
+const OPT_IN = ["sqlitemain"];
 /**
  * Deliveries each engine sends, untimed, before its timed drain (at most a fifth of it): a worker
  * process starts with a cold JIT, while the bench process that runs the others is warm after one round.
@@ -218,19 +220,7 @@ const bodyOf = (bytes: number) => {
  */
 const wireHeaders = (url: string, body: string) => ({
   ...BASE_HEADERS,
-  ...deliveryHeaders(
-    {
-      id: timeOrderedId(),
-      url,
-      event: "transcriptDelivered",
-      body,
-      authHeaderName: null,
-      authHeaderValue: null,
-    },
-    1,
-    [],
-    Date.now(),
-  ),
+  ...firstAttemptHeaders(timeOrderedId(), url, body, Date.now()),
 });
 
 async function rawLoop(rx: Rx, body: string, total: number): Promise<number> {
@@ -744,7 +734,7 @@ async function main() {
       );
     }
     const chosen = engines.filter(([key]) =>
-      ONLY.length === 0 ? key !== "sqlitemain" : key === "raw" || ONLY.includes(key),
+      ONLY.length === 0 ? !OPT_IN.includes(key) : key === "raw" || ONLY.includes(key),
     );
     // rounds interleave the engines, so a slow minute on a shared machine hits all of them alike;
     // every other round runs the engines after the raw loop in reverse: a run's garbage is partly

@@ -26,6 +26,15 @@ const RETRY_MS = 1000;
 
 type Claimed = [rowid: number, id: string, url: string, body: string];
 
+/** The engine's own headers of an unsigned first attempt (the engines run here without signing secrets). */
+export const firstAttemptHeaders = (id: string, url: string, body: string, now: number) =>
+  deliveryHeaders(
+    { id, url, event: "transcriptDelivered", body, authHeaderName: null, authHeaderValue: null },
+    1,
+    [],
+    now,
+  );
+
 export function openFloorQueue(file: string) {
   const db = new Database(file);
   db.pragma("journal_mode = WAL");
@@ -91,15 +100,8 @@ export function openFloorQueue(file: string) {
         const start = ([rowid, id, url, body]: Claimed) => {
           running++;
           const startedAt = Date.now();
-          const d = {
-            id,
-            url,
-            event: "transcriptDelivered" as const,
-            body,
-            authHeaderName: null,
-            authHeaderValue: null,
-          };
-          send({ url, body, headers: deliveryHeaders(d, 1, [], startedAt), timeoutMs: 30_000 }).then((o) => {
+          const headers = firstAttemptHeaders(id, url, body, startedAt);
+          send({ url, body, headers, timeoutMs: 30_000 }).then((o) => {
             running--;
             done.push([rowid, id, startedAt, o.statusCode, o.latencyMs]);
             if (done.length >= RECORD_BATCH) flush();

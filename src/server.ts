@@ -52,7 +52,6 @@ export function createLogger(config: Config): Logger {
   });
 }
 
-/** The presets, with the makimoto one shaped by the DELIVERY_* overrides, all time-scaled. */
 /** What the delivery worker takes from the configuration (the rest is the process's: store, sender, logger). */
 export function deliveryWorkerSettings(config: Config) {
   const policyFor = policiesFromConfig(config);
@@ -71,6 +70,7 @@ export function deliveryWorkerSettings(config: Config) {
   };
 }
 
+/** The presets, with the makimoto one shaped by the DELIVERY_* overrides, all time-scaled. */
 export function policiesFromConfig(config: Config): (name: string) => RetryPolicy {
   const makimoto: RetryPolicy = {
     ...presets.makimoto,
