@@ -15,6 +15,7 @@ import type {
   ReceiverStats,
   SendableDelivery,
   DeliveryUpdate,
+  AttemptRecord,
 } from "./types.ts";
 
 export type Row = Record<string, unknown>;
@@ -199,16 +200,18 @@ export function sendableFromWire([rows, bodies]: SendableWire): SendableDelivery
   );
 }
 
-/** An attempt record as values: the attempt's (`attemptToValues`), the delivery's new state and due time. */
+/** An attempt record as values: the attempt's (`attemptToValues`), the delivery's new state, due time and seq. */
 export type AttemptRecordValues = [
   attempt: unknown[],
   state: DeliveryUpdate["state"],
   nextAttemptAt: number | null,
+  seq: number | null,
 ];
-export const recordToValues = (r: { attempt: NewAttempt; update: DeliveryUpdate }): AttemptRecordValues => [
+export const recordToValues = (r: AttemptRecord): AttemptRecordValues => [
   attemptToValues(r.attempt),
   r.update.state,
   r.update.nextAttemptAt,
+  r.seq ?? null,
 ];
 
 /**
