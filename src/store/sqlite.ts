@@ -372,7 +372,6 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): Sq
     ),
   );
 
-
   /**
    * The window's rows, forced rows and the first rows of every host that was not in the window and
    * may take more, in due order. A host in the window had its first rows there: reading them again
@@ -447,7 +446,18 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): Sq
       const applied =
         seq === null
           ? q.updateDelivery.run(state, nextAttemptAt, a[2], a[5], now, a[0], a[1], workerId, workerId)
-          : q.updateDeliveryAt.run(state, nextAttemptAt, a[2], a[5], now, seq, a[0], a[1], workerId, workerId);
+          : q.updateDeliveryAt.run(
+              state,
+              nextAttemptAt,
+              a[2],
+              a[5],
+              now,
+              seq,
+              a[0],
+              a[1],
+              workerId,
+              workerId,
+            );
       if (applied.changes === 0 && workerId !== null) continue;
       q.insertAttempt.run(a);
       recorded++;
