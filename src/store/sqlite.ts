@@ -442,22 +442,19 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): Sq
   const attemptTx = db.transaction((batch: AttemptRecordValues[], now: number, workerId: string | null) => {
     let recorded = 0;
     for (const [a, state, nextAttemptAt, seq] of batch) {
-      // attempt no, status code; (seq,) delivery id, series
-      const applied =
-        seq === null
-          ? q.updateDelivery.run(state, nextAttemptAt, a[2], a[5], now, a[0], a[1], workerId, workerId)
-          : q.updateDeliveryAt.run(
-              state,
-              nextAttemptAt,
-              a[2],
-              a[5],
-              now,
-              seq,
-              a[0],
-              a[1],
-              workerId,
-              workerId,
-            );
+      // attempt no, status code; the row (by seq and id, or by id); series
+      const row = seq === null ? [a[0]] : [seq, a[0]];
+      const applied = (seq === null ? q.updateDelivery : q.updateDeliveryAt).run(
+        state,
+        nextAttemptAt,
+        a[2],
+        a[5],
+        now,
+        ...row,
+        a[1],
+        workerId,
+        workerId,
+      );
       if (applied.changes === 0 && workerId !== null) continue;
       q.insertAttempt.run(a);
       recorded++;
