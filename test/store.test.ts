@@ -434,30 +434,6 @@ function storeContract(name: string, open: () => Promise<Opened>) {
       assert.equal((await store.attemptsFor("d1")).length, 1);
     });
 
-    it("a record that carries the delivery's seq is applied to that delivery only, under its lease", async () => {
-      await newJob("j1", 10);
-      await store.finishJob("j1", { status: "succeeded", result: {} }, delivery("d1"), 12);
-      await newJob("j2", 13);
-      await store.finishJob("j2", { status: "succeeded", result: {} }, delivery("d2"), 14);
-      const [d1, d2] = await store.claimDueDeliveries(20, 10, { lease: A(1000) });
-      const attempt = answered(d1!, 21);
-      const record = (seq: number) => [{ attempt, update: delivered, seq }];
-      // SQLite finds the row by its seq and checks the id; Postgres finds it by id alone
-      if (name !== "postgres")
-        assert.equal(await store.recordAttempts(record(d2!.seq), 22, "A"), 0, "another delivery's seq");
-      assert.equal(await store.recordAttempts(record(d1!.seq), 22, "B"), 0, "another worker");
-      assert.deepEqual(
-        [(await store.getDelivery("d1"))?.state, (await store.getDelivery("d2"))?.state],
-        ["delivering", "delivering"],
-      );
-      assert.equal(await store.recordAttempts(record(d1!.seq), 23, "A"), 1);
-      assert.deepEqual(
-        [(await store.getDelivery("d1"))?.state, (await store.getDelivery("d2"))?.state],
-        ["delivered", "delivering"],
-      );
-      assert.equal((await store.attemptsFor("d1")).length, 1);
-    });
-
     it("refuses an attempt for a delivery that does not exist", async () => {
       const attempt = answered({ id: "nowhere", series: 1, host: "127.0.0.1:9" }, 5);
       await assert.rejects(store.recordAttempts([{ attempt, update: delivered }], 6), /foreign key/i);

@@ -15,7 +15,6 @@ import type {
   ReceiverStats,
   SendableDelivery,
   DeliveryUpdate,
-  AttemptRecord,
 } from "./types.ts";
 
 export type Row = Record<string, unknown>;
@@ -200,18 +199,16 @@ export function sendableFromWire([rows, bodies]: SendableWire): SendableDelivery
   );
 }
 
-/** An attempt record as values: the attempt's (`attemptToValues`), the delivery's new state, due time and seq. */
+/** An attempt record as values: the attempt's (`attemptToValues`), the delivery's new state and due time. */
 export type AttemptRecordValues = [
   attempt: unknown[],
   state: DeliveryUpdate["state"],
   nextAttemptAt: number | null,
-  seq: number | null,
 ];
-export const recordToValues = (r: AttemptRecord): AttemptRecordValues => [
+export const recordToValues = (r: { attempt: NewAttempt; update: DeliveryUpdate }): AttemptRecordValues => [
   attemptToValues(r.attempt),
   r.update.state,
   r.update.nextAttemptAt,
-  r.seq ?? null,
 ];
 
 /**
