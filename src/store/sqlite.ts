@@ -313,7 +313,6 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): Sq
 
   // One statement per lane so each is a range on a partial index WHERE state = 'pending': rows come
   // in due order and the scan stops at the LIMIT, whatever the number of pending rows not yet due.
-  // Rows come back as arrays: building an object per row looked at cost more than the scan itself.
   // The LIMIT is an expression, not a bare parameter: SQLite's planner reads a bare one's value, so
   // each new value bound to it made SQLite prepare the statement again (every claim: 7.6 → 2.5 µs).
   // The index gives the order whatever the limit, so the plan is the same.
@@ -321,9 +320,10 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): Sq
   const byDue = (a: DueRow, b: DueRow) => a[3] - b[3] || a[0] - b[0];
   const lanes = { first: [0], retry: [1], any: [0, 1] } as const;
   const perLane = <T>(build: (lane: 0 | 1) => T) => [build(0), build(1)] as const;
-  // The rows come back as one JSON text: better-sqlite3 builds each row's array one value at a
-  // time through V8's API, and a claim reads a window of twice its batch (engine alone, callgrind:
-  // the store thread's instructions per delivery 145k → 137k).
+  // The rows come back as arrays (an object per row cost more than the scan itself), all in one
+  // JSON text: better-sqlite3 builds each row's array value by value through V8's API, and a claim
+  // reads a window of twice its batch (engine alone, callgrind: the store thread's instructions
+  // per delivery 145k → 137k).
   const due = (also: string) => {
     const statements = perLane((lane) =>
       db
