@@ -135,8 +135,9 @@ function serve(port: NonNullable<typeof parentPort>, setup: Setup): void {
 /**
  * Bodies in a batch's results (bytes among the values of an array in a result, as claims send
  * their bodies: `SendableWire`) worth moving to the main thread instead of copying: each owns its
- * memory (a Buffer from Node's shared pool must never be moved) and is not used here again. Moving a 50 KB body instead of copying it
- * saved ~3 µs of CPU; below ~8 KB a copy costs less (and the store reads those as text).
+ * memory (a Buffer from Node's shared pool must never be moved) and is not used here again.
+ * Moving a 50 KB body instead of copying it saved ~3 µs of CPU; below ~8 KB a copy costs less (and
+ * the store reads those as text).
  */
 export function movableBodies(results: readonly unknown[], minBytes = BYTES_BODY_MIN): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
