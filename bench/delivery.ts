@@ -305,7 +305,9 @@ async function sqliteDrain(
     const rate = n / ((performance.now() - t0) / 1000);
     await profile?.stop(`sqlite-${n}`);
     if (process.env.BENCH_CPU)
-      console.log(`  SQLite ${n}: CPU µs per delivery ${cpuSince(cpu0, rx.child.pid!, n)}`);
+      console.log(
+        `  SQLite${code.startServer === startServer ? "" : " (base)"} ${n}: CPU µs per delivery ${cpuSince(cpu0, rx.child.pid!, n)}`,
+      );
     while ((await server.store.countDeliveries("delivered")) < warm + n) await sleep(5); // and recorded
     return rate;
   } finally {
