@@ -152,7 +152,9 @@ function storeContract(name: string, open: () => Promise<Opened>) {
       assert.equal(s1?.result, null);
       assert.equal(s1?.deletedAt, 20);
       assert.equal(JSON.stringify(s1?.params).includes("4111"), false);
-      const [d] = await store.deliveriesForJob("s1");
+      const [listed] = await store.deliveriesForJob("s1");
+      assert.equal("body" in listed!, false, "a listing reads no body");
+      const d = await store.getDelivery(listed!.id);
       assert.equal(d?.body, "");
       assert.equal(d?.state, "abandoned", "a pending webhook of a deleted job is not sent");
       assert.equal(await store.usageSeconds(undefined, 0), 30, "usage counts deleted jobs");
@@ -239,7 +241,13 @@ function storeContract(name: string, open: () => Promise<Opened>) {
       assert.equal(row?.state, "abandoned");
       assert.equal(row?.lastStatusCode, 500, "last HTTP status received is kept");
       assert.equal(row?.attemptsInSeries, 2);
-      assert.equal((await store.listDeliveries({ state: "abandoned", limit: 10 })).length, 1);
+      const { body, ...info } = row!;
+      assert.ok(body.length > 0);
+      assert.deepEqual(
+        await store.listDeliveries({ state: "abandoned", limit: 10 }),
+        [info],
+        "a listing has every field of the delivery but its body",
+      );
 
       row = await store.restartDelivery("d1", 300);
       assert.equal(row?.series, 2);

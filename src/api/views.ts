@@ -6,7 +6,7 @@ import { summarySuccessBody, type SummaryResult } from "../core/summary-job.ts";
 import { webhookId } from "../delivery/worker.ts";
 import { failureBody, successBody, type Transcript } from "../core/payloads.ts";
 import { hidePassword } from "../net/redact-url.ts";
-import type { AttemptRow, DeliveryRow, JobRow, StoredCircuit } from "../store/types.ts";
+import type { AttemptRow, DeliveryInfo, DeliveryRow, JobRow, StoredCircuit } from "../store/types.ts";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -47,7 +47,7 @@ export function holdOf(
   return null;
 }
 
-export function deliveryView(d: DeliveryRow, attempts: AttemptRow[], hold: Hold | null = null) {
+export function deliveryView(d: DeliveryInfo, attempts: AttemptRow[], hold: Hold | null = null) {
   return {
     id: d.id,
     request_id: d.jobId,

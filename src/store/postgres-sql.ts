@@ -17,7 +17,7 @@ import type {
   NewJob,
   JobQuery,
 } from "./types.ts";
-import { JOB_LIST_COLUMNS, ROUTING } from "./rows.ts";
+import { INFO_COLUMNS, JOB_LIST_COLUMNS, ROUTING } from "./rows.ts";
 
 export interface Sql {
   text: string;
@@ -427,7 +427,7 @@ export const eventSeqBefore = (since: number) =>
 
 export const findDeliveries = (f: DeliveryFilter) =>
   sql(
-    `SELECT * FROM deliveries
+    `SELECT ${INFO_COLUMNS} FROM deliveries
      WHERE state = $1 AND created_at >= $2 AND created_at < $3
        AND ($4::text IS NULL OR host = $4) AND ($5::text IS NULL OR left(url, length($5)) = $5)
        AND ($7::text IS NULL OR job_id IN (SELECT id FROM jobs WHERE owner = $7))
@@ -447,7 +447,7 @@ export const getDelivery = (id: string) => sql(`SELECT * FROM deliveries WHERE i
 
 export const listDeliveries = (f: DeliveryListFilter) =>
   sql(
-    `SELECT * FROM deliveries WHERE ($1::text IS NULL OR state = $1) AND ($3::text IS NULL OR job_id IN (SELECT id FROM jobs WHERE owner = $3))
+    `SELECT ${INFO_COLUMNS} FROM deliveries WHERE ($1::text IS NULL OR state = $1) AND ($3::text IS NULL OR job_id IN (SELECT id FROM jobs WHERE owner = $3))
        AND ($4::text IS NULL OR host = $4) AND ($5::text IS NULL OR event = $5)
        AND ($6::bigint IS NULL OR created_at >= $6) AND ($7::bigint IS NULL OR created_at < $7)
      ORDER BY seq DESC LIMIT $2`,
@@ -503,7 +503,7 @@ export const pendingByHost = (owner: string | null) =>
   );
 
 export const deliveriesForJob = (jobId: string) =>
-  sql(`SELECT * FROM deliveries WHERE job_id = $1 ORDER BY seq`, [jobId]);
+  sql(`SELECT ${INFO_COLUMNS} FROM deliveries WHERE job_id = $1 ORDER BY seq`, [jobId]);
 
 export const attemptsFor = (deliveryId: string) =>
   sql(`SELECT * FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id`, [deliveryId]);

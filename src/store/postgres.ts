@@ -17,6 +17,7 @@ import {
   claimedFromRow,
   contentsFromRows,
   deliveryFromRow,
+  deliveryInfoFromRow,
   expiredRow,
   jobFromRow,
   receiverStatsFromRows,
@@ -256,14 +257,14 @@ export async function openPostgresStore(
       return Number((await one(Q.eventSeqBefore(since)))!.seq);
     },
     async findDeliveries(filter) {
-      return (await run(Q.findDeliveries(filter))).map(deliveryFromRow);
+      return (await run(Q.findDeliveries(filter))).map(deliveryInfoFromRow);
     },
     async getDelivery(id) {
       const r = await one(Q.getDelivery(id));
       return r ? deliveryFromRow(r) : null;
     },
     async listDeliveries(filter) {
-      return (await run(Q.listDeliveries(filter))).map(deliveryFromRow);
+      return (await run(Q.listDeliveries(filter))).map(deliveryInfoFromRow);
     },
     async receiverStats({ since, now, bucketMs, owner }) {
       const o = owner ?? null;
@@ -275,7 +276,7 @@ export async function openPostgresStore(
       return receiverStatsFromRows(summary, buckets, pending, Math.ceil((now - since) / bucketMs));
     },
     async deliveriesForJob(jobId) {
-      return (await run(Q.deliveriesForJob(jobId))).map(deliveryFromRow);
+      return (await run(Q.deliveriesForJob(jobId))).map(deliveryInfoFromRow);
     },
     async attemptsFor(deliveryId) {
       return (await run(Q.attemptsFor(deliveryId))).map(attemptFromRow);

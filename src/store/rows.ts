@@ -5,6 +5,7 @@
 import type {
   StoredCircuit,
   DeliveryContent,
+  DeliveryInfo,
   AttemptRow,
   ClaimedDelivery,
   DeliveryRow,
@@ -64,14 +65,16 @@ export function jobFromRow(r: Row): JobRow {
   };
 }
 
-export function deliveryFromRow(r: Row): DeliveryRow {
-  return {
-    ...claimedFromRow(r),
-    authHeaderName: (r.auth_header_name as string | null) ?? null,
-    authHeaderValue: (r.auth_header_value as string | null) ?? null,
-    body: String(r.body),
-  };
-}
+export const deliveryInfoFromRow = (r: Row): DeliveryInfo => ({
+  ...claimedFromRow(r),
+  authHeaderName: (r.auth_header_name as string | null) ?? null,
+  authHeaderValue: (r.auth_header_value as string | null) ?? null,
+});
+
+export const deliveryFromRow = (r: Row): DeliveryRow => ({ ...deliveryInfoFromRow(r), body: String(r.body) });
+
+/** The columns of a `DeliveryInfo` (the Postgres view `deliveries` but its body). */
+export const INFO_COLUMNS = [...ROUTING, "seq", "auth_header_name", "auth_header_value"].join(", ");
 
 /** The routing columns of a delivery row (what a claim returns). */
 export const claimedFromRow = (r: Row): ClaimedDelivery =>

@@ -126,6 +126,9 @@ export interface DeliveryRow {
   forceSend: boolean;
 }
 
+/** A delivery without its body: what listings return (no reader of theirs shows the body, and reading it made a listing's cost grow with body size). */
+export type DeliveryInfo = Omit<DeliveryRow, "body">;
+
 /** What a claim returns: ids and routing columns, never the body (read when sending). */
 export type ClaimedDelivery = Omit<DeliveryRow, "body" | "authHeaderName" | "authHeaderValue">;
 
@@ -345,9 +348,9 @@ export interface Store {
   /** the events-feed position just before the first delivery created at or after `since` */
   eventSeqBefore(since: number): Promise<number>;
   /** deliveries created in [since, until) in a state, optionally of one host or URL prefix, oldest first (recovery) */
-  findDeliveries(filter: DeliveryFilter): Promise<DeliveryRow[]>;
+  findDeliveries(filter: DeliveryFilter): Promise<DeliveryInfo[]>;
   getDelivery(id: string): Promise<DeliveryRow | null>;
-  listDeliveries(filter: DeliveryListFilter): Promise<DeliveryRow[]>;
+  listDeliveries(filter: DeliveryListFilter): Promise<DeliveryInfo[]>;
   /**
    * Per receiver host: attempts started in [since, now) with success count, p50/p99 latency and
    * `buckets` of `bucketMs`, plus the deliveries pending for it now; hosts with either, by host.
@@ -358,7 +361,7 @@ export interface Store {
     bucketMs: number;
     owner?: string | null | undefined;
   }): Promise<ReceiverStats[]>;
-  deliveriesForJob(jobId: string): Promise<DeliveryRow[]>;
+  deliveriesForJob(jobId: string): Promise<DeliveryInfo[]>;
   attemptsFor(deliveryId: string): Promise<AttemptRow[]>;
   /**
    * A new attempt series for a delivery not currently in flight, optionally to a new URL and with

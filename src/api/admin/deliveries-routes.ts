@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { AppError } from "../../core/errors.ts";
-import type { DeliveryRow } from "../../store/types.ts";
+import type { DeliveryInfo, DeliveryRow } from "../../store/types.ts";
 import { headerName, headerValue, httpUrl } from "../call/transcribe-schema.ts";
 import { vetUrl, type CallApiDeps } from "../call/jobs.ts";
 import { checkOwner } from "../auth.ts";
@@ -108,7 +108,7 @@ export type AdminDeps = Pick<CallApiDeps, "store" | "checkCallbackUrl"> & {
 export function registerDeliveryRoutes(app: FastifyInstance, deps: AdminDeps): void {
   const { store } = deps;
   /** Views with the hold of every due delivery (one look at circuits and in-flight counts). */
-  const views = async (rows: DeliveryRow[]) => {
+  const views = async (rows: DeliveryInfo[]) => {
     const t = Date.now();
     const due = rows.filter((d) => d.state === "pending" && (d.nextAttemptAt ?? Infinity) <= t);
     const hosts = [...new Set(due.map((d) => d.host))];
@@ -126,7 +126,7 @@ export function registerDeliveryRoutes(app: FastifyInstance, deps: AdminDeps): v
       ),
     );
   };
-  const view = async (d: DeliveryRow) => (await views([d]))[0]!;
+  const view = async (d: DeliveryInfo) => (await views([d]))[0]!;
   /** A tenant sees only the deliveries of its own jobs (a server without keys has no tenants). */
   const find = async (req: FastifyRequest, id: string) => {
     const d = await store.getDelivery(id);
