@@ -310,7 +310,9 @@ export const claimDeliveries = (
        LEFT JOIN delivery_items i ON i.id = claimed.id`,
     [
       now,
-      limit * 2,
+      // the window is the batch: every row of it is locked, taken or not (twice the batch locked
+      // ~2 rows per 0.5 KB delivery that the claim did not take: WAL 1,408-1,583 → 1,344-1,352 B)
+      limit,
       o.excludeHosts ?? [],
       free.map(([h]) => h),
       free.map(([, n]) => n),

@@ -119,7 +119,7 @@ export async function openPostgresStore(
       const rows = await run(Q.claimDeliveries(lane, now, n, o, hosts), asyncPool);
       const head = rows[0];
       return {
-        full: Number(head?.window_rows ?? 0) === n * 2,
+        full: Number(head?.window_rows ?? 0) === n,
         hosts: (head?.window_hosts ?? []) as string[],
         forcedDue: head?.forced_due === true,
         rows: rows.filter((r) => r.id !== null),
