@@ -258,8 +258,8 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): Sq
     events: db.prepare(
       `${FULL} WHERE d.rowid > @after AND (@owner IS NULL OR d.job_id IN (SELECT id FROM jobs WHERE owner = @owner)) ORDER BY d.rowid LIMIT @limit`,
     ),
-    // in the order of index deliveries_created, so the read stops at the limit; `ORDER BY d.rowid`
-    // sorted every match, bodies included (100,000 matching: 35-45 → 1 ms)
+    // in the order of index deliveries_created, so the read stops at the limit (`ORDER BY d.rowid`
+    // sorted every match first: 100,000 matching, 35-45 → 1 ms)
     find: db.prepare(
       `${INFO}
        WHERE d.state = @state AND d.created_at >= @since AND d.created_at < @until

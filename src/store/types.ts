@@ -126,7 +126,10 @@ export interface DeliveryRow {
   forceSend: boolean;
 }
 
-/** A delivery without its body: what listings return (no reader of theirs shows the body, and reading it made a listing's cost grow with body size). */
+/**
+ * A delivery without its body: what listings return. None of their readers shows the body, and
+ * reading it made a listing's cost grow with body size.
+ */
 export type DeliveryInfo = Omit<DeliveryRow, "body">;
 
 /** What a claim returns: ids and routing columns, never the body (read when sending). */
