@@ -7,7 +7,7 @@
  */
 import type { Logger } from "pino";
 import type { Metrics } from "../metrics.ts";
-import type { DeliveryRow, DeliveryUpdate, NewAttempt, SendableDelivery, Store } from "../store/types.ts";
+import type { AttemptRecord, DeliveryRow, SendableDelivery, Store } from "../store/types.ts";
 import { createPump, type Pump } from "../worker/pump.ts";
 import { SlotTable } from "../worker/slot-table.ts";
 import { fromStored, toStored, type CircuitConfig } from "./circuit.ts";
@@ -106,7 +106,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       retryLane.kick();
     }, inMs).unref();
   };
-  const record = createGroupCommit<{ attempt: NewAttempt; update: DeliveryUpdate }>({
+  const record = createGroupCommit<AttemptRecord>({
     write: async (batch) => {
       const recorded = await deps.store.recordAttempts(batch, now(), deps.workerId);
       if (recorded < batch.length) {

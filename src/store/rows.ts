@@ -6,6 +6,7 @@ import type {
   StoredCircuit,
   DeliveryContent,
   DeliveryInfo,
+  AttemptRecord,
   AttemptRow,
   ClaimedDelivery,
   DeliveryRow,
@@ -208,7 +209,7 @@ export type AttemptRecordValues = [
   state: DeliveryUpdate["state"],
   nextAttemptAt: number | null,
 ];
-export const recordToValues = (r: { attempt: NewAttempt; update: DeliveryUpdate }): AttemptRecordValues => [
+export const recordToValues = (r: AttemptRecord): AttemptRecordValues => [
   attemptToValues(r.attempt),
   r.update.state,
   r.update.nextAttemptAt,

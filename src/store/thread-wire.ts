@@ -6,7 +6,7 @@
  */
 import { recordToValues, sendableFromWire, type SendableWire } from "./rows.ts";
 import type { SqliteStore } from "./sqlite.ts";
-import type { DeliveryUpdate, NewAttempt, Store } from "./types.ts";
+import type { AttemptRecord, Store } from "./types.ts";
 
 type Method = Exclude<keyof Store, "close">;
 
@@ -24,8 +24,6 @@ export interface Wire {
   /** on the calling thread: the result as the caller takes it */
   unResult?(wire: unknown): unknown;
 }
-
-type AttemptRecord = { attempt: NewAttempt; update: DeliveryUpdate };
 
 export const wire: Partial<Record<Method, Wire>> = {
   claimSendable: {

@@ -177,6 +177,12 @@ export interface DeliveryUpdate {
   nextAttemptAt: number | null;
 }
 
+/** An attempt to append and the decision to apply to its delivery. */
+export interface AttemptRecord {
+  attempt: NewAttempt;
+  update: DeliveryUpdate;
+}
+
 /** Which deliveries a recovery looks at. */
 export interface DeliveryFilter {
   since?: number | undefined;
@@ -333,11 +339,7 @@ export interface Store {
    * With `workerId`, entries whose delivery that worker no longer holds are skipped (not recorded);
    * returns how many were recorded.
    */
-  recordAttempts(
-    batch: Array<{ attempt: NewAttempt; update: DeliveryUpdate }>,
-    now: number,
-    workerId?: string,
-  ): Promise<number>;
+  recordAttempts(batch: AttemptRecord[], now: number, workerId?: string): Promise<number>;
   /**
    * Gives claimed deliveries back unsent, as they were before the claim (pending, no attempt
    * spent): only those `workerId` still holds. Returns how many it gave back.
