@@ -221,12 +221,23 @@ describe("held deliveries", () => {
       const b = await enqueueDelivery(server.store, `${slow.url}/b`);
       server.delivery.kick();
       await slow.waitFor(1);
-      const views = (await getJson(`${server.url}/deliveries`)).deliveries as Json[];
-      const waiting = views.find(
-        (d) => [a.deliveryId, b.deliveryId].includes(d.id) && d.state === "pending",
-      )!;
-      assert.equal(waiting.held_reason, "host_busy");
-      assert.equal(waiting.held_until, null);
+      const ours = async () =>
+        ((await getJson(`${server.url}/deliveries`)).deliveries as Json[]).filter((d) =>
+          [a.deliveryId, b.deliveryId].includes(d.id as string),
+        );
+      const heldNow = async () => {
+        const views = await ours();
+        assert.deepEqual(views.map((d) => d.state).sort(), ["delivering", "pending"]);
+        const waiting = views.find((d) => d.state === "pending")!;
+        assert.equal(waiting.held_reason, "host_busy");
+        assert.equal(waiting.held_until, null);
+      };
+      await heldNow();
+      // and still so once the pump has had time to claim again (past its short-claim wait)
+      server.delivery.kick();
+      await new Promise((r) => setTimeout(r, 300));
+      await heldNow();
+      assert.equal(slow.received.length, 1);
     } finally {
       await server.cleanup();
       await slow.close();

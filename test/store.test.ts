@@ -853,6 +853,30 @@ describe("postgres: queue table maintenance", () => {
       assert.deepEqual(await indexesRead(Q.countDeliveries("abandoned")), ["deliveries_state_seq"]);
     });
   });
+  it("the job claim and the queued count read jobs_queued whatever the statistics say (taken before a burst of jobs)", async () => {
+    await withPostgres(async (_store, db) => {
+      const insertJobs = (status: string, n: number, from: number) =>
+        db.query(
+          `INSERT INTO jobs (id, kind, status, call_uuid, params, created_at, updated_at)
+           SELECT $1 || g, 'transcription', $1, 'c', '{}', g, g FROM generate_series($2::int, $3::int) g`,
+          [status, from, from + n - 1],
+        );
+      await insertJobs("succeeded", 20_000, 1);
+      await db.query("ANALYZE jobs");
+      await insertJobs("queued", 2_000, 30_000);
+      const plan = async (q: Q.Sql) =>
+        JSON.stringify((await db.query(`EXPLAIN (FORMAT JSON) ${q.text}`, q.values)).rows[0]["QUERY PLAN"]);
+      const readBy: [Q.Sql, string[]][] = [
+        [Q.claimJob(1, undefined), ["jobs_pkey", "jobs_queued"]], // the row found, then updated by its id
+        [Q.countJobs("queued"), ["jobs_queued"]],
+      ];
+      for (const [q, indexes] of readBy) {
+        const p = await plan(q);
+        assert.deepEqual([...p.matchAll(/"Index Name":"(\w+)"/g)].map((m) => m[1]).sort(), indexes, q.text);
+        assert.ok(!p.includes('"Node Type":"Sort"'), q.text);
+      }
+    });
+  });
 });
 
 describe("postgres: shared by several workers", () => {
