@@ -6,7 +6,7 @@
  *     1 and 2 worker processes (`--role worker`), a BullMQ sender on the local Redis (the peer
  *     baseline: no persistence, no attempt records), and the floor of a durable queue
  *     (durable-floor.ts: claim, send, record on SQLite, nothing else);
- *   - at 0.5 KB and 50 KB bodies (a 10-minute call's transcript is ~50 KB);
+ *   - at 0.5 KB, 50 KB and 500 KB bodies (a 10-minute call's transcript is ~50 KB);
  *   - each engine (and the raw loop) first sends a fifth of the drain, at most WARM (2000), untimed:
  *     worker processes start with a cold JIT, the bench process is warm after one round;
  *   - the SQLite engine alone, without HTTP (a sender that answers at once): its own CPU per delivery;
@@ -16,7 +16,7 @@
  *   - jobs created per second through the Postgres store (JOBS, 1 and 10 at once), against the
  *     same INSERT on a plain pool.
  *
- *   npm run bench:delivery        (N=10000, N_LARGE=3000, BACKLOG=1000000, BUSY_BACKLOG=100000, ROUNDS=3 by default;
+ *   npm run bench:delivery        (N=10000, N_LARGE=3000, N_HUGE=500, BACKLOG=1000000, BUSY_BACKLOG=100000, ROUNDS=3 by default;
  *                                  ONLY=sqlite,floor,pg1,pg2,bullmq,alone,steady picks parts;
  *                                  sqlitemain, only when named: the SQLite engine with SQLITE_THREAD=off)
  *   BASE_TREE=/tmp/old ONLY=pg1,pg1base ROUNDS=5 npm run bench:delivery
@@ -55,6 +55,8 @@ import { dropSchema, freshSchema, PG_URL } from "../test/helpers/postgres.ts";
 
 const N = Number(process.env.N ?? 10_000);
 const N_LARGE = Number(process.env.N_LARGE ?? 3000);
+/** deliveries of 500 KB (the issue's third size; 0 leaves the column out) */
+const N_HUGE = Number(process.env.N_HUGE ?? 500);
 const BACKLOG = Number(process.env.BACKLOG ?? 1_000_000);
 const BUSY_BACKLOG = Number(process.env.BUSY_BACKLOG ?? 100_000);
 /** rounds of every drain, interleaved; the table shows medians */
@@ -708,6 +710,7 @@ async function main() {
     const sizes = [
       { label: "0.5 KB", n: N, body: bodyOf(512) },
       { label: "50 KB", n: N_LARGE, body: bodyOf(50 * 1024) },
+      ...(N_HUGE > 0 ? [{ label: "500 KB", n: N_HUGE, body: bodyOf(500 * 1024) }] : []),
     ];
     type Size = (typeof sizes)[number];
     const engines: Array<[string, string, (s: Size) => Promise<number>]> = [
