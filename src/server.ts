@@ -205,12 +205,29 @@ export async function startServer(config: Config, opts: ServerOptions = {}) {
   const serving = role !== "worker";
 
   // Other processes announce new jobs, new deliveries and finished jobs (Postgres NOTIFY).
-  await pg?.subscribe((payload) => {
-    if (payload.startsWith("job:")) runner.finished(payload.slice(4));
-    else if (!working) return;
-    else if (payload === "jobs") runner.kick();
-    else if (payload === "deliveries") delivery.kick();
-  });
+  await pg?.subscribe(
+    (payload) => {
+      if (payload.startsWith("job:")) runner.finished(payload.slice(4));
+      else if (!working) return;
+      else if (payload === "jobs") runner.kick();
+      else if (payload === "deliveries") delivery.kick();
+    },
+    (change) => {
+      if (change.state === "lost") {
+        logger.warn(
+          { err: change.error, pollMs: config.POLL_MS },
+          "notification connection lost: looking for work every POLL_MS until it is back",
+        );
+        return;
+      }
+      logger.info("notification connection restored");
+      // announcements made while it was down are lost: look for their work now
+      if (working) {
+        runner.kick();
+        delivery.kick();
+      }
+    },
+  );
 
   const readiness = {
     store,

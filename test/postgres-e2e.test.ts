@@ -11,6 +11,8 @@ import pg from "pg";
 import { sayPcm, tempDir, writeWav } from "./helpers/audio.ts";
 import { insertPostgresBacklog, insertSqliteBacklog } from "./helpers/backlog.ts";
 import { dropSchema, freshSchema, PG_URL } from "./helpers/postgres.ts";
+import { LISTENER_APPLICATION_NAME } from "../src/store/postgres-listener.ts";
+import { channelOf } from "../src/store/postgres-sql.ts";
 import { percentile } from "./helpers/latency.ts";
 import { truncatedUpload } from "./helpers/raw-request.ts";
 import { startReceiver, type Receiver } from "./helpers/receiver.ts";
@@ -76,6 +78,42 @@ describe("Postgres: an api process and a worker process that share no disk", () 
     assert.equal(res.status, 200);
     const body = (await res.json()) as Json;
     assert.equal(body.status, "S001");
+    assert.ok(Date.now() - started < 4000, "answered before the 5 s poll would have");
+  });
+
+  it("after the database drops their listening connections, both processes listen again and inline requests are answered as before", async () => {
+    const db = new pg.Client({ connectionString: PG_URL });
+    await db.connect();
+    try {
+      const listening = async () =>
+        (
+          await db.query(
+            `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query = $2 ORDER BY pid`,
+            [LISTENER_APPLICATION_NAME, `LISTEN ${channelOf(schema)}`],
+          )
+        ).rows.map((r) => r.pid as number);
+      const before = await listening();
+      assert.equal(before.length, 2, "the api and the worker each listen once");
+      await db.query(`SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid`, [before]);
+      const deadline = Date.now() + 10_000;
+      let again: number[] = [];
+      while (Date.now() < deadline) {
+        again = await listening();
+        if (again.length === 2 && again.every((p) => !before.includes(p))) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(again.filter((p) => !before.includes(p)).length, 2, "both listen on new connections");
+    } finally {
+      await db.end();
+    }
+    const started = Date.now();
+    const res = await fetch(`${api.url}/summarize`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ call_uuid: "pg-2b", text: "The invoice was wrong again this month." }),
+    });
+    assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as Json).status, "S001");
     assert.ok(Date.now() - started < 4000, "answered before the 5 s poll would have");
   });
 

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, it } from "node:test";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { openPostgresStore } from "../src/store/postgres.ts";
+import { LISTENER_APPLICATION_NAME } from "../src/store/postgres-listener.ts";
 import * as Q from "../src/store/postgres-sql.ts";
 import { loadMigrations } from "../src/store/migrate.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
@@ -955,6 +956,43 @@ describe("postgres: shared by several workers", () => {
       while (heard.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       assert.deepEqual(heard, ["jobs", "deliveries", "job:n1"]);
     } finally {
+      await s1.close();
+      await s2.close();
+      await dropSchema(schema);
+    }
+  });
+
+  it("listens again after the database drops the connection, and says it was lost and restored", async () => {
+    const schema = freshSchema();
+    const [s1, s2] = [
+      await openPostgresStore(PG_URL, { schema }),
+      await openPostgresStore(PG_URL, { schema }),
+    ];
+    const db = new pg.Client({ connectionString: PG_URL });
+    await db.connect();
+    try {
+      const heard: string[] = [];
+      const changes: string[] = [];
+      await s2.subscribe(
+        (p) => heard.push(p),
+        (c) => changes.push(c.state),
+      );
+      const { rows } = await db.query(
+        `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = $1 AND query = $2`,
+        [LISTENER_APPLICATION_NAME, `LISTEN ${Q.channelOf(schema)}`],
+      );
+      assert.deepEqual(rows, [{ ok: true }]);
+      const until = async (done: () => boolean) => {
+        const deadline = Date.now() + 10_000;
+        while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      };
+      await until(() => changes.length >= 2);
+      assert.deepEqual(changes, ["lost", "restored"]);
+      await s1.createJob({ id: "r1", kind: "summary", callUuid: "c", params: {}, audioName: null, now: 1 });
+      await until(() => heard.length >= 1);
+      assert.deepEqual(heard, ["jobs"]);
+    } finally {
+      await db.end();
       await s1.close();
       await s2.close();
       await dropSchema(schema);

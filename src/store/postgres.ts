@@ -9,6 +9,7 @@ import { createReadStream, createWriteStream } from "node:fs";
 import pg from "pg";
 import type { SharedBlobs } from "./blobs.ts";
 import { loadMigrations, pendingMigrations } from "./migrate.ts";
+import { listen, type Listener, type ListenerChange } from "./postgres-listener.ts";
 import * as Q from "./postgres-sql.ts";
 import { SCHEMA_NAME } from "./schema-name.ts";
 import {
@@ -33,8 +34,11 @@ export interface PostgresStoreOptions {
 }
 
 export interface PostgresStore extends Store {
-  /** Calls `listener` with each notification payload (`job:<id>`, `jobs`, `deliveries`). */
-  subscribe(listener: (payload: string) => void): Promise<void>;
+  /**
+   * Calls `listener` with each notification payload (`job:<id>`, `jobs`, `deliveries`) and
+   * `onChange` when the listening connection drops or is back (what was announced meanwhile is lost).
+   */
+  subscribe(listener: (payload: string) => void, onChange?: (change: ListenerChange) => void): Promise<void>;
   /** audio in the database, in 1 MB chunks: readable by workers on any machine */
   blobs: SharedBlobs;
 }
@@ -86,7 +90,7 @@ export async function openPostgresStore(
       c.release();
     }
   };
-  let listener: pg.Client | undefined;
+  const listeners: Listener[] = [];
   /**
    * Wakes other processes once a write has committed, in a statement of its own. A NOTIFY inside
    * the write's transaction holds Postgres's notify lock through the commit's flush to disk, so
@@ -317,17 +321,18 @@ export async function openPostgresStore(
         await run(Q.removeBlob(name));
       },
     },
-    async subscribe(fn) {
-      listener ??= new pg.Client(connection);
-      listener.on("notification", (n) => fn(n.payload ?? ""));
-      listener.on("error", () => {
-        /* notifications are an optimisation: pollers still find the work */
-      });
-      await listener.connect();
-      await listener.query(`LISTEN ${Q.channelOf(schema)}`);
+    async subscribe(fn, onChange) {
+      listeners.push(
+        await listen({
+          connection,
+          channel: Q.channelOf(schema),
+          onNotification: fn,
+          ...(onChange && { onChange }),
+        }),
+      );
     },
     async close() {
-      await listener?.end().catch(() => {});
+      await Promise.all(listeners.map((l) => l.close()));
       await Promise.all([pool.end(), asyncPool.end()]);
     },
   };
