@@ -32,7 +32,13 @@ export async function listen(o: ListenOptions): Promise<Listener> {
   let timer: NodeJS.Timeout | undefined;
 
   const open = async () => {
-    const c = new pg.Client({ ...o.connection, application_name: LISTENER_APPLICATION_NAME });
+    // keep-alive: an idle connection a NAT or load balancer forgets would otherwise never end here
+    const c = new pg.Client({
+      ...o.connection,
+      application_name: LISTENER_APPLICATION_NAME,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 30_000,
+    });
     c.on("error", () => {}); // until it listens, failures reach the caller as a rejection
     c.on("notification", (n) => o.onNotification(n.payload ?? ""));
     try {
