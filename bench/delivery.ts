@@ -28,8 +28,6 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import inspector from "node:inspector/promises";
 import os from "node:os";
 import path from "node:path";
-import v8 from "node:v8";
-import vm from "node:vm";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { Queue, Worker } from "bullmq";
@@ -90,11 +88,8 @@ function startReceiver(): Promise<{
   stats(): Promise<Stats>;
   count(): Promise<number>;
   reset(): void;
-  collect(): Promise<void>;
 }> {
-  const child = fork(path.join(here, "receiver-child.ts"), [], {
-    execArgv: ["--import", "tsx", "--expose-gc"],
-  });
+  const child = fork(path.join(here, "receiver-child.ts"), [], { execArgv: ["--import", "tsx"] });
   return new Promise((resolve) => {
     child.once("message", (m: { port: number }) =>
       resolve({
@@ -111,11 +106,6 @@ function startReceiver(): Promise<{
             child.send("count");
           }),
         reset: () => child.send("reset"),
-        collect: () =>
-          new Promise((r) => {
-            child.once("message", () => r());
-            child.send("gc");
-          }),
       }),
     );
   });
@@ -213,18 +203,6 @@ async function startProfile() {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type Rx = Awaited<ReturnType<typeof startReceiver>>;
 
-v8.setFlagsFromString("--expose-gc");
-const collectHere = vm.runInNewContext("gc") as () => void;
-/**
- * A full GC here and in the receiver before each timed part: a drain otherwise paid for the
- * garbage of the one before it (a 50 KB SQLite drain right after a 500 KB one: 177 µs of GC per
- * delivery, against 20–80 in the other rounds).
- */
-async function settle(rx: Rx) {
-  collectHere();
-  await rx.collect();
-}
-
 /**
  * Every engine is timed the same way: until the receiver (another process) has taken all n.
  * Polling the engine's own table instead would run a COUNT(*) on its event loop 40 times a second.
@@ -263,7 +241,6 @@ async function rawLoop(rx: Rx, body: string, total: number): Promise<number> {
     );
   };
   await loop(warmCount(total));
-  await settle(rx);
   const cpu0 = cpuTimes(rx.child.pid!);
   const t0 = performance.now();
   await loop(total);
@@ -322,7 +299,6 @@ async function sqliteDrain(
     await server.delivery.stop(0);
     await enqueueMany(server.store, rx.url, n, body);
     rx.reset();
-    await settle(rx);
     const profile = await startProfile();
     const cpu0 = cpuTimes(rx.child.pid!);
     const t0 = performance.now();
@@ -354,7 +330,6 @@ async function floorDrain(rx: Rx, n: number, body: object, dataDir: string) {
     await received(rx, warm);
     queue.enqueue(n, rx.url, text);
     rx.reset();
-    await settle(rx);
     const cpu0 = cpuTimes(rx.child.pid!);
     const t0 = performance.now();
     const drained = queue.drain(send, IN_FLIGHT);
@@ -422,7 +397,6 @@ async function engineAlone(n: number, body: object, dataDir: string, m: EngineMo
   try {
     // never contacted: the sender above answers for the receiver
     await enqueueMany(store, "http://127.0.0.1:9/alone", n, body);
-    collectHere();
     const cpu0 = threadTimes();
     const t0 = performance.now();
     worker.start();
@@ -489,7 +463,6 @@ async function postgresDrain(rx: Rx, n: number, body: object, workers: number, d
         children.map((c) => c.pid!),
         rx.child.pid!,
       );
-    await settle(rx);
     const cpu0 = cpuNow();
     const wal0 = (await db.query("SELECT pg_current_wal_lsn() AS at")).rows[0].at as string;
     const t0 = performance.now();
@@ -558,7 +531,6 @@ async function bullmqDrain(rx: Rx, n: number, body: object) {
     await add(n);
     rx.reset();
     const redisPid = Number(/process_id:(\d+)/.exec(await connection.info("server"))![1]);
-    await settle(rx);
     const cpu0 = { bench: cpuTimes(rx.child.pid!), redis: cpuSecondsOf(redisPid) };
     const t0 = performance.now();
     const worker = work();

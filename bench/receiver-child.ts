@@ -1,7 +1,7 @@
 /**
  * Webhook receiver for benchmarks, run as a separate process (so it doesn't share the server's
  * event loop): answers 200 to every POST and records enqueue→receive latency from the body's
- * `enqueued_at`. Talks to its parent over IPC: sends {port}, answers "stats", "count", "reset" and "gc".
+ * `enqueued_at`. Talks to its parent over IPC: sends {port}, answers "stats" and "reset".
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -28,9 +28,5 @@ process.on("message", (m) => {
   if (m === "stats") process.send?.({ count: latencies.length, latencies });
   if (m === "count") process.send?.({ count: latencies.length });
   if (m === "reset") latencies = [];
-  if (m === "gc") {
-    globalThis.gc?.(); // started with --expose-gc
-    process.send?.({ gc: true });
-  }
   if (m === "exit") server.close(() => process.exit(0));
 });
