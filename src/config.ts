@@ -108,6 +108,8 @@ export const configSchema = z.object({
   DATABASE_SCHEMA: optionalString.pipe(
     z.string().regex(SCHEMA_NAME, "must be a lower-case SQL identifier of at most 52 characters").optional(),
   ),
+  /** Postgres: longest wait for a connection or a query's answer (0: none); migrations are not bounded */
+  DATABASE_TIMEOUT_MS: int(30_000),
   /** audio in an S3-compatible bucket: path-style URL of the bucket (and prefix) */
   BLOB_URL: optionalString.pipe(z.url().optional()),
   BLOB_ACCESS_KEY_ID: optionalString,

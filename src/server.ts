@@ -96,7 +96,10 @@ export type Role = "api" | "worker" | "all";
 /** The store DATABASE_URL names (Postgres), else SQLite under DATA_DIR. */
 async function openStore(config: Config): Promise<{ store: Store; shared: boolean; pg?: PostgresStore }> {
   if (config.DATABASE_URL) {
-    const pg = await openPostgresStore(config.DATABASE_URL, { schema: config.DATABASE_SCHEMA });
+    const pg = await openPostgresStore(config.DATABASE_URL, {
+      schema: config.DATABASE_SCHEMA,
+      timeoutMs: config.DATABASE_TIMEOUT_MS,
+    });
     return { store: pg, shared: true, pg };
   }
   const file = path.join(config.dataDir, "callscribe.sqlite");

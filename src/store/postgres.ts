@@ -31,6 +31,13 @@ export interface PostgresStoreOptions {
   /** schema to use (created if missing); default `public` */
   schema?: string | undefined;
   poolSize?: number;
+  /**
+   * Longest wait for a pool connection or a query's answer (default 30 s; 0: none). A database
+   * that stops answering (a failover whose old address drops packets) otherwise holds a claim, and
+   * the worker's whole lane with it, until TCP gives up many minutes later. A connection whose query
+   * timed out is closed, not reused.
+   */
+  timeoutMs?: number;
 }
 
 export interface PostgresStore extends Store {
@@ -53,7 +60,14 @@ export async function openPostgresStore(
   const schema = opts.schema ?? "public";
   if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name ${JSON.stringify(schema)}`);
   const connection = { connectionString: url, options: `-c search_path=${schema}` };
-  const pool = new pg.Pool({ ...connection, max: opts.poolSize ?? 10 });
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const bounded = {
+    ...connection,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    ...(timeoutMs > 0 && { connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs }),
+  };
+  const pool = new pg.Pool({ ...bounded, max: opts.poolSize ?? 10 });
   // Claims and attempt records are recoverable: a claim lost in a database crash lapses with its
   // lease, a lost attempt record means the delivery is sent again (at least once, never lost). So
   // they need not wait for the disk: a synchronous commit costs ~3.3 ms here, an asynchronous one
@@ -62,7 +76,7 @@ export async function openPostgresStore(
   // Postgres otherwise planned every claim again (~0.3 ms, more than running an empty claim), and
   // with 1M pending retries not due a claim took 0.57 ms instead of 0.31.
   const asyncPool = new pg.Pool({
-    ...connection,
+    ...bounded,
     options: `${connection.options} -c synchronous_commit=off -c plan_cache_mode=force_generic_plan`,
     max: 4,
   });
@@ -71,23 +85,25 @@ export async function openPostgresStore(
       /* an idle client died (server restart): the pool replaces it on next use */
     });
   }
-  await migrate(pool, schema);
+  await migrate(connection, schema);
 
   const run = async (q: Q.Sql, client: pg.ClientBase | pg.Pool = pool) =>
     (await client.query(q)).rows as Row[];
   const one = async (q: Q.Sql, client?: pg.ClientBase | pg.Pool) => (await run(q, client))[0];
   const tx = async <T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> => {
     const c = await pool.connect();
+    let broken: Error | undefined;
     try {
       await c.query("BEGIN");
       const out = await fn(c);
       await c.query("COMMIT");
       return out;
     } catch (err) {
-      await c.query("ROLLBACK").catch(() => {});
+      // a connection that cannot even roll back (timed out, dropped) is closed, not pooled again
+      await c.query("ROLLBACK").catch(() => (broken = err as Error));
       throw err;
     } finally {
-      c.release();
+      c.release(broken);
     }
   };
   const listeners: Listener[] = [];
@@ -338,9 +354,13 @@ export async function openPostgresStore(
   };
 }
 
-/** Applies pending migrations once, even with several processes starting together (advisory lock). */
-async function migrate(pool: pg.Pool, schema: string): Promise<void> {
-  const c = await pool.connect();
+/**
+ * Applies pending migrations once, even with several processes starting together (advisory lock),
+ * on a connection of its own with no time limit: building an index on a large table takes long.
+ */
+async function migrate(connection: pg.ClientConfig, schema: string): Promise<void> {
+  const c = new pg.Client(connection);
+  await c.connect();
   try {
     await c.query("SELECT pg_advisory_lock(7411000)");
     await c.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
@@ -366,6 +386,6 @@ async function migrate(pool: pg.Pool, schema: string): Promise<void> {
     }
   } finally {
     await c.query("SELECT pg_advisory_unlock(7411000)").catch(() => {});
-    c.release();
+    await c.end();
   }
 }
