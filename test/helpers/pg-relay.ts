@@ -28,9 +28,14 @@ export async function startPgRelay() {
     upstream.on("error", () => {});
     const pair: [net.Socket, net.Socket] = [client, upstream];
     pairs.add(pair);
-    const forget = () => pairs.delete(pair);
-    client.on("close", forget);
-    upstream.on("close", forget);
+    // either side gone ends the other: a pipe ends its target only on a clean end, not on a
+    // destroyed socket, and a leftover connection to the database keeps the test process alive
+    const gone = (other: net.Socket) => () => {
+      other.destroy();
+      if (client.destroyed && upstream.destroyed) pairs.delete(pair);
+    };
+    client.on("close", gone(upstream));
+    upstream.on("close", gone(client));
     client.pipe(upstream).pipe(client);
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
