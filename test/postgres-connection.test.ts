@@ -11,11 +11,9 @@ import { openPostgresStore } from "../src/store/postgres.ts";
 import type { NewJob } from "../src/store/types.ts";
 import { dropSchema, freshSchema, PG_URL } from "./helpers/postgres.ts";
 import { startPgRelay } from "./helpers/pg-relay.ts";
+import { waitFor } from "./helpers/poll.ts";
 
-const until = async (done: () => boolean, ms = 10_000) => {
-  const deadline = Date.now() + ms;
-  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-};
+const until = (done: () => boolean) => waitFor(done, 10_000, 10);
 
 describe("postgres connections that drop or hang", () => {
   it("backs off while the database is unreachable, listens again once it is back, and says so", async () => {

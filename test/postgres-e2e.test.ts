@@ -16,6 +16,7 @@ import { channelOf } from "../src/store/postgres-sql.ts";
 import { percentile } from "./helpers/latency.ts";
 import { truncatedUpload } from "./helpers/raw-request.ts";
 import { startReceiver, type Receiver } from "./helpers/receiver.ts";
+import { waitFor } from "./helpers/poll.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
 import { s001Shape } from "./helpers/shapes.ts";
 
@@ -99,13 +100,15 @@ describe("Postgres: an api process and a worker process that share no disk", () 
       const before = await listening();
       assert.equal(before.length, 2, "the api and the worker each listen once");
       await db.query(`SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid`, [before]);
-      const deadline = Date.now() + 10_000;
       let again: number[] = [];
-      while (Date.now() < deadline) {
-        again = await listening();
-        if (again.length === 2 && again.every((p) => !before.includes(p))) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitFor(
+        async () => {
+          again = await listening();
+          return again.length === 2 && again.every((p) => !before.includes(p));
+        },
+        10_000,
+        50,
+      );
       assert.equal(again.filter((p) => !before.includes(p)).length, 2, "both listen on new connections");
     } finally {
       await db.end();

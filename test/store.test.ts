@@ -27,6 +27,7 @@ import {
 } from "../src/store/types.ts";
 import { insertPostgresBacklog } from "./helpers/backlog.ts";
 import { enqueueDelivery } from "./helpers/enqueue.ts";
+import { waitFor } from "./helpers/poll.ts";
 import { dropSchema, freshSchema, PG_URL } from "./helpers/postgres.ts";
 
 const delivery = (id: string): NewDelivery => ({
@@ -982,14 +983,10 @@ describe("postgres: shared by several workers", () => {
         [LISTENER_APPLICATION_NAME, `LISTEN ${Q.channelOf(schema)}`],
       );
       assert.deepEqual(rows, [{ ok: true }]);
-      const until = async (done: () => boolean) => {
-        const deadline = Date.now() + 10_000;
-        while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      };
-      await until(() => changes.length >= 2);
+      await waitFor(() => changes.length >= 2, 10_000, 20);
       assert.deepEqual(changes, ["lost", "restored"]);
       await s1.createJob({ id: "r1", kind: "summary", callUuid: "c", params: {}, audioName: null, now: 1 });
-      await until(() => heard.length >= 1);
+      await waitFor(() => heard.length >= 1, 10_000, 20);
       assert.deepEqual(heard, ["jobs"]);
     } finally {
       await db.end();

@@ -39,6 +39,13 @@ export async function startPgRelay() {
     client.pipe(upstream).pipe(client);
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  /** closes every open connection (as a database restart does) */
+  const cut = () => {
+    for (const [client, upstream] of pairs) {
+      client.destroy();
+      upstream?.destroy();
+    }
+  };
   const url = new URL(PG_URL);
   url.hostname = "127.0.0.1";
   url.port = String((server.address() as net.AddressInfo).port);
@@ -57,22 +64,12 @@ export async function startPgRelay() {
         upstream?.pause();
       }
     },
-    /** closes every open connection (as a database restart does) */
-    cut() {
-      for (const [client, upstream] of pairs) {
-        client.destroy();
-        upstream?.destroy();
-      }
-    },
+    cut,
     /** relays new connections again (stalled ones stay stalled until cut) */
     forward: () => (state.mode = "forward"),
-    close: () =>
-      new Promise<void>((r) => {
-        for (const [client, upstream] of pairs) {
-          client.destroy();
-          upstream?.destroy();
-        }
-        server.close(() => r());
-      }),
+    close() {
+      cut();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
   };
 }
